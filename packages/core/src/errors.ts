@@ -1,0 +1,132 @@
+/**
+ * Typed errors. Every error the library throws on purpose is a `GovernanceError` with a stable
+ * `code`; messages start with the package that raised them (`[core] …`, `[store-postgres] …`)
+ * and say what to do.
+ */
+
+export type GovernanceErrorCode =
+  | 'VALIDATION'
+  | 'STORE'
+  | 'QUEUE_FULL'
+  | 'NOT_FOUND'
+  | 'MANAGER_STOPPED'
+  | 'TIMEOUT';
+
+export class GovernanceError extends Error {
+  readonly code: GovernanceErrorCode;
+
+  constructor(code: GovernanceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One problem with an input, named by its field path (`providers[2].port`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Bad input: a registration, a config, a query parameter. Carries every field problem. */
+export class ValidationError extends GovernanceError {
+  readonly errors: FieldError[];
+
+  constructor(errors: FieldError[], options?: { context?: string; cause?: unknown }) {
+    const list = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+    super('VALIDATION', `[core] invalid ${options?.context ?? 'input'}: ${list}`, options);
+    this.errors = errors;
+  }
+}
+
+/** Operations a store can fail at; used in `StoreError.operation`. */
+export type StoreOperation =
+  | 'connect'
+  | 'migrate'
+  | 'saveService'
+  | 'getService'
+  | 'getServicesByName'
+  | 'getAllServices'
+  | 'deleteService'
+  | 'updateHealthStatus'
+  | 'addSubscription'
+  | 'removeSubscription'
+  | 'removeAllSubscriptions'
+  | 'getSubscribers'
+  | 'getSubscriberServices'
+  | 'applyBatch'
+  | 'clear'
+  | 'stats'
+  | 'ping'
+  | 'close';
+
+/**
+ * A store could not do what was asked: connection refused, authentication failed, the store
+ * was closed, a constraint was violated. `cause` holds the driver's own error.
+ * `transient` is true when retrying later may succeed (connection lost, timeout, deadlock).
+ */
+export class StoreError extends GovernanceError {
+  readonly store: string;
+  readonly operation: StoreOperation;
+  readonly transient: boolean;
+
+  constructor(
+    store: string,
+    operation: StoreOperation,
+    message: string,
+    options?: { cause?: unknown; transient?: boolean },
+  ) {
+    super('STORE', `[${store}] ${operation} failed: ${message}`, options);
+    this.store = store;
+    this.operation = operation;
+    this.transient = options?.transient ?? false;
+  }
+}
+
+/** The manager's ordered lane is full; the caller should retry after `retryAfterMs`. */
+export class QueueFullError extends GovernanceError {
+  readonly retryAfterMs: number;
+
+  constructor(queueSize: number, retryAfterMs = 1000) {
+    super(
+      'QUEUE_FULL',
+      `[core] the event queue is full (${queueSize} pending changes); retry after ${Math.ceil(retryAfterMs / 1000)} s or raise eventQueueSize`,
+    );
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A pod (or other named thing) does not exist. */
+export class NotFoundError extends GovernanceError {
+  constructor(message: string) {
+    super('NOT_FOUND', `[core] ${message}`);
+  }
+}
+
+/** The manager is not running (not started yet, or stopped). */
+export class ManagerStoppedError extends GovernanceError {
+  constructor(message = 'the manager is not running; call start() first') {
+    super('MANAGER_STOPPED', `[core] ${message}`);
+  }
+}
+
+/** An operation gave up after its deadline. */
+export class TimeoutError extends GovernanceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TIMEOUT', `[core] ${message}`, options);
+  }
+}
+
+/** True for errors that carry `code` (works across duplicated copies of the package). */
+export function isGovernanceError(error: unknown): error is GovernanceError {
+  return error instanceof GovernanceError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'code' in error && (error as { code: string }).code in CODES);
+}
+
+const CODES: Record<GovernanceErrorCode, true> = {
+  VALIDATION: true,
+  STORE: true,
+  QUEUE_FULL: true,
+  NOT_FOUND: true,
+  MANAGER_STOPPED: true,
+  TIMEOUT: true,
+};

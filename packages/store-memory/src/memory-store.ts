@@ -1,0 +1,212 @@
+import {
+  StoreError,
+  cloneService,
+  keyOf,
+  type RegistryStore,
+  type ServiceInfo,
+  type ServiceStatus,
+  type StoreMutation,
+  type StoreMutationResult,
+  type StoreOperation,
+  type StoreStats,
+} from '@governance/core';
+
+const NAME = 'store-memory';
+
+/**
+ * The default store: everything in process memory, lost when the process exits.
+ *
+ * Lookups by key, by service name and by subscribed group are index (Map) lookups, never scans.
+ * Every read returns deep copies and every write stores a deep copy, so callers can never
+ * change stored state by mutating objects. Each call is applied synchronously inside one
+ * microtask, so concurrent calls are atomic with respect to each other.
+ */
+export class MemoryStore implements RegistryStore {
+  readonly name = NAME;
+  readonly #services = new Map<string, ServiceInfo>();
+  /** service name → keys of its pods */
+  readonly #byName = new Map<string, Set<string>>();
+  /** service group → subscriber keys */
+  readonly #subscribers = new Map<string, Set<string>>();
+  /** subscriber key → groups it subscribes to */
+  readonly #groupsOf = new Map<string, Set<string>>();
+  #subscriptionCount = 0;
+  #closed = false;
+
+  async saveService(service: ServiceInfo): Promise<void> {
+    this.#open('saveService');
+    this.#save(service);
+  }
+
+  async getService(key: string): Promise<ServiceInfo | undefined> {
+    this.#open('getService');
+    const found = this.#services.get(key);
+    return found === undefined ? undefined : cloneService(found);
+  }
+
+  async getServicesByName(serviceName: string): Promise<ServiceInfo[]> {
+    this.#open('getServicesByName');
+    return this.#copies(this.#byName.get(serviceName));
+  }
+
+  async getAllServices(): Promise<ServiceInfo[]> {
+    this.#open('getAllServices');
+    const out = new Array<ServiceInfo>(this.#services.size);
+    let i = 0;
+    for (const s of this.#services.values()) out[i++] = cloneService(s);
+    return out;
+  }
+
+  async deleteService(key: string): Promise<boolean> {
+    this.#open('deleteService');
+    return this.#delete(key);
+  }
+
+  async updateHealthStatus(key: string, status: ServiceStatus, at: Date): Promise<boolean> {
+    this.#open('updateHealthStatus');
+    return this.#health(key, status, at);
+  }
+
+  async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    this.#open('addSubscription');
+    this.#subscribe(subscriberKey, serviceGroup);
+  }
+
+  async removeSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    this.#open('removeSubscription');
+    this.#unsubscribe(subscriberKey, serviceGroup);
+  }
+
+  async removeAllSubscriptions(subscriberKey: string): Promise<void> {
+    this.#open('removeAllSubscriptions');
+    this.#unsubscribeAll(subscriberKey);
+  }
+
+  async getSubscribers(serviceGroup: string): Promise<string[]> {
+    this.#open('getSubscribers');
+    const keys = this.#subscribers.get(serviceGroup);
+    return keys === undefined ? [] : [...keys];
+  }
+
+  async getSubscriberServices(serviceGroup: string): Promise<ServiceInfo[]> {
+    this.#open('getSubscriberServices');
+    return this.#copies(this.#subscribers.get(serviceGroup));
+  }
+
+  /** Applies the batch in order; nothing is applied if the store is closed. */
+  async applyBatch(mutations: readonly StoreMutation[]): Promise<StoreMutationResult[]> {
+    this.#open('applyBatch');
+    return mutations.map((m) => {
+      if (m.type === 'save') {
+        this.#save(m.service);
+        return true;
+      }
+      if (m.type === 'delete') return this.#delete(m.key);
+      return this.#health(m.key, m.status, m.at);
+    });
+  }
+
+  async clear(): Promise<void> {
+    this.#open('clear');
+    this.#services.clear();
+    this.#byName.clear();
+    this.#subscribers.clear();
+    this.#groupsOf.clear();
+    this.#subscriptionCount = 0;
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#open('stats');
+    return { services: this.#services.size, subscriptions: this.#subscriptionCount };
+  }
+
+  async ping(): Promise<void> {
+    this.#open('ping');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #open(operation: StoreOperation): void {
+    if (this.#closed) {
+      throw new StoreError(NAME, operation, 'the store is closed; create a new MemoryStore');
+    }
+  }
+
+  #copies(keys: Set<string> | undefined): ServiceInfo[] {
+    if (keys === undefined) return [];
+    const out: ServiceInfo[] = [];
+    for (const key of keys) {
+      const s = this.#services.get(key);
+      if (s !== undefined) out.push(cloneService(s));
+    }
+    return out;
+  }
+
+  #save(service: ServiceInfo): void {
+    const key = keyOf(service);
+    const copy = cloneService(service);
+    this.#services.set(key, copy);
+    let pods = this.#byName.get(copy.serviceName);
+    if (pods === undefined) this.#byName.set(copy.serviceName, (pods = new Set()));
+    pods.add(key);
+    // Make the subscription index equal to the record's list.
+    const wanted = new Set(copy.subscriptions);
+    const current = this.#groupsOf.get(key);
+    if (current !== undefined) {
+      for (const group of [...current]) if (!wanted.has(group)) this.#unsubscribe(key, group);
+    }
+    for (const group of wanted) this.#subscribe(key, group);
+  }
+
+  #delete(key: string): boolean {
+    const existing = this.#services.get(key);
+    if (existing === undefined) return false;
+    this.#services.delete(key);
+    const pods = this.#byName.get(existing.serviceName);
+    if (pods !== undefined) {
+      pods.delete(key);
+      if (pods.size === 0) this.#byName.delete(existing.serviceName);
+    }
+    this.#unsubscribeAll(key);
+    return true;
+  }
+
+  #health(key: string, status: ServiceStatus, at: Date): boolean {
+    const existing = this.#services.get(key);
+    if (existing === undefined) return false;
+    existing.status = status;
+    existing.lastHealthCheck = new Date(at.getTime());
+    return true;
+  }
+
+  #subscribe(subscriberKey: string, group: string): void {
+    let subs = this.#subscribers.get(group);
+    if (subs === undefined) this.#subscribers.set(group, (subs = new Set()));
+    if (subs.has(subscriberKey)) return;
+    subs.add(subscriberKey);
+    let groups = this.#groupsOf.get(subscriberKey);
+    if (groups === undefined) this.#groupsOf.set(subscriberKey, (groups = new Set()));
+    groups.add(group);
+    this.#subscriptionCount++;
+  }
+
+  #unsubscribe(subscriberKey: string, group: string): void {
+    const subs = this.#subscribers.get(group);
+    if (subs === undefined || !subs.delete(subscriberKey)) return;
+    if (subs.size === 0) this.#subscribers.delete(group);
+    const groups = this.#groupsOf.get(subscriberKey);
+    if (groups !== undefined) {
+      groups.delete(group);
+      if (groups.size === 0) this.#groupsOf.delete(subscriberKey);
+    }
+    this.#subscriptionCount--;
+  }
+
+  #unsubscribeAll(subscriberKey: string): void {
+    const groups = this.#groupsOf.get(subscriberKey);
+    if (groups === undefined) return;
+    for (const group of [...groups]) this.#unsubscribe(subscriberKey, group);
+  }
+}
