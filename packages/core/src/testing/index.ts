@@ -1,1 +1,1 @@
-export {};
+export { checkTestServer, isCI } from './test-server';
