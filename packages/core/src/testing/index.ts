@@ -1,1 +1,18 @@
 export { checkTestServer, isCI } from './test-server';
+export { runStoreConformance } from './store-conformance';
+export type {
+  ConformanceContext,
+  StoreCheck,
+  StoreChecks,
+  StoreConformanceOptions,
+  StoreInspector,
+} from './conformance-context';
+export { describeChecks } from './conformance-context';
+export { expectStoreError, keysOf, makePods, makeService, pairStrings, sorted } from './fixtures';
+export { describeServices, serviceChecks } from './services';
+export { copyChecks, describeCopies } from './copies';
+export { describeSubscriptions, subscriptionChecks } from './subscriptions';
+export { CONCURRENT_CALLS, concurrencyChecks, describeConcurrency } from './concurrency';
+export { describeLifecycle, lifecycleChecks } from './lifecycle';
+export { batchChecks, describeBatch } from './batch';
+export { describeRoundtrip, roundtripChecks } from './roundtrip';

@@ -1,0 +1,70 @@
+import { expect } from 'vitest';
+import { keyOf, type ServiceInfo } from '../model';
+
+/**
+ * A valid pod record for tests, with millisecond-precise, distinct timestamps. Every field can
+ * be overridden; arrays and dates are fresh on every call, so fixtures never share state.
+ */
+export function makeService(overrides: Partial<ServiceInfo> = {}): ServiceInfo {
+  return {
+    serviceName: 'http-gw',
+    podName: 'http-gw-1',
+    providers: [
+      { protocol: 'http', ip: '10.0.0.1', port: 8080 },
+      { protocol: 'tcp', ip: '10.0.0.1', port: 3868 },
+    ],
+    healthCheckUrl: 'http://10.0.0.1:8080/health',
+    notificationUrl: 'http://10.0.0.1:8080/notify',
+    subscriptions: [],
+    status: 'unknown',
+    lastHealthCheck: new Date('2026-03-04T05:06:07.089Z'),
+    registeredAt: new Date('2026-03-04T05:06:01.123Z'),
+    updatedAt: new Date('2026-03-04T05:06:02.456Z'),
+    ...overrides,
+  };
+}
+
+/** `count` pods of one service, `${serviceName}-0` … with distinct ports. */
+export function makePods(serviceName: string, count: number, overrides: Partial<ServiceInfo> = {}): ServiceInfo[] {
+  return Array.from({ length: count }, (_, i) =>
+    makeService({
+      serviceName,
+      podName: `${serviceName}-${i}`,
+      providers: [{ protocol: 'http', ip: '10.1.0.1', port: 10_000 + i }],
+      ...overrides,
+    }),
+  );
+}
+
+/** Keys of some pods, sorted (stores return rows in any order). */
+export function keysOf(services: readonly ServiceInfo[]): string[] {
+  return services.map(keyOf).sort();
+}
+
+/** A copy of a list, sorted. */
+export function sorted<T extends string>(items: readonly T[]): T[] {
+  return [...items].sort();
+}
+
+/** (subscriber, group) pairs as sorted `subscriber→group` strings, easy to compare. */
+export function pairStrings(pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  return pairs.map(([subscriber, group]) => `${subscriber}→${group}`).sort();
+}
+
+/**
+ * Asserts that a call rejects with the contract's `StoreError` (checked by `code` and `name`,
+ * so it also works when the adapter and the suite load different copies of core).
+ */
+export async function expectStoreError(call: () => Promise<unknown>, what: string): Promise<void> {
+  let failure: unknown;
+  try {
+    await call();
+  } catch (error) {
+    failure = error;
+  }
+  expect(failure, `${what} should reject with StoreError`).toBeInstanceOf(Error);
+  const error = failure as Error & { code?: unknown };
+  expect(error.code, `${what}: error code`).toBe('STORE');
+  expect(error.name, `${what}: error name`).toBe('StoreError');
+  expect(error.message, `${what}: message names the package`).toMatch(/^\[[\w-]+\] /);
+}

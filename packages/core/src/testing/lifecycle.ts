@@ -1,0 +1,97 @@
+import { expect } from 'vitest';
+import { keyOf } from '../model';
+import type { RegistryStore } from '../store';
+import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
+import { expectStoreError, makePods, makeService } from './fixtures';
+
+/** Every contract call, each with valid arguments, to run against a closed store. */
+function everyCall(store: RegistryStore): Array<[string, () => Promise<unknown>]> {
+  const pod = makeService();
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['saveService', () => store.saveService(pod)],
+    ['getService', () => store.getService(keyOf(pod))],
+    ['getServicesByName', () => store.getServicesByName(pod.serviceName)],
+    ['getAllServices', () => store.getAllServices()],
+    ['deleteService', () => store.deleteService(keyOf(pod))],
+    ['updateHealthStatus', () => store.updateHealthStatus(keyOf(pod), 'healthy', new Date())],
+    ['addSubscription', () => store.addSubscription(keyOf(pod), 'eir')],
+    ['removeSubscription', () => store.removeSubscription(keyOf(pod), 'eir')],
+    ['removeAllSubscriptions', () => store.removeAllSubscriptions(keyOf(pod))],
+    ['getSubscribers', () => store.getSubscribers('eir')],
+    ['getSubscriberServices', () => store.getSubscriberServices('eir')],
+    ['clear', () => store.clear()],
+    ['stats', () => store.stats()],
+    ['ping', () => store.ping()],
+  ];
+  if (store.applyBatch !== undefined) {
+    calls.push(['applyBatch', () => store.applyBatch!([{ type: 'save', service: pod }])]);
+  }
+  return calls;
+}
+
+/** ping, stats, clear and close. */
+export const lifecycleChecks: StoreChecks = {
+  'name is a non-empty string': async (store) => {
+    expect(typeof store.name).toBe('string');
+    expect(store.name.length).toBeGreaterThan(0);
+  },
+
+  'ping resolves on an open store': async (store) => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  },
+
+  'a fresh store is empty': async (store, inspect) => {
+    expect(await store.stats()).toEqual({ services: 0, subscriptions: 0 });
+    expect(await store.getAllServices()).toEqual([]);
+    if (inspect !== undefined) {
+      expect(await inspect.serviceKeys()).toEqual([]);
+      expect(await inspect.subscriptionPairs()).toEqual([]);
+    }
+  },
+
+  'stats counts pods and subscription pairs': async (store) => {
+    const pods = makePods('http-gw', 3, { subscriptions: ['eir', 'diam-gw'] });
+    for (const pod of pods) await store.saveService(pod);
+    await store.addSubscription('ghost:ghost-1', 'eir');
+    expect(await store.stats()).toEqual({ services: 3, subscriptions: 7 });
+    await store.deleteService(keyOf(pods[0]!));
+    expect(await store.stats()).toEqual({ services: 2, subscriptions: 5 });
+  },
+
+  'clear removes every pod and subscription and the store stays usable': async (store, inspect) => {
+    for (const pod of makePods('http-gw', 3, { subscriptions: ['eir'] })) await store.saveService(pod);
+    await store.addSubscription('ghost:ghost-1', 'diam-gw');
+    await store.clear();
+    expect(await store.stats()).toEqual({ services: 0, subscriptions: 0 });
+    expect(await store.getAllServices()).toEqual([]);
+    expect(await store.getServicesByName('http-gw')).toEqual([]);
+    expect(await store.getSubscribers('eir')).toEqual([]);
+    expect(await store.getSubscribers('diam-gw')).toEqual([]);
+    if (inspect !== undefined) {
+      expect(await inspect.serviceKeys()).toEqual([]);
+      expect(await inspect.subscriptionPairs()).toEqual([]);
+    }
+    await store.clear();
+    const pod = makeService({ subscriptions: ['eir'] });
+    await store.saveService(pod);
+    expect(await store.getService(keyOf(pod))).toEqual(pod);
+    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
+  },
+
+  'close is idempotent': async (store) => {
+    await store.close();
+    await store.close();
+    await Promise.all([store.close(), store.close()]);
+  },
+
+  'every call after close rejects with StoreError': async (store) => {
+    await store.saveService(makeService());
+    await store.close();
+    for (const [name, call] of everyCall(store)) await expectStoreError(call, `${name} after close`);
+  },
+};
+
+/** Defines the `lifecycle` block of the conformance suite. */
+export function describeLifecycle(ctx: ConformanceContext): void {
+  describeChecks(ctx, 'lifecycle: ping, stats, clear, close', lifecycleChecks);
+}

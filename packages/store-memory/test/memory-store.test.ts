@@ -1,0 +1,4 @@
+import { runStoreConformance } from '@governance/core/testing';
+import { MemoryStore } from '@governance/store-memory';
+
+runStoreConformance('MemoryStore', { create: async () => new MemoryStore() });
