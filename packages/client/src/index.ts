@@ -1,1 +1,48 @@
-export {};
+export { GovernanceClient } from './governance-client.js';
+export type {
+  CallOptions,
+  GovernanceClientOptions,
+  KeepRegisteredHandle,
+  KeepRegisteredOptions,
+} from './governance-client.js';
+export {
+  GovernanceClientError,
+  ManagerUnavailableError,
+  NotFoundError,
+  RegistrationRejectedError,
+  UnauthorizedError,
+} from './errors.js';
+export type { GovernanceClientErrorCode } from './errors.js';
+export { createNotificationHandler } from './notification-handler.js';
+export type {
+  KoaLikeContext,
+  NotificationCallback,
+  NotificationHandler,
+  NotificationHandlerOptions,
+} from './notification-handler.js';
+export { NotificationServer } from './notification-server.js';
+export type { NotificationServerOptions } from './notification-server.js';
+export { DiscoveryCache } from './discovery-cache.js';
+export type { DiscoveredPod, DiscoveryCacheEvents, DiscoveryCacheOptions, Endpoint } from './discovery-cache.js';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signNotification,
+  verifyNotificationSignature,
+} from './signature.js';
+export type { NotificationSignatureHeaders, VerifyOptions } from './signature.js';
+export { backoffDelay, parseRetryAfter } from './retry.js';
+export type { BackoffOptions } from './retry.js';
+export { EVENT_TYPES, PROTOCOLS, SERVICE_STATUSES, parseNotificationPayload } from './wire.js';
+export type {
+  EventType,
+  FieldError,
+  NotificationPayload,
+  NotificationPod,
+  Protocol,
+  Provider,
+  RegisteredService,
+  RegistrationInput,
+  ServiceRegistration,
+  ServiceStatus,
+} from './wire.js';

@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import {
+  createNotificationHandler,
+  type NotificationHandler,
+  type NotificationHandlerOptions,
+} from './notification-handler.js';
+import type { NotificationPayload, Protocol, Provider, ServiceStatus } from './wire.js';
+
+/** A pod of a subscribed service as the cache holds it. */
+export interface DiscoveredPod {
+  podName: string;
+  status: ServiceStatus;
+  providers: Provider[];
+}
+
+/** One healthy endpoint of a service for a protocol. */
+export interface Endpoint {
+  ip: string;
+  port: number;
+  podName: string;
+}
+
+/** Events of a `DiscoveryCache`. */
+export interface DiscoveryCacheEvents {
+  /** The pods of `serviceName` changed (new pods, gone pods, status or provider changes). */
+  change: [serviceName: string, pods: DiscoveredPod[]];
+}
+
+/** Options of `DiscoveryCache`. */
+export interface DiscoveryCacheOptions extends NotificationHandlerOptions {
+  /** Also told about every notification the cache's `handler` accepts. */
+  onNotification?: (payload: NotificationPayload) => void;
+}
+
+const copyPods = (pods: readonly DiscoveredPod[]): DiscoveredPod[] =>
+  pods.map((p) => ({ podName: p.podName, status: p.status, providers: p.providers.map((q) => ({ ...q })) }));
+
+function samePods(a: readonly DiscoveredPod[], b: readonly DiscoveredPod[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i]!;
+    return (
+      p.podName === q.podName &&
+      p.status === q.status &&
+      p.providers.length === q.providers.length &&
+      p.providers.every((x, j) => {
+        const y = q.providers[j]!;
+        return x.protocol === y.protocol && x.ip === y.ip && x.port === y.port;
+      })
+    );
+  });
+}
+
+/**
+ * The client-side view of the services a pod subscribes to, kept current by the manager's
+ * notifications (each carries the full pod list of its group). Mount `cache.handler` as the
+ * pod's `/notify` route, or feed it with `cache.apply(payload)`. Stale revisions are ignored;
+ * `change` is emitted only when a group's pods actually changed.
+ *
+ * ```ts
+ * const cache = new DiscoveryCache();
+ * app.post('/notify', cache.handler);
+ * const eir = cache.pick('eir', 'http'); // round-robin over healthy eir pods, or undefined
+ * ```
+ */
+export class DiscoveryCache extends EventEmitter<DiscoveryCacheEvents> {
+  /** A notification handler (node:http / Express, and `.koa`) that feeds this cache. */
+  readonly handler: NotificationHandler;
+  readonly #groups = new Map<string, { pods: DiscoveredPod[]; revision: number | undefined }>();
+  readonly #cursors = new Map<string, number>();
+
+  constructor(options: DiscoveryCacheOptions = {}) {
+    super();
+    const { onNotification, ...handlerOptions } = options;
+    this.handler = createNotificationHandler((payload) => {
+      this.apply(payload);
+      onNotification?.(payload);
+    }, handlerOptions);
+  }
+
+  /**
+   * Applies one notification. Returns false (and changes nothing) when its `revision` is not
+   * newer than the last one applied for the group. The payload is assumed valid (the handler
+   * validates what it receives).
+   */
+  apply(payload: NotificationPayload): boolean {
+    const current = this.#groups.get(payload.service_name);
+    if (payload.revision !== undefined && current?.revision !== undefined && payload.revision <= current.revision) {
+      return false;
+    }
+    const pods = copyPods(
+      payload.pods.map((p) => ({ podName: p.pod_name, status: p.status, providers: p.providers })),
+    );
+    const revision = payload.revision ?? current?.revision;
+    this.#groups.set(payload.service_name, { pods, revision });
+    if (!current || !samePods(current.pods, pods)) this.emit('change', payload.service_name, copyPods(pods));
+    return true;
+  }
+
+  /** Names of the services the cache has heard of. */
+  services(): string[] {
+    return [...this.#groups.keys()];
+  }
+
+  /** The pods of a service (copies), in the manager's order; `[]` when unknown. */
+  pods(serviceName: string): DiscoveredPod[] {
+    return copyPods(this.#groups.get(serviceName)?.pods ?? []);
+  }
+
+  /** The endpoints of a service's healthy pods that speak `protocol`. */
+  healthyEndpoints(serviceName: string, protocol: Protocol): Endpoint[] {
+    const endpoints: Endpoint[] = [];
+    for (const pod of this.#groups.get(serviceName)?.pods ?? []) {
+      if (pod.status !== 'healthy') continue;
+      for (const provider of pod.providers) {
+        if (provider.protocol === protocol) endpoints.push({ ip: provider.ip, port: provider.port, podName: pod.podName });
+      }
+    }
+    return endpoints;
+  }
+
+  /** The next healthy endpoint of a service for a protocol, round-robin; undefined if none. */
+  pick(serviceName: string, protocol: Protocol): Endpoint | undefined {
+    const endpoints = this.healthyEndpoints(serviceName, protocol);
+    if (endpoints.length === 0) return undefined;
+    const key = `${serviceName}\u0000${protocol}`;
+    const cursor = this.#cursors.get(key) ?? 0;
+    this.#cursors.set(key, (cursor + 1) % Number.MAX_SAFE_INTEGER);
+    return endpoints[cursor % endpoints.length];
+  }
+}
