@@ -1,0 +1,299 @@
+import type http from 'node:http';
+import PQueue from 'p-queue';
+import { CancelToken } from './backoff';
+import { AgentPair } from './http-agent';
+import { silentLogger, type Logger } from './logger';
+import { parseProbeTarget, runProbe, type ProbeResult, type ProbeTarget } from './probe';
+
+export type { ProbeResult } from './probe';
+
+
+/**
+ * Checks one health URL once: `http(s)://…` → GET, healthy on a 2xx answer (the body is
+ * discarded); `tcp://host:port` → healthy when a TCP connection opens. Each attempt gets
+ * `timeoutMs`; a failed attempt is retried `retries` times with short exponential backoff
+ * (50 ms, 100 ms, 200 ms … capped at 1 s). Never rejects: failures, timeouts, unsupported URLs
+ * and aborts resolve `healthy: false` with `error` saying why.
+ *
+ * Without `agent` every attempt uses a fresh connection; pass a keep-alive `http.Agent` (or an
+ * `https.Agent` for `https:` URLs) to reuse sockets.
+ */
+export function probeTarget(
+  url: string,
+  options: { timeoutMs: number; retries: number; signal?: AbortSignal; agent?: http.Agent },
+): Promise<ProbeResult> {
+  const target = parseProbeTarget(url);
+  const token = new CancelToken();
+  const detach = token.follow(options.signal);
+  const agent = options.agent && target.kind === 'http' && agentFits(options.agent, target.url) ? options.agent : false;
+  return runProbe(target, { timeoutMs: options.timeoutMs, retries: options.retries, agent, token }).finally(detach);
+}
+
+function agentFits(agent: http.Agent, url: URL): boolean {
+  const protocol = (agent as { protocol?: string }).protocol;
+  return protocol === undefined || protocol === url.protocol;
+}
+
+/** Settings of a {@link HealthChecker}. Durations are in milliseconds. */
+export interface HealthCheckerOptions {
+  /** Every tracked pod is checked once per interval; start times are spread across it. */
+  intervalMs: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Extra attempts after a failed one (short exponential backoff between them). */
+  retries: number;
+  /** Most checks in flight at once (and most sockets per origin). */
+  concurrency: number;
+  /** Called once per completed check of a still-tracked pod. A throwing callback is logged. */
+  onResult(key: string, result: ProbeResult): void;
+  logger?: Logger;
+}
+
+const enum State {
+  Idle,
+  Queued,
+  Running,
+}
+
+interface Entry {
+  key: string;
+  url: string;
+  target: ProbeTarget;
+  slot: number;
+  state: State;
+  /** Bumped when the URL changes: a result for an older URL is dropped. */
+  generation: number;
+  /** Check again as soon as the running one ends (an immediate check asked while busy). */
+  again: boolean;
+  removed: boolean;
+  lastStart: number;
+  token: CancelToken | undefined;
+  waiters: Array<() => void> | undefined;
+}
+
+/** Slot width of the scheduling wheel: every slot's pods start together. */
+const SLOT_TARGET_MS = 100;
+const MAX_SLOTS = 1000;
+
+/**
+ * The engine's probe pool. Tracked pods sit in the slots of one timing wheel that turns once
+ * per interval (one unref'd timer for all pods); each pod goes to the least-loaded slot, so
+ * checks are spread evenly over the interval instead of all starting at once. Checks run in a
+ * p-queue limited to `concurrency`, over keep-alive agents; a pod never has two checks at
+ * once. Results go to `onResult`, except for pods untracked meanwhile (dropped).
+ */
+export class HealthChecker {
+  private readonly options: HealthCheckerOptions;
+  private readonly logger: Logger;
+  private readonly queue: PQueue;
+  private readonly agents: AgentPair;
+  private readonly entries = new Map<string, Entry>();
+  private readonly running = new Set<Entry>();
+  private readonly slots: Array<Set<Entry>>;
+  private readonly slotMs: number;
+  private cursor = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private origin = 0;
+  private nextSlot = 0;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: HealthCheckerOptions) {
+    for (const field of ['intervalMs', 'timeoutMs', 'concurrency'] as const) {
+      if (!(options[field] > 0)) throw new RangeError(`[core] HealthChecker: ${field} must be a positive number`);
+    }
+    if (!(options.retries >= 0)) throw new RangeError('[core] HealthChecker: retries must be 0 or more');
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    this.queue = new PQueue({ concurrency: options.concurrency });
+    this.agents = new AgentPair(options.concurrency);
+    const count = Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.intervalMs / SLOT_TARGET_MS)));
+    this.slotMs = options.intervalMs / count;
+    this.slots = Array.from({ length: count }, () => new Set<Entry>());
+  }
+
+  /**
+   * Adds a pod, or updates its URL. `immediate` → check it right away (or, if a check is
+   * running, right after it). Ignored after `stop()`.
+   */
+  track(key: string, url: string, options?: { immediate?: boolean }): void {
+    if (this.stopped) return;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        key,
+        url,
+        target: parseProbeTarget(url),
+        slot: this.pickSlot(),
+        state: State.Idle,
+        generation: 0,
+        again: false,
+        removed: false,
+        lastStart: -Infinity,
+        token: undefined,
+        waiters: undefined,
+      };
+      this.entries.set(key, entry);
+      this.slots[entry.slot]!.add(entry);
+    } else if (entry.url !== url) {
+      entry.url = url;
+      entry.target = parseProbeTarget(url);
+      entry.generation += 1;
+    }
+    if (options?.immediate) {
+      if (entry.state === State.Idle) this.enqueue(entry);
+      else if (entry.state === State.Running) entry.again = true;
+    }
+  }
+
+  /** Forgets a pod: no more checks; a running check is cancelled and its result dropped. */
+  untrack(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.slots[entry.slot]!.delete(entry);
+    entry.removed = true;
+    entry.again = false;
+    entry.token?.cancel('untracked');
+  }
+
+  /** Starts the periodic checks. Safe to call twice; ignored after `stop()`. */
+  start(): void {
+    if (this.stopped || this.timer) return;
+    this.origin = performance.now();
+    this.nextSlot = 0;
+    this.turn();
+  }
+
+  /** Checks every tracked pod now (a pod already queued or running is not checked twice); resolves when all are done. */
+  sweep(): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const entry of this.entries.values()) {
+      if (entry.state === State.Idle) this.enqueue(entry);
+      if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /**
+   * Stops the timer and drops queued checks, waits up to `deadlineMs` for running ones, then
+   * cancels the rest (their results are dropped) and closes every socket. Safe to call twice.
+   */
+  stop(deadlineMs: number): Promise<void> {
+    this.stopping ??= this.shutdown(deadlineMs);
+    return this.stopping;
+  }
+
+  /** Pods tracked, checks running, checks waiting for a free slot in the pool. */
+  stats(): { tracked: number; inFlight: number; queued: number } {
+    return { tracked: this.entries.size, inFlight: this.running.size, queued: this.queue.size };
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.clear();
+    for (const entry of this.entries.values()) {
+      entry.again = false;
+      if (entry.state === State.Queued) this.settle(entry);
+    }
+    if (this.running.size > 0) {
+      let deadline: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        deadline = setTimeout(resolve, Math.max(0, deadlineMs));
+      });
+      await Promise.race([this.queue.onPendingZero(), expired]);
+      clearTimeout(deadline);
+      for (const entry of this.running) entry.token?.cancel('stopped');
+      await this.queue.onPendingZero();
+    }
+    this.agents.destroy();
+  }
+
+  private pickSlot(): number {
+    const count = this.slots.length;
+    let best = this.cursor;
+    for (let i = 0; i < count; i++) {
+      const slot = (this.cursor + i) % count;
+      if (this.slots[slot]!.size < this.slots[best]!.size) best = slot;
+      if (this.slots[best]!.size === 0) break;
+    }
+    this.cursor = (best + 1) % count;
+    return best;
+  }
+
+  private turn = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const count = this.slots.length;
+    const now = performance.now();
+    const due = Math.floor((now - this.origin) / this.slotMs);
+    if (due - this.nextSlot >= count) this.nextSlot = due - count + 1;
+    const skipYoungerThan = this.options.intervalMs / 2;
+    for (; this.nextSlot <= due; this.nextSlot++) {
+      for (const entry of this.slots[this.nextSlot % count]!) {
+        if (entry.state === State.Idle && now - entry.lastStart >= skipYoungerThan) this.enqueue(entry);
+      }
+    }
+    const wait = Math.max(1, this.origin + this.nextSlot * this.slotMs - performance.now());
+    this.timer = setTimeout(this.turn, wait);
+    this.timer.unref();
+  };
+
+  private enqueue(entry: Entry): void {
+    entry.state = State.Queued;
+    void this.queue.add(() => this.check(entry));
+  }
+
+  private async check(entry: Entry): Promise<void> {
+    if (entry.removed || this.stopped || entry.state !== State.Queued) {
+      if (entry.state === State.Queued) this.settle(entry);
+      return;
+    }
+    entry.state = State.Running;
+    entry.lastStart = performance.now();
+    const token = new CancelToken();
+    entry.token = token;
+    this.running.add(entry);
+    const generation = entry.generation;
+    const target = entry.target;
+    let result: ProbeResult;
+    try {
+      const agent = target.kind === 'http' ? this.agents.for(target.url) : false;
+      result = await runProbe(target, { timeoutMs: this.options.timeoutMs, retries: this.options.retries, agent, token });
+    } catch (error) {
+      result = { healthy: false, attempts: 0, durationMs: 0, error: `[core] health check crashed: ${String(error)}` };
+    }
+    this.running.delete(entry);
+    entry.token = undefined;
+    if (!entry.removed && !token.cancelled && generation === entry.generation) this.report(entry.key, result);
+    this.settle(entry);
+    if (entry.again && !entry.removed && !this.stopped) {
+      entry.again = false;
+      this.enqueue(entry);
+    }
+  }
+
+  private report(key: string, result: ProbeResult): void {
+    try {
+      this.options.onResult(key, result);
+    } catch (error) {
+      this.logger.error({ err: error, key }, '[core] health check onResult callback threw');
+    }
+  }
+
+  private settle(entry: Entry): void {
+    entry.state = State.Idle;
+    const waiters = entry.waiters;
+    if (!waiters) return;
+    entry.waiters = undefined;
+    for (const resolve of waiters) resolve();
+  }
+
+  private whenDone(entry: Entry): Promise<void> {
+    return new Promise((resolve) => {
+      (entry.waiters ??= []).push(resolve);
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { CancelToken } from './backoff';
+
+/**
+ * The keep-alive agents of one I/O pool (health checker or notifier): one for `http:`, one for
+ * `https:`, each allowing `maxSockets` sockets per origin. Idle sockets are unref'd by Node, and
+ * `destroy()` closes them all, so a stopped pool leaves no socket open.
+ *
+ * @internal
+ */
+export class AgentPair {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+
+  constructor(maxSockets: number) {
+    const options = {
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: Math.min(maxSockets, 256),
+      scheduling: 'lifo' as const,
+    };
+    this.http = new http.Agent(options);
+    this.https = new https.Agent(options);
+  }
+
+  for(url: URL): http.Agent {
+    return url.protocol === 'https:' ? this.https : this.http;
+  }
+
+  destroy(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+/** What one HTTP exchange ended with. `status` is 0 when no response arrived. */
+export interface AttemptResult {
+  status: number;
+  /** Why no response arrived: a network error, a timeout, or a cancellation. */
+  error?: string;
+  /** True when the attempt was cancelled (by `stop()`, `untrack()`, an abort signal). */
+  cancelled?: boolean;
+}
+
+/** @internal */
+export interface AttemptOptions {
+  method: 'GET' | 'POST';
+  /** Sent as is (the caller's shared Buffer; never copied). */
+  body?: Buffer;
+  headers?: http.OutgoingHttpHeaders;
+  timeoutMs: number;
+  /** An agent of the URL's protocol, or `false` for a one-off connection. */
+  agent: http.Agent | false;
+  token?: CancelToken;
+}
+
+/**
+ * One HTTP request: resolves at the response headers (the body is drained in the background so
+ * the socket returns to the pool), or with `status: 0` on error, timeout or cancel. Never
+ * rejects. A request that fails because a reused keep-alive socket was closed by the server
+ * is sent once more on a fresh socket, without counting as an attempt.
+ *
+ * @internal
+ */
+export async function httpAttempt(url: URL, options: AttemptOptions): Promise<AttemptResult> {
+  const first = await requestOnce(url, options);
+  if (first.staleSocket && !options.token?.cancelled) return requestOnce(url, options);
+  return first;
+}
+
+interface OnceResult extends AttemptResult {
+  staleSocket?: boolean;
+}
+
+function requestOnce(url: URL, options: AttemptOptions): Promise<OnceResult> {
+  return new Promise((resolve) => {
+    const { token, timeoutMs } = options;
+    let settled = false;
+    const settle = (result: OnceResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      url,
+      { method: options.method, agent: options.agent, headers: options.headers },
+      (res) => {
+        const done = () => {
+          clearTimeout(timer);
+          token?.onCancel(undefined);
+        };
+        res.once('end', done);
+        res.once('close', done);
+        res.on('error', ignore);
+        res.resume();
+        settle({ status: res.statusCode ?? 0 });
+      },
+    );
+    const timer = setTimeout(() => {
+      settle({ status: 0, error: `timed out after ${timeoutMs} ms` });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      token?.onCancel(undefined);
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      settle({ status: 0, error: err.message || String(err.code), staleSocket: stale });
+    });
+    token?.onCancel(() => {
+      clearTimeout(timer);
+      settle({ status: 0, error: `cancelled (${token.reason})`, cancelled: true });
+      req.destroy();
+    });
+    req.end(options.body);
+  });
+}
+
+function ignore(): void {}
