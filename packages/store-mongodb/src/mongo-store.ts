@@ -1,0 +1,361 @@
+import {
+  StoreError,
+  type RegistryStore,
+  type ServiceInfo,
+  type ServiceStatus,
+  type StoreCallOptions,
+  type StoreMutation,
+  type StoreMutationResult,
+  type StoreOperation,
+  type StoreStats,
+} from '@governance/core';
+import type { AnyBulkWriteOperation, ClientSession, Collection, MongoClient } from 'mongodb';
+import { fromServiceDocument, toServiceDocument, type ServiceDocument, type SubscriptionDocument } from './mongo-documents';
+import { toStoreError, type MongoErrorContext } from './mongo-errors';
+import { MONGO_COLLECTIONS, MONGO_INDEXES } from './mongo-indexes';
+import { resolveMongoConfig, type MongoStoreOptions, type MongoTransactionMode } from './mongo-store-config';
+
+const NAME = 'store-mongodb';
+
+/**
+ * A `RegistryStore` on MongoDB, through the official `mongodb` driver.
+ *
+ * - Collections `services` (`_id` = service key, indexes on `service_name` and `status`) and
+ *   `subscriptions` (index on `service_group`, unique on `subscriber_key + service_group`),
+ *   optionally prefixed; the indexes are created idempotently on first use.
+ * - **Writes of one pod.** On a replica set or sharded cluster `saveService`, `deleteService` and
+ *   `applyBatch` run in one multi-document transaction. On a standalone server they run as
+ *   ordered single writes that never leave a subscription pointing at a pod that was not saved:
+ *   `saveService` writes the pod document first and then reconciles its subscriptions;
+ *   `deleteService` removes the subscriptions first and then the pod. A crash in between can
+ *   leave a saved pod whose subscriptions are not yet (or no longer) indexed; the next save or
+ *   delete of that pod repairs it. `applyBatch` is then applied in order but not atomically.
+ * - `getSubscriberServices` is one `$lookup` aggregation (one round trip).
+ * - Reads honour `options.signal`; writes check it before they start.
+ * - `close()` closes the client only when the store created it.
+ */
+export class MongoStore implements RegistryStore {
+  readonly name = NAME;
+  /** The driver client in use (the host's, or the one the store created from `uri`). */
+  readonly client: MongoClient;
+  /** The database holding the collections. */
+  readonly databaseName: string;
+  /** Names of the two collections, after `collectionPrefix`. */
+  readonly collectionNames: { readonly services: string; readonly subscriptions: string };
+
+  readonly #ownsClient: boolean;
+  readonly #mode: MongoTransactionMode;
+  readonly #services: Collection<ServiceDocument>;
+  readonly #subscriptions: Collection<SubscriptionDocument>;
+  readonly #context: MongoErrorContext;
+  #connecting: Promise<unknown> | undefined;
+  #preparing: Promise<boolean> | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param options `{ uri, database?, connectTimeoutMs?, serverSelectionTimeoutMs?, maxPoolSize?,
+   *   minPoolSize?, collectionPrefix?, transactions?, clientOptions? }` or `{ client, database,
+   *   collectionPrefix?, transactions? }`. Nothing connects until the first call.
+   * @throws ValidationError naming each bad option.
+   */
+  constructor(options: MongoStoreOptions) {
+    const config = resolveMongoConfig(options);
+    this.client = config.client;
+    this.databaseName = config.database;
+    this.#ownsClient = config.ownsClient;
+    this.#mode = config.transactions;
+    this.collectionNames = Object.freeze({
+      services: config.collectionPrefix + MONGO_COLLECTIONS.services,
+      subscriptions: config.collectionPrefix + MONGO_COLLECTIONS.subscriptions,
+    });
+    const db = this.client.db(config.database);
+    this.#services = db.collection<ServiceDocument>(this.collectionNames.services);
+    this.#subscriptions = db.collection<SubscriptionDocument>(this.collectionNames.subscriptions);
+    const hosts = this.client.options.srvHost ?? this.client.options.hosts.map((h) => h.toString()).join(',');
+    this.#context = { where: hosts, database: config.database };
+  }
+
+  async saveService(service: ServiceInfo, options?: StoreCallOptions): Promise<void> {
+    const doc = this.#document(service, 'saveService');
+    await this.#write('saveService', options, (session) => this.#save(doc, session));
+  }
+
+  async getService(key: string, options?: StoreCallOptions): Promise<ServiceInfo | undefined> {
+    return this.#run('getService', options, async () => {
+      const doc = await this.#services.findOne({ _id: key }, { signal: options?.signal });
+      return doc === null ? undefined : fromServiceDocument(doc, 'getService');
+    });
+  }
+
+  async getServicesByName(serviceName: string, options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getServicesByName', options, async () => {
+      const docs = await this.#services.find({ service_name: serviceName }, { signal: options?.signal }).toArray();
+      return docs.map((d) => fromServiceDocument(d, 'getServicesByName'));
+    });
+  }
+
+  async getAllServices(options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getAllServices', options, async () => {
+      const docs = await this.#services.find({}, { signal: options?.signal }).toArray();
+      return docs.map((d) => fromServiceDocument(d, 'getAllServices'));
+    });
+  }
+
+  async deleteService(key: string, options?: StoreCallOptions): Promise<boolean> {
+    return this.#write('deleteService', options, (session) => this.#delete(key, session));
+  }
+
+  async updateHealthStatus(key: string, status: ServiceStatus, at: Date, options?: StoreCallOptions): Promise<boolean> {
+    return this.#run('updateHealthStatus', options, () => this.#health(key, status, at));
+  }
+
+  async addSubscription(subscriberKey: string, serviceGroup: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('addSubscription', options, async () => {
+      try {
+        await this.#subscriptions.updateOne(
+          { subscriber_key: subscriberKey, service_group: serviceGroup },
+          { $set: { subscriber_key: subscriberKey, service_group: serviceGroup } },
+          { upsert: true },
+        );
+      } catch (error) {
+        // Two concurrent upserts of the same pair: the other one inserted it, which is the goal.
+        if (!(typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000)) throw error;
+      }
+    });
+  }
+
+  async removeSubscription(subscriberKey: string, serviceGroup: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('removeSubscription', options, () =>
+      this.#subscriptions.deleteOne({ subscriber_key: subscriberKey, service_group: serviceGroup }),
+    );
+  }
+
+  async removeAllSubscriptions(subscriberKey: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('removeAllSubscriptions', options, () => this.#subscriptions.deleteMany({ subscriber_key: subscriberKey }));
+  }
+
+  async getSubscribers(serviceGroup: string, options?: StoreCallOptions): Promise<string[]> {
+    return this.#run('getSubscribers', options, async () => {
+      const docs = await this.#subscriptions
+        .find({ service_group: serviceGroup }, { projection: { _id: 0, subscriber_key: 1 }, signal: options?.signal })
+        .toArray();
+      return docs.map((d) => d.subscriber_key);
+    });
+  }
+
+  async getSubscriberServices(serviceGroup: string, options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getSubscriberServices', options, async () => {
+      const docs = await this.#subscriptions
+        .aggregate(subscriberServicesPipeline(serviceGroup, this.collectionNames.services), { signal: options?.signal })
+        .toArray();
+      return docs.map((d) => fromServiceDocument(d, 'getSubscriberServices'));
+    });
+  }
+
+  /**
+   * Applies the mutations in order. In a transaction (all or nothing) when the deployment
+   * supports one; on a standalone server one after another, not atomically.
+   */
+  async applyBatch(mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<StoreMutationResult[]> {
+    const docs = mutations.map((m) => (m.type === 'save' ? this.#document(m.service, 'applyBatch') : undefined));
+    return this.#write('applyBatch', options, async (session) => {
+      const results: StoreMutationResult[] = [];
+      for (const [i, m] of mutations.entries()) {
+        if (m.type === 'save') {
+          await this.#save(docs[i]!, session);
+          results.push(true);
+        } else if (m.type === 'delete') {
+          results.push(await this.#delete(m.key, session));
+        } else {
+          results.push(await this.#health(m.key, m.status, m.at, session));
+        }
+      }
+      return results;
+    });
+  }
+
+  async clear(options?: StoreCallOptions): Promise<void> {
+    await this.#run('clear', options, async () => {
+      await this.#subscriptions.deleteMany({});
+      await this.#services.deleteMany({});
+    });
+  }
+
+  async stats(options?: StoreCallOptions): Promise<StoreStats> {
+    return this.#run('stats', options, async () => {
+      const [services, subscriptions] = await Promise.all([
+        this.#services.countDocuments({}, { signal: options?.signal }),
+        this.#subscriptions.countDocuments({}, { signal: options?.signal }),
+      ]);
+      return { services, subscriptions };
+    });
+  }
+
+  /** Runs the `ping` command. Does not create the indexes. */
+  async ping(options?: StoreCallOptions): Promise<void> {
+    this.#checkOpen('ping');
+    options?.signal?.throwIfAborted();
+    try {
+      await this.#connect();
+      await this.client.db(this.databaseName).command({ ping: 1 }, { signal: options?.signal });
+    } catch (error) {
+      throw this.#wrap('ping', error, options);
+    }
+  }
+
+  /** Idempotent. Closes the client only if the store created it from `uri`. */
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (!this.#ownsClient) return;
+      try {
+        await this.client.close();
+      } catch (error) {
+        throw toStoreError('close', error, this.#context);
+      }
+    })();
+    return this.#closing;
+  }
+
+  #checkOpen(operation: StoreOperation): void {
+    if (this.#closing !== undefined) {
+      throw new StoreError(NAME, operation, 'the store is closed; create a new MongoStore');
+    }
+  }
+
+  #document(service: ServiceInfo, operation: StoreOperation): ServiceDocument {
+    this.#checkOpen(operation);
+    return toServiceDocument(service);
+  }
+
+  /** The driver connects lazily, but after a failed first connect only `connect()` retries. */
+  #connect(): Promise<unknown> {
+    this.#connecting ??= this.client.connect().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    return this.#connecting;
+  }
+
+  /** Creates the indexes once and learns whether transactions are available. */
+  #prepare(): Promise<boolean> {
+    this.#preparing ??= (async () => {
+      const [transactions] = await Promise.all([
+        this.#supportsTransactions(),
+        this.#services.createIndexes([...MONGO_INDEXES.services]),
+        this.#subscriptions.createIndexes([...MONGO_INDEXES.subscriptions]),
+      ]);
+      return transactions;
+    })().catch((error: unknown) => {
+      this.#preparing = undefined;
+      throw new PrepareFailure(error);
+    });
+    return this.#preparing;
+  }
+
+  async #supportsTransactions(): Promise<boolean> {
+    if (this.#mode !== 'auto') return this.#mode === 'always';
+    const admin = this.client.db('admin');
+    let hello: Record<string, unknown>;
+    try {
+      hello = await admin.command({ hello: 1 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 59) throw error;
+      hello = await admin.command({ isMaster: 1 });
+    }
+    return supportsTransactions(hello);
+  }
+
+  async #run<T>(operation: StoreOperation, options: StoreCallOptions | undefined, fn: () => Promise<T>): Promise<T> {
+    this.#checkOpen(operation);
+    options?.signal?.throwIfAborted();
+    try {
+      await this.#connect();
+      await this.#prepare();
+      return await fn();
+    } catch (error) {
+      throw this.#wrap(operation, error, options);
+    }
+  }
+
+  /** Runs `fn` in a transaction when available, else directly (its writes are ordered safely). */
+  async #write<T>(operation: StoreOperation, options: StoreCallOptions | undefined, fn: (session?: ClientSession) => Promise<T>): Promise<T> {
+    this.#checkOpen(operation);
+    options?.signal?.throwIfAborted();
+    try {
+      await this.#connect();
+      const transactions = await this.#prepare();
+      if (!transactions) return await fn();
+      const session = this.client.startSession();
+      try {
+        let result: T | undefined;
+        await session.withTransaction(async () => {
+          result = await fn(session);
+        });
+        return result as T;
+      } finally {
+        await session.endSession();
+      }
+    } catch (error) {
+      throw this.#wrap(operation, error, options);
+    }
+  }
+
+  #wrap(operation: StoreOperation, error: unknown, options: StoreCallOptions | undefined): unknown {
+    if (options?.signal?.aborted && error === options.signal.reason) return error;
+    if (error instanceof PrepareFailure) return toStoreError('migrate', error.cause, this.#context);
+    return toStoreError(operation, error, this.#context);
+  }
+
+  async #save(doc: ServiceDocument, session?: ClientSession): Promise<void> {
+    await this.#services.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
+    const key = doc._id;
+    const ops: AnyBulkWriteOperation<SubscriptionDocument>[] = [
+      { deleteMany: { filter: { subscriber_key: key, service_group: { $nin: doc.subscriptions } } } },
+      ...doc.subscriptions.map((group) => ({
+        updateOne: {
+          filter: { subscriber_key: key, service_group: group },
+          update: { $set: { subscriber_key: key, service_group: group } },
+          upsert: true,
+        },
+      })),
+    ];
+    await this.#subscriptions.bulkWrite(ops, { ordered: true, session });
+  }
+
+  async #delete(key: string, session?: ClientSession): Promise<boolean> {
+    await this.#subscriptions.deleteMany({ subscriber_key: key }, { session });
+    const result = await this.#services.deleteOne({ _id: key }, { session });
+    return result.deletedCount > 0;
+  }
+
+  async #health(key: string, status: ServiceStatus, at: Date, session?: ClientSession): Promise<boolean> {
+    const result = await this.#services.updateOne(
+      { _id: key },
+      { $set: { status, last_health_check: new Date(at.getTime()) } },
+      { session },
+    );
+    return result.matchedCount > 0;
+  }
+}
+
+/** Marks a failure of the first-use preparation (indexes, `hello`), reported as `migrate`. */
+class PrepareFailure extends Error {
+  constructor(cause: unknown) {
+    super('[store-mongodb] preparing the collections failed', { cause });
+  }
+}
+
+/** The one aggregation behind `getSubscriberServices`: a group's subscriptions joined to their pods. */
+export function subscriberServicesPipeline(serviceGroup: string, servicesCollection: string): Record<string, unknown>[] {
+  return [
+    { $match: { service_group: serviceGroup } },
+    { $lookup: { from: servicesCollection, localField: 'subscriber_key', foreignField: '_id', as: 'pod' } },
+    { $unwind: '$pod' },
+    { $replaceRoot: { newRoot: '$pod' } },
+  ];
+}
+
+/** Whether a `hello` reply describes a deployment with transactions: a replica set member or mongos. */
+export function supportsTransactions(hello: Record<string, unknown>): boolean {
+  return typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+}
