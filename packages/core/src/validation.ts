@@ -1,1 +1,314 @@
-export {};
+/**
+ * Validation of registrations (and pod records) with one zod schema, written against the
+ * snake_case wire shape. Code-side (camelCase) input is mapped onto that shape, checked by the
+ * same schema, and its error paths renamed back, so every rule exists exactly once.
+ */
+import { z } from 'zod';
+import { ValidationError, type FieldError } from './errors';
+import { PROTOCOLS, SERVICE_STATUSES, type ServiceInfo, type ServiceRegistration } from './model';
+import {
+  MODEL_FIELD_NAMES,
+  fromWireRegistration,
+  parseWireTime,
+  type WireRegistration,
+} from './wire';
+
+/** The limits every registration must respect. */
+export const LIMITS = Object.freeze({
+  /** Service, pod and subscription names: 1..128 characters (UTF-16 code units). */
+  nameMinLength: 1,
+  nameMaxLength: 128,
+  /** Provider `ip` (an address or a host name): 1..255 characters. */
+  ipMaxLength: 255,
+  /** Health-check and notification URLs: at most 512 characters. */
+  urlMaxLength: 512,
+  providersMin: 1,
+  providersMax: 64,
+  /** Subscriptions per pod, counted before de-duplication. */
+  subscriptionsMax: 256,
+  portMin: 1,
+  portMax: 65535,
+  /** A `ValidationError` lists at most this many problems, then says how many more there were. */
+  maxReportedErrors: 20,
+} as const);
+
+/** URL schemes allowed for notification URLs (and, with `tcp:`, health-check URLs). */
+export const HTTP_URL_SCHEMES = ['http:', 'https:'] as const;
+
+const PORT_MESSAGE = `must be an integer ${LIMITS.portMin}..${LIMITS.portMax}`;
+const NAME_MESSAGE = `must be a string of ${LIMITS.nameMinLength}..${LIMITS.nameMaxLength} characters`;
+
+/** Error text for a wrong type, or "is required" when the field is missing. */
+function typeError(text: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : text);
+}
+
+// \p{Cc} covers C0, DEL and C1; \p{Cs} (with the u flag) matches only lone surrogates, which
+// cannot be stored as UTF-8 without silently changing the text.
+const BAD_CHAR = /[\p{Cc}\p{Cs}]/u;
+
+function describeChar(value: string, at: number): string {
+  const code = value.codePointAt(at) ?? 0;
+  const hex = code.toString(16).toUpperCase().padStart(4, '0');
+  return code >= 0xd800 && code <= 0xdfff
+    ? `must be well-formed Unicode (lone surrogate U+${hex} at index ${at})`
+    : `must not contain control characters (U+${hex} at index ${at})`;
+}
+
+const name = z
+  .string({ error: typeError(NAME_MESSAGE) })
+  .min(LIMITS.nameMinLength, { error: 'must not be empty', abort: true })
+  .max(LIMITS.nameMaxLength, { error: `must be at most ${LIMITS.nameMaxLength} characters`, abort: true })
+  .superRefine((value, ctx) => {
+    const colon = value.indexOf(':');
+    if (colon !== -1) {
+      ctx.addIssue({ code: 'custom', message: `must not contain ':' (found at index ${colon}); it separates service and pod in the registry key`, input: value });
+    }
+    const bad = BAD_CHAR.exec(value);
+    if (bad) ctx.addIssue({ code: 'custom', message: describeChar(value, bad.index), input: value });
+  });
+
+const ip = z
+  .string({ error: typeError(`must be a string of 1..${LIMITS.ipMaxLength} characters (an address or a host name)`) })
+  .min(1, { error: 'must not be empty', abort: true })
+  .max(LIMITS.ipMaxLength, { error: `must be at most ${LIMITS.ipMaxLength} characters`, abort: true })
+  .superRefine((value, ctx) => {
+    const bad = BAD_CHAR.exec(value);
+    if (bad) ctx.addIssue({ code: 'custom', message: describeChar(value, bad.index), input: value });
+  });
+
+const port = z
+  .int({ error: typeError(PORT_MESSAGE) })
+  .min(LIMITS.portMin, { error: PORT_MESSAGE })
+  .max(LIMITS.portMax, { error: PORT_MESSAGE });
+
+const provider = z.object(
+  {
+    protocol: z.enum(PROTOCOLS, { error: typeError(`must be one of ${PROTOCOLS.join(', ')}`) }),
+    ip,
+    port,
+  },
+  { error: typeError('must be an object {protocol, ip, port}') },
+);
+
+const providersMessage = `must be an array of ${LIMITS.providersMin}..${LIMITS.providersMax} providers`;
+const providers = z
+  .array(provider, { error: typeError(providersMessage) })
+  .max(LIMITS.providersMax, {
+    error: (issue) => `${providersMessage} (got ${(issue.input as unknown[]).length})`,
+  })
+  .min(LIMITS.providersMin, { error: `${providersMessage} (got none)` });
+
+const subscriptions = z
+  .array(name, { error: `must be an array of at most ${LIMITS.subscriptionsMax} service names` })
+  .max(LIMITS.subscriptionsMax, {
+    error: (issue) =>
+      `must hold at most ${LIMITS.subscriptionsMax} service names (got ${(issue.input as unknown[]).length})`,
+  })
+  .nullish()
+  .transform((list) => (list ? [...new Set(list)] : []));
+
+function urlChecker(field: 'notification' | 'health check', allowTcp: boolean) {
+  const allowed = allowTcp ? 'http:, https: or tcp://host:port' : 'http: or https:';
+  return z
+    .string({ error: typeError(`must be a string holding an ${allowed} URL`) })
+    .max(LIMITS.urlMaxLength, { error: `must be at most ${LIMITS.urlMaxLength} characters`, abort: true })
+    .superRefine((value, ctx) => {
+      const problem = urlProblem(value, allowTcp, allowed, field);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+    });
+}
+
+function urlProblem(value: string, allowTcp: boolean, allowed: string, field: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    if (allowTcp && /^tcp:/i.test(value)) return tcpMessage(field);
+    return value === '' ? `is required (an ${allowed} URL)` : `must be an absolute ${allowed} URL`;
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    return BAD_CHAR.test(value) ? describeChar(value, BAD_CHAR.exec(value)!.index) : undefined;
+  }
+  if (allowTcp && url.protocol === 'tcp:') {
+    const portNumber = Number(url.port);
+    if (url.hostname === '' || url.port === '' || portNumber < LIMITS.portMin || portNumber > LIMITS.portMax) {
+      return tcpMessage(field);
+    }
+    if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '' || url.username !== '') {
+      return `a tcp ${field} URL must be just tcp://host:port (no path, query, user or fragment)`;
+    }
+    return undefined;
+  }
+  return `must use ${allowed} (got ${url.protocol.slice(0, 32)})`;
+}
+
+function tcpMessage(field: string): string {
+  return `a tcp ${field} URL must be tcp://host:port with a port ${LIMITS.portMin}..${LIMITS.portMax}`;
+}
+
+const registrationShape = {
+  service_name: name,
+  pod_name: name,
+  providers,
+  health_check_url: urlChecker('health check', true),
+  notification_url: urlChecker('notification', false),
+  subscriptions,
+};
+
+const OBJECT_MESSAGE = 'must be a JSON object';
+const BODY_MESSAGE = `the body ${OBJECT_MESSAGE}`;
+
+/** The one schema of a registration, in wire (snake_case) form. Built once, at module load. */
+const registrationSchema = z.object(registrationShape, { error: typeError(OBJECT_MESSAGE) });
+
+const wireTime = z
+  .string({ error: typeError('must be an RFC 3339 date-time string') })
+  .max(40, { error: 'must be an RFC 3339 date-time string', abort: true })
+  .transform((value, ctx) => {
+    const date = parseWireTime(value);
+    if (date) return date;
+    ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 date-time with offset (2026-01-02T03:04:05.678Z)', input: value });
+    return z.NEVER;
+  });
+
+const serviceInfoSchema = z.object(
+  {
+    ...registrationShape,
+    status: z.enum(SERVICE_STATUSES, { error: typeError(`must be one of ${SERVICE_STATUSES.join(', ')}`) }),
+    last_health_check: wireTime,
+    registered_at: wireTime,
+    updated_at: wireTime,
+  },
+  { error: typeError(OBJECT_MESSAGE) },
+);
+
+type PathSegment = PropertyKey;
+
+/** `['providers', 2, 'port']` → `providers[2].port`; `rename` maps the top-level field name. */
+function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else {
+      const text = String(segment);
+      const named = i === 0 && rename ? rename(text) : text;
+      out += out === '' ? named : `.${named}`;
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns zod issues into at most `LIMITS.maxReportedErrors` field errors (plus one entry saying
+ * how many were left out), so a hostile body cannot make us build an enormous error.
+ */
+function toFieldErrors(issues: readonly z.core.$ZodIssue[], rootMessage: string, rename?: (field: string) => string): FieldError[] {
+  const errors: FieldError[] = [];
+  const shown = Math.min(issues.length, LIMITS.maxReportedErrors);
+  for (let i = 0; i < shown; i++) {
+    const issue = issues[i]!;
+    const path = formatPath(issue.path, rename);
+    errors.push({ path, message: path === '' ? rootMessage : issue.message });
+  }
+  if (issues.length > shown) {
+    errors.push({ path: '', message: `and ${issues.length - shown} more problems (only the first ${shown} are listed)` });
+  }
+  return errors;
+}
+
+function run<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  context: string,
+  rootMessage: string,
+  rename?: (field: string) => string,
+): z.output<T> {
+  let result: ReturnType<T['safeParse']>;
+  try {
+    result = schema.safeParse(input) as ReturnType<T['safeParse']>;
+  } catch (cause) {
+    throw new ValidationError([{ path: '', message: `the ${context} could not be read (${errorText(cause)})` }], {
+      context,
+      cause,
+    });
+  }
+  if (result.success) return result.data as z.output<T>;
+  throw new ValidationError(toFieldErrors(result.error.issues, rootMessage, rename), { context });
+}
+
+function errorText(error: unknown): string {
+  try {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.slice(0, 200).replace(/[\p{Cc}\p{Cs}]/gu, '?');
+  } catch {
+    return 'unreadable value';
+  }
+}
+
+/**
+ * Validates a decoded JSON registration body (snake_case, as Go services send it) and returns
+ * it in model form with its subscriptions de-duplicated (first appearance kept). Unknown
+ * fields are ignored; missing or `null` subscriptions mean none.
+ *
+ * @throws ValidationError listing every problem with its wire path (`providers[2].port`,
+ *   `service_name`), at most `LIMITS.maxReportedErrors` of them. Nothing else is ever thrown.
+ */
+export function parseRegistration(body: unknown): ServiceRegistration {
+  return fromWireRegistration(run(registrationSchema, body, 'registration', BODY_MESSAGE) as WireRegistration);
+}
+
+const toModelName = (field: string): string => MODEL_FIELD_NAMES[field] ?? field;
+
+/**
+ * Validates a registration given in code (camelCase, e.g. to `manager.register()`) by the same
+ * rules as {@link parseRegistration}, and returns a normalized copy (subscriptions
+ * de-duplicated, unknown fields dropped).
+ *
+ * @throws ValidationError listing every problem with its camelCase path (`providers[0].port`,
+ *   `serviceName`). Nothing else is ever thrown.
+ */
+export function validateRegistration(reg: ServiceRegistration): ServiceRegistration {
+  let wireShaped: unknown = reg;
+  try {
+    if (typeof reg === 'object' && reg !== null && !Array.isArray(reg)) {
+      wireShaped = {
+        service_name: reg.serviceName,
+        pod_name: reg.podName,
+        providers: reg.providers,
+        health_check_url: reg.healthCheckUrl,
+        notification_url: reg.notificationUrl,
+        subscriptions: reg.subscriptions,
+      };
+    }
+  } catch (cause) {
+    throw new ValidationError([{ path: '', message: `the registration could not be read (${errorText(cause)})` }], {
+      context: 'registration',
+      cause,
+    });
+  }
+  return fromWireRegistration(run(registrationSchema, wireShaped, 'registration', 'the registration must be an object', toModelName) as WireRegistration);
+}
+
+/**
+ * Validates a decoded JSON pod record (an entry of `GET /services`, snake_case) — the
+ * registration rules plus `status` and RFC 3339 times — and returns it in model form.
+ *
+ * @throws ValidationError listing every problem with its wire path. Nothing else is thrown.
+ */
+export function parseServiceInfo(body: unknown): ServiceInfo {
+  const wire = run(serviceInfoSchema, body, 'service record', BODY_MESSAGE);
+  return {
+    ...fromWireRegistration(wire as WireRegistration),
+    status: wire.status,
+    lastHealthCheck: wire.last_health_check,
+    registeredAt: wire.registered_at,
+    updatedAt: wire.updated_at,
+  };
+}
+
+/** One line per problem: `providers[2].port: must be an integer 1..65535`. */
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('\n');
+}

@@ -1,1 +1,168 @@
-export {};
+/**
+ * The snake_case JSON wire format of the Go manager, and the only place where it is converted
+ * to and from the camelCase model. Validation of wire input lives in `validation.ts`.
+ */
+import { ValidationError, type FieldError } from './errors';
+import type { NotificationPod, Protocol, Provider, ServiceInfo, ServiceRegistration, ServiceStatus } from './model';
+
+/** One provider endpoint on the wire (the same field names as {@link Provider}). */
+export interface WireProvider {
+  protocol: Protocol;
+  ip: string;
+  port: number;
+}
+
+/** The body of `POST /register`, as Go services send it. */
+export interface WireRegistration {
+  service_name: string;
+  pod_name: string;
+  providers: WireProvider[];
+  health_check_url: string;
+  notification_url: string;
+  subscriptions: string[];
+}
+
+/**
+ * A registered pod on the wire (an entry of `GET /services`). Times are RFC 3339 strings in UTC
+ * with milliseconds (`2026-01-02T03:04:05.678Z`).
+ */
+export interface WireServiceInfo extends WireRegistration {
+  status: ServiceStatus;
+  last_health_check: string;
+  registered_at: string;
+  updated_at: string;
+}
+
+/** Top-level registration fields: camelCase model name → snake_case wire name. */
+export const WIRE_FIELD_NAMES = {
+  serviceName: 'service_name',
+  podName: 'pod_name',
+  providers: 'providers',
+  healthCheckUrl: 'health_check_url',
+  notificationUrl: 'notification_url',
+  subscriptions: 'subscriptions',
+  status: 'status',
+  lastHealthCheck: 'last_health_check',
+  registeredAt: 'registered_at',
+  updatedAt: 'updated_at',
+} as const;
+
+/** The reverse of {@link WIRE_FIELD_NAMES}: snake_case wire name → camelCase model name. */
+export const MODEL_FIELD_NAMES: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(WIRE_FIELD_NAMES).map(([model, wire]) => [wire, model])),
+);
+
+function copyProviders(providers: readonly Provider[]): Provider[] {
+  return providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port }));
+}
+
+/** The wire form of a registration (fresh arrays; nothing is shared with the input). */
+export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
+  return {
+    service_name: reg.serviceName,
+    pod_name: reg.podName,
+    providers: copyProviders(reg.providers),
+    health_check_url: reg.healthCheckUrl,
+    notification_url: reg.notificationUrl,
+    subscriptions: reg.subscriptions.slice(),
+  };
+}
+
+/**
+ * The model form of an already validated wire registration. It does not validate: use
+ * `parseRegistration` for anything that came from outside.
+ */
+export function fromWireRegistration(wire: WireRegistration): ServiceRegistration {
+  return {
+    serviceName: wire.service_name,
+    podName: wire.pod_name,
+    providers: copyProviders(wire.providers),
+    healthCheckUrl: wire.health_check_url,
+    notificationUrl: wire.notification_url,
+    subscriptions: wire.subscriptions ? wire.subscriptions.slice() : [],
+  };
+}
+
+function wireTime(date: Date, field: keyof typeof WIRE_FIELD_NAMES, errors: FieldError[]): string {
+  if (date instanceof Date && !Number.isNaN(date.getTime())) return date.toISOString();
+  errors.push({ path: field, message: 'must be a valid Date' });
+  return '';
+}
+
+/**
+ * The wire form of a registered pod, times as RFC 3339 UTC strings with milliseconds.
+ * Throws `ValidationError` (camelCase paths) when one of its dates is invalid.
+ */
+export function toWireService(info: ServiceInfo): WireServiceInfo {
+  const errors: FieldError[] = [];
+  const wire: WireServiceInfo = {
+    ...toWireRegistration(info),
+    status: info.status,
+    last_health_check: wireTime(info.lastHealthCheck, 'lastHealthCheck', errors),
+    registered_at: wireTime(info.registeredAt, 'registeredAt', errors),
+    updated_at: wireTime(info.updatedAt, 'updatedAt', errors),
+  };
+  if (errors.length > 0) throw new ValidationError(errors, { context: 'service record' });
+  return wire;
+}
+
+/** RFC 3339 date-time with a mandatory offset and optional fraction (Go's time.RFC3339Nano). */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Parses an RFC 3339 wire time; `undefined` when it is not a real one (month 13, February 30,
+ * hour 24, no offset). Fractions beyond milliseconds (Go writes nanoseconds) are truncated, as a
+ * `Date` keeps milliseconds only.
+ */
+export function parseWireTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || value.length > 40) return undefined;
+  const m = RFC3339.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  const offsetHours = m[9] ? Number(m[9]) : 0;
+  const offsetMinutes = m[10] ? Number(m[10]) : 0;
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, minute, second, millis);
+  const sign = m[8] === '-' ? -1 : 1;
+  const time = utc.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * The model form of a wire pod record. Checks the three times (RFC 3339) and throws
+ * `ValidationError` with their wire paths when one is not valid; the registration fields are
+ * taken as they are (use `parseServiceInfo` for a fully validated read of untrusted input).
+ */
+export function fromWireService(wire: WireServiceInfo): ServiceInfo {
+  const errors: FieldError[] = [];
+  const time = (value: unknown, field: string): Date => {
+    const date = parseWireTime(value);
+    if (date) return date;
+    errors.push({ path: field, message: 'must be an RFC 3339 date-time with offset (2026-01-02T03:04:05.678Z)' });
+    return new Date(Number.NaN);
+  };
+  const info: ServiceInfo = {
+    ...fromWireRegistration(wire),
+    status: wire.status,
+    lastHealthCheck: time(wire.last_health_check, 'last_health_check'),
+    registeredAt: time(wire.registered_at, 'registered_at'),
+    updatedAt: time(wire.updated_at, 'updated_at'),
+  };
+  if (errors.length > 0) throw new ValidationError(errors, { context: 'service record' });
+  return info;
+}
+
+/** One pod as it appears inside a notification payload. */
+export function toNotificationPod(info: ServiceInfo): NotificationPod {
+  return { pod_name: info.podName, status: info.status, providers: copyProviders(info.providers) };
+}
