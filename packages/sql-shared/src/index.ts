@@ -1,1 +1,7 @@
-export {};
+export { SqlRegistryStore, type SqlStoreSetup } from './sql-registry-store';
+export type { ErrorDescription, RegistryDb, SqlDialectAdapter } from './sql-dialect';
+export { tableNames, type RegistryDatabase, type ServicesTable, type SubscriptionsTable, type TableNames } from './registry-database';
+export { rowToService, serviceToRow, uniqueGroups, type ServiceInsert, type ServiceRow } from './row-mapping';
+export { describeNetworkError, errorCode, errorMessage, toStoreError } from './error-classifier';
+export { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
+export { OptionChecker, parseUrl, urlPart } from './options-checks';

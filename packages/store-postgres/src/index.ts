@@ -1,1 +1,2 @@
-export {};
+export { PostgresStore } from './postgres-store';
+export type { PostgresSslMode, PostgresStoreOptions } from './postgres-options';

@@ -1,0 +1,62 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Row shape of the `services` table. JSON columns are written as JSON text and may come back
+ * parsed (PostgreSQL JSONB, MySQL JSON) or as text (MariaDB, where JSON is a LONGTEXT alias).
+ */
+export interface ServicesTable {
+  service_key: string;
+  service_name: string;
+  pod_name: string;
+  providers: ColumnType<unknown, string, string>;
+  health_check_url: string;
+  notification_url: string;
+  subscriptions: ColumnType<unknown, string, string>;
+  status: string;
+  last_health_check: ColumnType<Date | string, Date, Date>;
+  registered_at: ColumnType<Date | string, Date, Date>;
+  updated_at: ColumnType<Date | string, Date, Date>;
+}
+
+/** Row shape of the `subscriptions` table: one (subscriber, group) pair per row. */
+export interface SubscriptionsTable {
+  subscriber_key: string;
+  service_group: string;
+}
+
+/** The tables as Kysely sees them. Real names carry the prefix and schema (see `TableNames`). */
+export interface RegistryDatabase {
+  services: ServicesTable;
+  subscriptions: SubscriptionsTable;
+}
+
+/**
+ * Physical names of the registry's tables, typed as their logical names so Kysely's builders
+ * keep their column checking. `qualified` values may include a schema (`gov.services`).
+ */
+export interface TableNames {
+  services: 'services';
+  subscriptions: 'subscriptions';
+  /** Unqualified, prefixed table names (for index names and the migration tables). */
+  plain: { services: string; subscriptions: string; migration: string; migrationLock: string };
+  prefix: string;
+  schema: string | undefined;
+}
+
+/** Builds the table names for a prefix and an optional schema. */
+export function tableNames(prefix: string, schema?: string): TableNames {
+  const plain = {
+    services: `${prefix}services`,
+    subscriptions: `${prefix}subscriptions`,
+    migration: `${prefix}governance_migration`,
+    migrationLock: `${prefix}governance_migration_lock`,
+  };
+  const qualify = (name: string) => (schema === undefined ? name : `${schema}.${name}`);
+  return {
+    services: qualify(plain.services) as 'services',
+    subscriptions: qualify(plain.subscriptions) as 'subscriptions',
+    plain,
+    prefix,
+    schema,
+  };
+}

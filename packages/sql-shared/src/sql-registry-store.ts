@@ -1,0 +1,306 @@
+import {
+  StoreError,
+  keyOf,
+  type RegistryStore,
+  type ServiceInfo,
+  type ServiceStatus,
+  type StoreCallOptions,
+  type StoreMutation,
+  type StoreMutationResult,
+  type StoreOperation,
+  type StoreStats,
+} from '@governance/core';
+import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { toStoreError } from './error-classifier';
+import type { RegistryDatabase, TableNames } from './registry-database';
+import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
+import { rowToService, serviceToRow, uniqueGroups } from './row-mapping';
+import type { RegistryDb, SqlDialectAdapter } from './sql-dialect';
+
+/** Rows per multi-row statement, far below every server's parameter limit. */
+const CHUNK = 500;
+/** Attempts of a transaction that hit a deadlock or serialization failure. */
+const TRANSACTION_ATTEMPTS = 3;
+
+/** Everything `SqlRegistryStore` needs from a concrete store's constructor. */
+export interface SqlStoreSetup {
+  dialect: SqlDialectAdapter;
+  db: Kysely<RegistryDatabase>;
+  /** Whether `close()` may end the pool (false for a pool the host handed in). */
+  ownsPool: boolean;
+  tables: TableNames;
+  /** `host:port/database` (or a description of the host's pool), for error messages. */
+  target: string;
+  /** Class name for messages (`PostgresStore`). */
+  className: string;
+}
+
+type Pair = { subscriber_key: string; service_group: string };
+
+/**
+ * The `RegistryStore` contract on Kysely, shared by the PostgreSQL and MySQL stores.
+ *
+ * - The schema is created by versioned migrations on first use (or by `migrate()`), once per
+ *   instance; concurrent starts are serialized by the Migrator's database lock.
+ * - `saveService`, `deleteService` and `applyBatch` each run in one transaction; a transaction
+ *   that hits a deadlock or serialization failure is run again (up to 3 times).
+ * - Every driver failure is wrapped in `StoreError` with the driver's error as `cause`.
+ */
+export class SqlRegistryStore implements RegistryStore {
+  readonly name: string;
+  readonly #dialect: SqlDialectAdapter;
+  readonly #db: Kysely<RegistryDatabase>;
+  readonly #ownsPool: boolean;
+  readonly #t: TableNames;
+  readonly #target: string;
+  readonly #className: string;
+  #migrated: Promise<void> | undefined;
+  #ready = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(setup: SqlStoreSetup) {
+    this.#dialect = setup.dialect;
+    this.name = setup.dialect.storeName;
+    this.#db = setup.db;
+    this.#ownsPool = setup.ownsPool;
+    this.#t = setup.tables;
+    this.#target = setup.target;
+    this.#className = setup.className;
+  }
+
+  /**
+   * Creates or upgrades the schema now instead of on first use. Runs at most once per store
+   * (a failed attempt is retried by the next call). Safe while other processes do the same.
+   */
+  async migrate(options?: StoreCallOptions): Promise<void> {
+    this.#assertOpen('migrate', options);
+    if (this.#ready) return;
+    this.#migrated ??= this.#runMigrations().then(
+      () => {
+        this.#ready = true;
+      },
+      (error: unknown) => {
+        this.#migrated = undefined;
+        throw error;
+      },
+    );
+    await this.#migrated;
+  }
+
+  async saveService(service: ServiceInfo, options?: StoreCallOptions): Promise<void> {
+    await this.#run('saveService', options, () =>
+      this.#transaction((trx) => this.#saveMany(trx, [[keyOf(service), service]])),
+    );
+  }
+
+  async getService(key: string, options?: StoreCallOptions): Promise<ServiceInfo | undefined> {
+    return this.#run('getService', options, async (db) => {
+      const row = await db.selectFrom(this.#t.services).selectAll().where('service_key', '=', key).executeTakeFirst();
+      return row === undefined ? undefined : rowToService(row);
+    });
+  }
+
+  async getServicesByName(serviceName: string, options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getServicesByName', options, async (db) => {
+      const rows = await db.selectFrom(this.#t.services).selectAll().where('service_name', '=', serviceName).execute();
+      return rows.map(rowToService);
+    });
+  }
+
+  async getAllServices(options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getAllServices', options, async (db) => {
+      const rows = await db.selectFrom(this.#t.services).selectAll().execute();
+      return rows.map(rowToService);
+    });
+  }
+
+  async deleteService(key: string, options?: StoreCallOptions): Promise<boolean> {
+    return this.#run('deleteService', options, () => this.#transaction((trx) => this.#delete(trx, key)));
+  }
+
+  async updateHealthStatus(key: string, status: ServiceStatus, at: Date, options?: StoreCallOptions): Promise<boolean> {
+    return this.#run('updateHealthStatus', options, (db) => this.#health(db, key, status, at));
+  }
+
+  async addSubscription(subscriberKey: string, serviceGroup: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('addSubscription', options, (db) =>
+      this.#dialect.insertSubscriptions(db, this.#t, [{ subscriber_key: subscriberKey, service_group: serviceGroup }]),
+    );
+  }
+
+  async removeSubscription(subscriberKey: string, serviceGroup: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('removeSubscription', options, (db) =>
+      db
+        .deleteFrom(this.#t.subscriptions)
+        .where('subscriber_key', '=', subscriberKey)
+        .where('service_group', '=', serviceGroup)
+        .execute(),
+    );
+  }
+
+  async removeAllSubscriptions(subscriberKey: string, options?: StoreCallOptions): Promise<void> {
+    await this.#run('removeAllSubscriptions', options, (db) =>
+      db.deleteFrom(this.#t.subscriptions).where('subscriber_key', '=', subscriberKey).execute(),
+    );
+  }
+
+  async getSubscribers(serviceGroup: string, options?: StoreCallOptions): Promise<string[]> {
+    return this.#run('getSubscribers', options, async (db) => {
+      const rows = await db
+        .selectFrom(this.#t.subscriptions)
+        .select('subscriber_key')
+        .where('service_group', '=', serviceGroup)
+        .execute();
+      return rows.map((r) => r.subscriber_key);
+    });
+  }
+
+  async getSubscriberServices(serviceGroup: string, options?: StoreCallOptions): Promise<ServiceInfo[]> {
+    return this.#run('getSubscriberServices', options, async (db) => {
+      const keys = db
+        .selectFrom(this.#t.subscriptions)
+        .select('subscriber_key')
+        .where('service_group', '=', serviceGroup);
+      const rows = await db.selectFrom(this.#t.services).selectAll().where('service_key', 'in', keys).execute();
+      return rows.map(rowToService);
+    });
+  }
+
+  /**
+   * Applies the whole batch in one transaction, in order: all or nothing. Consecutive saves are
+   * written with multi-row statements (a key saved twice in a row keeps its last version).
+   */
+  async applyBatch(mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<StoreMutationResult[]> {
+    if (mutations.length === 0) {
+      this.#assertOpen('applyBatch', options);
+      return [];
+    }
+    return this.#run('applyBatch', options, () =>
+      this.#transaction(async (trx) => {
+        const results = new Array<StoreMutationResult>(mutations.length);
+        let i = 0;
+        while (i < mutations.length) {
+          const m = mutations[i]!;
+          if (m.type === 'save') {
+            const run = new Map<string, ServiceInfo>();
+            for (; i < mutations.length && mutations[i]!.type === 'save'; i++) {
+              const service = (mutations[i] as { service: ServiceInfo }).service;
+              run.set(keyOf(service), service);
+              results[i] = true;
+            }
+            await this.#saveMany(trx, [...run]);
+          } else if (m.type === 'delete') {
+            results[i++] = await this.#delete(trx, m.key);
+          } else {
+            results[i++] = await this.#health(trx, m.key, m.status, m.at);
+          }
+        }
+        return results;
+      }),
+    );
+  }
+
+  async clear(options?: StoreCallOptions): Promise<void> {
+    await this.#run('clear', options, () =>
+      this.#transaction(async (trx) => {
+        await trx.deleteFrom(this.#t.subscriptions).execute();
+        await trx.deleteFrom(this.#t.services).execute();
+      }),
+    );
+  }
+
+  async stats(options?: StoreCallOptions): Promise<StoreStats> {
+    return this.#run('stats', options, async (db) => {
+      const count = (table: 'services' | 'subscriptions') =>
+        db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const [services, subscriptions] = await Promise.all([count(this.#t.services), count(this.#t.subscriptions)]);
+      return { services: Number(services.n), subscriptions: Number(subscriptions.n) };
+    });
+  }
+
+  /** Sends `select 1` over a pooled connection (does not create the schema). */
+  async ping(options?: StoreCallOptions): Promise<void> {
+    this.#assertOpen('ping', options);
+    try {
+      await sql`select 1`.execute(this.#db);
+    } catch (error) {
+      throw toStoreError(this.#dialect, 'ping', error, this.#target);
+    }
+  }
+
+  /** Ends the pool this store created (never a pool the host handed in). Idempotent. */
+  async close(): Promise<void> {
+    this.#closing ??= this.#ownsPool ? this.#db.destroy().catch(() => undefined) : Promise.resolve();
+    await this.#closing;
+  }
+
+  #assertOpen(operation: StoreOperation, options: StoreCallOptions | undefined): void {
+    if (this.#closing !== undefined) {
+      throw new StoreError(this.name, operation, `the store is closed; create a new ${this.#className}`);
+    }
+    options?.signal?.throwIfAborted();
+  }
+
+  async #run<T>(operation: StoreOperation, options: StoreCallOptions | undefined, fn: (db: Kysely<RegistryDatabase>) => Promise<T>): Promise<T> {
+    this.#assertOpen(operation, options);
+    if (!this.#ready) await this.migrate(options);
+    try {
+      return await fn(this.#db);
+    } catch (error) {
+      throw toStoreError(this.#dialect, operation, error, this.#target);
+    }
+  }
+
+  async #transaction<T>(fn: (trx: Transaction<RegistryDatabase>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().execute(fn);
+      } catch (error) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !this.#dialect.isRetryable(error)) throw error;
+      }
+    }
+  }
+
+  async #saveMany(db: RegistryDb, entries: Array<[string, ServiceInfo]>): Promise<void> {
+    for (let at = 0; at < entries.length; at += CHUNK) {
+      const chunk = entries.slice(at, at + CHUNK);
+      await this.#dialect.upsertServices(db, this.#t, chunk.map(([key, service]) => serviceToRow(key, service)));
+      const keys = chunk.map(([key]) => key);
+      await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', 'in', keys).execute();
+      const pairs: Pair[] = [];
+      for (const [key, service] of chunk) {
+        for (const group of uniqueGroups(service.subscriptions)) pairs.push({ subscriber_key: key, service_group: group });
+      }
+      for (let p = 0; p < pairs.length; p += CHUNK) {
+        await this.#dialect.insertSubscriptions(db, this.#t, pairs.slice(p, p + CHUNK));
+      }
+    }
+  }
+
+  async #delete(db: RegistryDb, key: string): Promise<boolean> {
+    await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', '=', key).execute();
+    const result = await db.deleteFrom(this.#t.services).where('service_key', '=', key).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async #health(db: RegistryDb, key: string, status: ServiceStatus, at: Date): Promise<boolean> {
+    const result = await db
+      .updateTable(this.#t.services)
+      .set({ status, last_health_check: new Date(at.getTime()) })
+      .where('service_key', '=', key)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async #runMigrations(): Promise<void> {
+    const migrator = new Migrator({
+      db: this.#db,
+      provider: new InCodeMigrationProvider(registryMigrations(this.#dialect, this.#t)),
+      migrationTableName: this.#t.plain.migration,
+      migrationLockTableName: this.#t.plain.migrationLock,
+      ...(this.#t.schema === undefined ? {} : { migrationTableSchema: this.#t.schema }),
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw toStoreError(this.#dialect, 'migrate', error, this.#target);
+  }
+}

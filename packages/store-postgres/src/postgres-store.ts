@@ -1,0 +1,57 @@
+import { SqlRegistryStore, tableNames, type RegistryDatabase } from '@governance/sql-shared';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import pg from 'pg';
+import { PostgresDialectAdapter } from './postgres-dialect';
+import { type PostgresStoreOptions, resolvePostgresOptions } from './postgres-options';
+
+/**
+ * A `RegistryStore` on PostgreSQL (Kysely + pg). Tables `services` and `subscriptions` (with the
+ * optional prefix, in the optional schema) are created on first use by versioned migrations.
+ *
+ * ```ts
+ * const store = new PostgresStore({ connectionString: 'postgres://app@db:5432/governance' });
+ * ```
+ *
+ * Throws `ValidationError` naming the field for bad options; nothing connects until the first
+ * call (or `migrate()` / `ping()`).
+ */
+export class PostgresStore extends SqlRegistryStore {
+  constructor(options: PostgresStoreOptions = {}) {
+    const o = resolvePostgresOptions(options);
+    let pool: PostgresPool;
+    let target: string;
+    if (o.pool !== undefined) {
+      pool = o.pool;
+      const info = (o.pool as { options?: { host?: string; port?: number; database?: string } }).options;
+      target = `${info?.host ?? 'localhost'}:${info?.port ?? 5432}/${info?.database ?? '(pool)'}`;
+    } else {
+      const own = new pg.Pool({
+        host: o.host,
+        port: o.port,
+        database: o.database,
+        user: o.user,
+        password: o.password,
+        ssl: o.ssl,
+        max: o.maxConnections,
+        min: o.idleConnections,
+        idleTimeoutMillis: 10_000,
+        maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
+        connectionTimeoutMillis: o.connectTimeoutMs,
+        application_name: 'governance',
+      });
+      // An idle connection that breaks (server restart) is dropped by the pool; without a
+      // listener the 'error' event would crash the process.
+      own.on('error', () => undefined);
+      pool = own;
+      target = `${o.host}:${o.port}/${o.database}`;
+    }
+    super({
+      dialect: new PostgresDialectAdapter(o.database, o.user),
+      db: new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) }),
+      ownsPool: o.pool === undefined,
+      tables: tableNames(o.tablePrefix, o.schema),
+      target,
+      className: 'PostgresStore',
+    });
+  }
+}
