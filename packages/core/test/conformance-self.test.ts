@@ -1,0 +1,343 @@
+/**
+ * The conformance suite must be able to fail. Each "mutant" below is a MemoryStore with one
+ * deliberate, realistic defect; the named checks must reject against it, while the unmodified
+ * MemoryStore passes the very same checks. The full suite is also run with `inspect` wired in
+ * and against a store without `applyBatch`, and a skipped suite must never call `create`.
+ */
+import { describe, expect, it } from 'vitest';
+import { NotFoundError, keyOf, type RegistryStore, type ServiceInfo, type ServiceStatus } from '@governance/core';
+import {
+  batchChecks,
+  concurrencyChecks,
+  copyChecks,
+  lifecycleChecks,
+  roundtripChecks,
+  runStoreConformance,
+  serviceChecks,
+  subscriptionChecks,
+  CONCURRENT_CALLS,
+  type StoreCheck,
+  type StoreChecks,
+  type StoreInspector,
+} from '@governance/core/testing';
+import { MemoryStore } from '@governance/store-memory';
+
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Returns the very objects it was given to save (no copy on write, no copy on read). */
+class SharedReferencesStore extends MemoryStore {
+  readonly #saved = new Map<string, ServiceInfo>();
+  override async saveService(service: ServiceInfo): Promise<void> {
+    await super.saveService(service);
+    this.#saved.set(keyOf(service), service);
+  }
+  override async getService(key: string): Promise<ServiceInfo | undefined> {
+    return (await super.getService(key)) && this.#saved.get(key);
+  }
+  override async getServicesByName(name: string): Promise<ServiceInfo[]> {
+    return (await super.getServicesByName(name)).map((s) => this.#saved.get(keyOf(s))!);
+  }
+  override async getAllServices(): Promise<ServiceInfo[]> {
+    return (await super.getAllServices()).map((s) => this.#saved.get(keyOf(s))!);
+  }
+}
+
+/** Saves by reading the whole table, waiting a round trip, and writing it all back. */
+class LostSavesStore extends MemoryStore {
+  override async saveService(service: ServiceInfo): Promise<void> {
+    const snapshot = await super.getAllServices();
+    await yieldTurn();
+    await super.clear();
+    for (const pod of snapshot) await super.saveService(pod);
+    await super.saveService(service);
+  }
+}
+
+/** Optimistic subscription writes that are silently dropped when another write got there first. */
+class LostSubscriptionsStore extends MemoryStore {
+  #version = 0;
+  override async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    const seen = this.#version;
+    await yieldTurn();
+    if (seen !== this.#version) return;
+    this.#version++;
+    await super.addSubscription(subscriberKey, serviceGroup);
+  }
+}
+
+/** removeAllSubscriptions scoped to the subscriber's service instead of the pod (`LIKE 'eir:%'`). */
+class OverreachingUnsubscribeStore extends MemoryStore {
+  readonly #pairs = new Set<string>();
+  override async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    await super.addSubscription(subscriberKey, serviceGroup);
+    this.#pairs.add(JSON.stringify([subscriberKey, serviceGroup]));
+  }
+  override async removeAllSubscriptions(subscriberKey: string): Promise<void> {
+    const prefix = subscriberKey.split(':')[0] + ':';
+    for (const pair of this.#pairs) {
+      const [subscriber, group] = JSON.parse(pair) as [string, string];
+      if (subscriber.startsWith(prefix)) await super.removeSubscription(subscriber, group);
+    }
+  }
+}
+
+/** saveService adds the new subscriptions but never drops the old ones. */
+class StaleIndexStore extends MemoryStore {
+  override async saveService(service: ServiceInfo): Promise<void> {
+    const before = await super.getService(keyOf(service));
+    await super.saveService(service);
+    for (const group of before?.subscriptions ?? []) await super.addSubscription(keyOf(service), group);
+  }
+}
+
+/** deleteService removes the record but leaves its subscriptions behind. */
+class OrphanSubscriptionsStore extends MemoryStore {
+  override async deleteService(key: string): Promise<boolean> {
+    const before = await super.getService(key);
+    const existed = await super.deleteService(key);
+    for (const group of before?.subscriptions ?? []) await super.addSubscription(key, group);
+    return existed;
+  }
+}
+
+/** Stores timestamps with second precision (a DATETIME column without fractional seconds). */
+class SecondsOnlyStore extends MemoryStore {
+  override async saveService(service: ServiceInfo): Promise<void> {
+    const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
+    await super.saveService({
+      ...service,
+      lastHealthCheck: seconds(service.lastHealthCheck),
+      registeredAt: seconds(service.registeredAt),
+      updatedAt: seconds(service.updatedAt),
+    });
+  }
+}
+
+/** Treats a missing key as an error instead of reporting `false`. */
+class ThrowingNotFoundStore extends MemoryStore {
+  override async deleteService(key: string): Promise<boolean> {
+    if (!(await super.deleteService(key))) throw new NotFoundError(`no pod ${key}`);
+    return true;
+  }
+  override async updateHealthStatus(key: string, status: ServiceStatus, at: Date): Promise<boolean> {
+    if (!(await super.updateHealthStatus(key, status, at))) throw new NotFoundError(`no pod ${key}`);
+    return true;
+  }
+}
+
+/** Matches service names with LIKE, so `_` and `%` act as wildcards. */
+class PatternByNameStore extends MemoryStore {
+  override async getServicesByName(name: string): Promise<ServiceInfo[]> {
+    const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`);
+    return (await super.getAllServices()).filter((s) => pattern.test(s.serviceName));
+  }
+}
+
+/** close() does nothing: the store keeps answering afterwards. */
+class IgnoresCloseStore extends MemoryStore {
+  override async close(): Promise<void> {}
+}
+
+/** applyBatch applies the mutations last to first (results still mapped to their positions). */
+class ReversedBatchStore extends MemoryStore {
+  override async applyBatch(mutations: Parameters<MemoryStore['applyBatch']>[0]): Promise<boolean[]> {
+    return (await super.applyBatch([...mutations].reverse())).reverse();
+  }
+}
+
+type Mutant = {
+  defect: string;
+  create: () => RegistryStore;
+  /** Checks that must fail, by group and name. */
+  caughtBy: Array<[StoreChecks, string]>;
+  /** Checks the mutant still passes, showing the failures above are specific. */
+  stillPasses?: Array<[StoreChecks, string]>;
+  /** The failure is the store's own error rather than an assertion. */
+  storeThrows?: boolean;
+};
+
+const N = CONCURRENT_CALLS;
+
+const mutants: Mutant[] = [
+  {
+    defect: 'shares references with callers',
+    create: () => new SharedReferencesStore(),
+    caughtBy: [
+      [copyChecks, 'mutating the object passed to saveService does not change the store'],
+      [copyChecks, 'mutating a getService result does not change the store'],
+      [copyChecks, 'two reads return distinct objects'],
+      [copyChecks, 'mutating getServicesByName and getAllServices results does not change the store'],
+    ],
+    stillPasses: [[serviceChecks, 'saveService then getService returns an equal record']],
+  },
+  {
+    defect: 'loses concurrent saves (read-modify-write of the whole table)',
+    create: () => new LostSavesStore(),
+    caughtBy: [[concurrencyChecks, `${N} concurrent saves of distinct pods lose nothing`]],
+    stillPasses: [
+      [serviceChecks, 'getAllServices returns every pod'],
+      [serviceChecks, 'saveService of an existing key replaces it, keeping one record per key'],
+    ],
+  },
+  {
+    defect: 'drops subscriptions written concurrently',
+    create: () => new LostSubscriptionsStore(),
+    caughtBy: [[concurrencyChecks, `${N} concurrent subscription changes lose nothing`]],
+    stillPasses: [
+      [subscriptionChecks, 'addSubscription is idempotent'],
+      [subscriptionChecks, 'getSubscribers lists every subscriber of a group and only them'],
+    ],
+  },
+  {
+    defect: 'removeAllSubscriptions removes other pods\' subscriptions',
+    create: () => new OverreachingUnsubscribeStore(),
+    caughtBy: [[subscriptionChecks, 'removeAllSubscriptions touches only that subscriber and is idempotent']],
+  },
+  {
+    defect: 'saveService keeps stale subscriptions',
+    create: () => new StaleIndexStore(),
+    caughtBy: [[subscriptionChecks, 'saveService replaces the pod\'s subscription index with its new list']],
+    stillPasses: [[subscriptionChecks, 'saveService indexes the pod under each of its subscriptions']],
+  },
+  {
+    defect: 'deleteService leaves subscriptions behind',
+    create: () => new OrphanSubscriptionsStore(),
+    caughtBy: [
+      [subscriptionChecks, 'deleteService removes the pod\'s subscriptions, nobody else\'s'],
+      [lifecycleChecks, 'stats counts pods and subscription pairs'],
+    ],
+  },
+  {
+    defect: 'truncates timestamps to seconds',
+    create: () => new SecondsOnlyStore(),
+    caughtBy: [
+      [roundtripChecks, 'timestamps round-trip to the millisecond'],
+      [serviceChecks, 'saveService then getService returns an equal record'],
+    ],
+  },
+  {
+    defect: 'throws on a missing key',
+    create: () => new ThrowingNotFoundStore(),
+    caughtBy: [
+      [serviceChecks, 'deleteService of a missing key resolves false without throwing'],
+      [serviceChecks, 'updateHealthStatus of a missing key resolves false and creates nothing'],
+    ],
+    storeThrows: true,
+  },
+  {
+    defect: 'treats _ and % in service names as wildcards',
+    create: () => new PatternByNameStore(),
+    caughtBy: [[serviceChecks, 'getServicesByName treats % and _ literally, not as patterns']],
+    stillPasses: [[serviceChecks, 'getServicesByName returns exactly the pods of that service']],
+  },
+  {
+    defect: 'keeps working after close',
+    create: () => new IgnoresCloseStore(),
+    caughtBy: [[lifecycleChecks, 'every call after close rejects with StoreError']],
+    stillPasses: [[lifecycleChecks, 'close is idempotent']],
+  },
+  {
+    defect: 'applies a batch out of order',
+    create: () => new ReversedBatchStore(),
+    caughtBy: [
+      [batchChecks, 'save then health in one batch applies both, in order'],
+      [batchChecks, 'later mutations see earlier ones: save, delete, save again'],
+    ],
+    stillPasses: [[batchChecks, 'an empty batch resolves to []']],
+  },
+];
+
+function checkNamed(checks: StoreChecks, name: string): StoreCheck {
+  const check = checks[name];
+  if (check === undefined) throw new Error(`no conformance check named "${name}"`);
+  return check;
+}
+
+async function run(check: StoreCheck, store: RegistryStore, inspect?: StoreInspector): Promise<void> {
+  try {
+    await check(store, inspect);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('the conformance suite fails on broken stores', () => {
+  for (const mutant of mutants) {
+    describe(`a store that ${mutant.defect}`, () => {
+      for (const [checks, name] of mutant.caughtBy) {
+        it(`is caught by "${name}"`, async () => {
+          const failure = await run(checkNamed(checks, name), mutant.create()).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(failure, 'the check should have failed').toBeInstanceOf(Error);
+          expect((failure as Error).name).toBe(mutant.storeThrows ? 'NotFoundError' : 'AssertionError');
+        });
+        it(`while MemoryStore passes "${name}"`, async () => {
+          await run(checkNamed(checks, name), new MemoryStore());
+        });
+      }
+      for (const [checks, name] of mutant.stillPasses ?? []) {
+        it(`still passes "${name}" (the failure is specific)`, async () => {
+          await run(checkNamed(checks, name), mutant.create());
+        });
+      }
+    });
+  }
+
+  it('inspect assertions are live: a leftover row seen only by the raw read fails the check', async () => {
+    const store = new MemoryStore();
+    const lyingInspector: StoreInspector = {
+      serviceKeys: async () => [...(await store.getAllServices()).map(keyOf), 'left:over'],
+      subscriptionPairs: async () => [],
+    };
+    await expect(run(checkNamed(serviceChecks, 'deleteService of a missing key resolves false without throwing'), store, lyingInspector)).rejects.toThrow(/persisted service keys/);
+  });
+});
+
+/** Raw state of a MemoryStore through its public reads, remembering every group it was told about. */
+class InspectableMemoryStore extends MemoryStore {
+  readonly groups = new Set<string>();
+  override async saveService(service: ServiceInfo): Promise<void> {
+    for (const group of service.subscriptions) this.groups.add(group);
+    await super.saveService(service);
+  }
+  override async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    this.groups.add(serviceGroup);
+    await super.addSubscription(subscriberKey, serviceGroup);
+  }
+  override async applyBatch(mutations: Parameters<MemoryStore['applyBatch']>[0]): Promise<boolean[]> {
+    for (const m of mutations) if (m.type === 'save') for (const g of m.service.subscriptions) this.groups.add(g);
+    return super.applyBatch(mutations);
+  }
+}
+
+let inspected: InspectableMemoryStore | undefined;
+runStoreConformance('MemoryStore (with inspect)', {
+  create: async () => (inspected = new InspectableMemoryStore()),
+  inspect: {
+    serviceKeys: async () => (await inspected!.getAllServices()).map(keyOf),
+    subscriptionPairs: async () => {
+      const pairs: Array<[string, string]> = [];
+      for (const group of inspected!.groups) {
+        for (const subscriber of await inspected!.getSubscribers(group)) pairs.push([subscriber, group]);
+      }
+      return pairs;
+    },
+  },
+});
+
+runStoreConformance('MemoryStore without applyBatch', {
+  create: async () => {
+    const store = new MemoryStore();
+    Object.defineProperty(store, 'applyBatch', { value: undefined });
+    return store;
+  },
+});
+
+runStoreConformance('a store whose server is unreachable', {
+  skip: 'skipped on purpose: create() must never be called',
+  create: async () => {
+    throw new Error('create() was called although the suite is skipped');
+  },
+});
