@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HealthChecker, type HealthCheckerOptions, type ProbeResult } from '../../src/manager/health-checker';
+import { eventually, openHandles, refusedPort, startHttpServer, type TestHttpServer } from './test-servers';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
+  const s = await startHttpServer(answer);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function checker(overrides: Partial<HealthCheckerOptions> = {}) {
+  const results: Array<{ key: string; result: ProbeResult }> = [];
+  const hc = new HealthChecker({
+    intervalMs: 60_000,
+    timeoutMs: 1000,
+    retries: 0,
+    concurrency: 16,
+    onResult: (key, result) => results.push({ key, result }),
+    ...overrides,
+  });
+  cleanups.push(() => hc.stop(0));
+  return { hc, results };
+}
+
+describe('HealthChecker', () => {
+  it('checks a pod right away when tracked with immediate, without start()', async () => {
+    const s = await server(() => 200);
+    const { hc, results } = checker();
+    hc.track('svc:a', `${s.url}/a`, { immediate: true });
+    hc.track('svc:b', `${s.url}/b`);
+    expect(await eventually(() => results.length === 1)).toBe(true);
+    expect(results[0]).toMatchObject({ key: 'svc:a', result: { healthy: true, attempts: 1 } });
+    expect(s.requests.map((r) => r.path)).toEqual(['/a']);
+    expect(hc.stats()).toEqual({ tracked: 2, inFlight: 0, queued: 0 });
+  });
+
+  it('sweep() checks every tracked pod once and resolves when all are done', async () => {
+    const s = await server((req) => (req.path === '/sick' ? 500 : 200));
+    const port = await refusedPort();
+    const { hc, results } = checker({ retries: 1 });
+    hc.track('svc:ok', `${s.url}/ok`);
+    hc.track('svc:sick', `${s.url}/sick`);
+    hc.track('svc:tcp', `tcp://127.0.0.1:${port}`);
+    await hc.sweep();
+    const byKey = Object.fromEntries(results.map((r) => [r.key, r.result]));
+    expect(results).toHaveLength(3);
+    expect(byKey['svc:ok']).toMatchObject({ healthy: true, attempts: 1 });
+    expect(byKey['svc:sick']).toMatchObject({ healthy: false, attempts: 2, error: 'HTTP 500' });
+    expect(byKey['svc:tcp']).toMatchObject({ healthy: false, attempts: 2 });
+  });
+
+  it('never runs two checks of the same pod at once', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const s = await server(async () => {
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      open -= 1;
+      return 200;
+    });
+    const { hc, results } = checker();
+    hc.track('svc:a', `${s.url}/a`, { immediate: true });
+    hc.track('svc:a', `${s.url}/a`, { immediate: true });
+    const sweep = hc.sweep();
+    hc.track('svc:a', `${s.url}/a`, { immediate: true });
+    await sweep;
+    expect(await eventually(() => results.length === 2)).toBe(true);
+    await hc.sweep();
+    expect(maxOpen).toBe(1);
+    expect(s.requests.length).toBe(results.length);
+  });
+
+  it('drops the result of a pod untracked while its check runs', async () => {
+    const s = await server(() => 'hang');
+    const { hc, results } = checker({ timeoutMs: 300 });
+    hc.track('svc:gone', `${s.url}/gone`, { immediate: true });
+    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    hc.untrack('svc:gone');
+    expect(await eventually(() => hc.stats().inFlight === 0)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(results).toEqual([]);
+    expect(hc.stats()).toEqual({ tracked: 0, inFlight: 0, queued: 0 });
+  });
+
+  it('drops the result for an old URL when the pod moves mid-check', async () => {
+    const s = await server((req) => (req.path === '/old' ? 'hang' : 200));
+    const { hc, results } = checker({ timeoutMs: 200 });
+    hc.track('svc:a', `${s.url}/old`, { immediate: true });
+    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    hc.track('svc:a', `${s.url}/new`, { immediate: true });
+    expect(await eventually(() => results.length === 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(results).toHaveLength(1);
+    expect(results[0]!.result.healthy).toBe(true);
+    expect(s.requests.map((r) => r.path)).toEqual(['/old', '/new']);
+  });
+
+  it('spreads the checks of N pods across the interval, each once per interval', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const firstSeen = new Map<string, number[]>();
+    const s = await server((req) => {
+      const list = firstSeen.get(req.path) ?? [];
+      list.push(performance.now());
+      firstSeen.set(req.path, list);
+      return 200;
+    });
+    const { hc, results } = checker({ intervalMs: 1000 });
+    for (let i = 0; i < 10; i++) hc.track(`svc:p${i}`, `${s.url}/p${i}`);
+    const origin = performance.now();
+    hc.start();
+    await waitReal(() => results.length >= 1);
+    for (let step = 1; step < 20; step++) {
+      await vi.advanceTimersByTimeAsync(100);
+      await waitReal(() => results.length >= step + 1);
+    }
+    const phases = [...firstSeen.values()].map((times) => times.map((t) => Math.round(t - origin)));
+    expect(phases).toHaveLength(10);
+    const firstPhases = phases.map((times) => times[0]!).sort((a, b) => a - b);
+    expect(new Set(firstPhases).size).toBe(10);
+    expect(firstPhases).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    for (const times of phases) {
+      expect(times).toHaveLength(2);
+      expect(times[1]! - times[0]!).toBe(1000);
+    }
+  });
+
+  it('skips the periodic check that would come right after an immediate one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const s = await server(() => 200);
+    const { hc, results } = checker({ intervalMs: 1000 });
+    hc.start();
+    hc.track('svc:a', `${s.url}/a`, { immediate: true });
+    await waitReal(() => results.length === 1);
+    await vi.advanceTimersByTimeAsync(400);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(results).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    await waitReal(() => results.length === 2);
+    expect(results).toHaveLength(2);
+  });
+
+  it('stop() cancels running checks after the deadline and leaves no sockets or timers', async () => {
+    const before = openHandles();
+    const s = await server((req) => (req.path.startsWith('/hang') ? 'hang' : 200));
+    const { hc, results } = checker({ intervalMs: 500, timeoutMs: 30_000, retries: 3 });
+    for (let i = 0; i < 5; i++) hc.track(`svc:h${i}`, `${s.url}/hang${i}`, { immediate: true });
+    hc.track('svc:ok', `${s.url}/ok`, { immediate: true });
+    hc.start();
+    expect(await eventually(() => s.requests.length === 6)).toBe(true);
+    await hc.stop(50);
+    expect(hc.stats().inFlight).toBe(0);
+    expect(results.map((r) => r.key)).toEqual(['svc:ok']);
+    hc.track('svc:late', `${s.url}/ok`, { immediate: true });
+    expect(hc.stats().queued).toBe(0);
+    expect(await eventually(() => {
+      const now = openHandles();
+      return now.sockets <= before.sockets && now.timers <= before.timers;
+    })).toBe(true);
+  });
+});
+
+/** Waits in real time (setImmediate is not faked) for socket I/O to catch up with fake time. */
+async function waitReal(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 20_000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DeliveryError,
+  Notifier,
+  type DeliveryMeta,
+  type DeliveryTarget,
+  type NotifierOptions,
+} from '../../src/manager/notifier';
+import { eventually, openHandles, refusedPort, startHttpServer, type TestHttpServer } from './test-servers';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
+  const s = await startHttpServer(answer);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function notifier(overrides: Partial<NotifierOptions> = {}) {
+  const failed: Array<{ target: DeliveryTarget; meta: DeliveryMeta; error: Error }> = [];
+  const delivered: Array<{ target: DeliveryTarget; meta: DeliveryMeta }> = [];
+  const n = new Notifier({
+    timeoutMs: 1000,
+    retries: 3,
+    concurrency: 8,
+    retryBaseMs: 10,
+    onFailed: (target, meta, error) => failed.push({ target, meta, error }),
+    onDelivered: (target, meta) => delivered.push({ target, meta }),
+    ...overrides,
+  });
+  cleanups.push(() => n.stop(0));
+  return { n, failed, delivered };
+}
+
+const meta = (revision: number): DeliveryMeta => ({ group: 'eir', eventType: 'update', revision });
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+describe('Notifier', () => {
+  it('POSTs the exact bytes as JSON to every target', async () => {
+    const s = await server(() => 200);
+    const { n, delivered, failed } = notifier();
+    const payload = body({ service_name: 'eir', event_type: 'update', pods: [{ pod_name: 'é-1' }] });
+    const targets = ['a', 'b', 'c'].map((p) => ({ subscriberKey: `gw:${p}`, url: `${s.url}/notify/${p}` }));
+    n.send(payload, targets, meta(1));
+    await n.idle();
+    expect(s.requests.map((r) => r.path).sort()).toEqual(['/notify/a', '/notify/b', '/notify/c']);
+    for (const r of s.requests) {
+      expect(r.method).toBe('POST');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.body.equals(payload)).toBe(true);
+    }
+    expect(delivered.map((d) => d.target.subscriberKey).sort()).toEqual(['gw:a', 'gw:b', 'gw:c']);
+    expect(failed).toEqual([]);
+    expect(n.stats()).toEqual({ pending: 0, inFlight: 0, delivered: 3, failed: 0, superseded: 0 });
+  });
+
+  it('retries 503 twice, then delivers once', async () => {
+    const s = await server((_req, index) => (index < 2 ? 503 : 200));
+    const { n, delivered, failed } = notifier();
+    n.send(body({ v: 1 }), [{ subscriberKey: 'gw:a', url: `${s.url}/n` }], meta(1));
+    await n.idle();
+    expect(s.requests).toHaveLength(3);
+    expect(delivered).toHaveLength(1);
+    expect(failed).toEqual([]);
+    expect(n.stats()).toMatchObject({ delivered: 1, failed: 0 });
+  });
+
+  it('retries 429 and network errors, and reports failure after the last retry', async () => {
+    const s = await server(() => 429);
+    const port = await refusedPort();
+    const { n, failed } = notifier({ retries: 2 });
+    n.send(body({ v: 1 }), [
+      { subscriberKey: 'gw:busy', url: `${s.url}/n` },
+      { subscriberKey: 'gw:down', url: `http://127.0.0.1:${port}/n` },
+    ], meta(7));
+    await n.idle();
+    expect(s.requests).toHaveLength(3);
+    expect(failed).toHaveLength(2);
+    const busy = failed.find((f) => f.target.subscriberKey === 'gw:busy')!;
+    expect(busy.error).toBeInstanceOf(DeliveryError);
+    expect(busy.error).toMatchObject({ status: 429, attempts: 3 });
+    expect(busy.error.message).toMatch(/^\[core\] notification to .* \(subscriber gw:busy, group eir\) failed after 3 attempt\(s\): HTTP 429/);
+    expect(busy.meta).toEqual(meta(7));
+    const down = failed.find((f) => f.target.subscriberKey === 'gw:down')!;
+    expect(down.error).toMatchObject({ status: undefined, attempts: 3 });
+    expect(down.error.message).toMatch(/ECONNREFUSED/);
+    expect(n.stats()).toMatchObject({ failed: 2, delivered: 0, pending: 0, inFlight: 0 });
+  });
+
+  it('fails a 4xx at once, without retrying', async () => {
+    const s = await server(() => 404);
+    const { n, failed } = notifier();
+    n.send(body({ v: 1 }), [{ subscriberKey: 'gw:a', url: `${s.url}/n` }], meta(1));
+    await n.idle();
+    expect(s.requests).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toMatchObject({ status: 404, attempts: 1 });
+  });
+
+  it('times out an attempt that gets no answer', async () => {
+    const s = await server(() => 'hang');
+    const { n, failed } = notifier({ timeoutMs: 100, retries: 1 });
+    n.send(body({ v: 1 }), [{ subscriberKey: 'gw:a', url: `${s.url}/n` }], meta(1));
+    await n.idle();
+    expect(s.requests).toHaveLength(2);
+    expect(failed[0]!.error.message).toMatch(/timed out after 100 ms/);
+  });
+
+  it('fails an unusable URL without a request', async () => {
+    const { n, failed } = notifier();
+    n.send(body({}), [{ subscriberKey: 'gw:a', url: 'ftp://x/y' }, { subscriberKey: 'gw:b', url: '::' }], meta(1));
+    await n.idle();
+    expect(failed.map((f) => f.error.message)).toEqual([
+      '[core] notification URL "ftp://x/y" must start with http:// or https://',
+      '[core] notification URL "::" is not a valid URL',
+    ]);
+  });
+
+  it('supersedes: 20 rapid sends to a slow subscriber cost at most 2 POSTs and end at the newest', async () => {
+    const s = await server(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return 200;
+    });
+    const { n, delivered } = notifier();
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    for (let revision = 1; revision <= 20; revision++) n.send(body({ revision }), [target], meta(revision));
+    expect(n.stats()).toMatchObject({ inFlight: 1, pending: 1 });
+    await n.idle();
+    expect(s.requests.length).toBeLessThanOrEqual(2);
+    expect(JSON.parse(s.requests.at(-1)!.body.toString())).toEqual({ revision: 20 });
+    expect(delivered.at(-1)!.meta.revision).toBe(20);
+    expect(n.stats()).toEqual({ pending: 0, inFlight: 0, delivered: s.requests.length, failed: 0, superseded: 20 - s.requests.length });
+  });
+
+  it('supersedes a delivery waiting for its retry; pairs are per (subscriber, group)', async () => {
+    let failFirst = true;
+    const s = await server(() => {
+      if (failFirst) {
+        failFirst = false;
+        return 503;
+      }
+      return 200;
+    });
+    const { n, delivered } = notifier({ retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    n.send(body({ revision: 1 }), [target], meta(1));
+    expect(await eventually(() => s.requests.length === 1 && n.stats().inFlight === 0)).toBe(true);
+    expect(n.stats()).toMatchObject({ pending: 1, inFlight: 0 });
+    n.send(body({ revision: 2 }), [target], meta(2));
+    n.send(body({ other: true }), [target], { group: 'hss', eventType: 'register', revision: 1 });
+    await n.idle();
+    expect(s.requests.map((r) => r.body.toString()).sort()).toEqual(['{"other":true}', '{"revision":1}', '{"revision":2}']);
+    expect(delivered.map((d) => `${d.meta.group}@${d.meta.revision}`).sort()).toEqual(['eir@2', 'hss@1']);
+    expect(n.stats()).toMatchObject({ superseded: 1, delivered: 2, failed: 0 });
+  });
+
+  it('shares one body among all targets instead of copying it', async () => {
+    const s = await server(() => 'hang');
+    const { n } = notifier({ concurrency: 4, timeoutMs: 60_000 });
+    const payload = Buffer.alloc(8 * 1024 * 1024, 0x20);
+    const targets = Array.from({ length: 200 }, (_, i) => ({ subscriberKey: `gw:p${i}`, url: `${s.url}/p${i}` }));
+    const before = process.memoryUsage().arrayBuffers;
+    n.send(payload, targets, meta(1));
+    const growth = process.memoryUsage().arrayBuffers - before;
+    expect(n.stats().pending + n.stats().inFlight).toBe(200);
+    expect(growth).toBeLessThan(payload.length);
+  });
+
+  it('stop() drops queued work, aborts in-flight POSTs after the deadline, and leaves no sockets or timers', async () => {
+    const before = openHandles();
+    const s = await server((req) => (req.path === '/ok' ? 200 : 'hang'));
+    const { n, failed } = notifier({ concurrency: 2, timeoutMs: 30_000 });
+    n.send(body({}), [{ subscriberKey: 'gw:ok', url: `${s.url}/ok` }], meta(1));
+    await n.idle();
+    const targets = Array.from({ length: 5 }, (_, i) => ({ subscriberKey: `gw:h${i}`, url: `${s.url}/h${i}` }));
+    n.send(body({}), targets, meta(2));
+    expect(await eventually(() => s.requests.length === 3)).toBe(true);
+    const idle = n.idle();
+    await n.stop(50);
+    await idle;
+    expect(failed).toEqual([]);
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0, delivered: 1 });
+    n.send(body({}), targets, meta(3));
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0 });
+    expect(await eventually(() => {
+      const now = openHandles();
+      return now.sockets <= before.sockets && now.timers <= before.timers;
+    })).toBe(true);
+  });
+});

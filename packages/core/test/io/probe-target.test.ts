@@ -1,0 +1,124 @@
+import http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROBE_BACKOFF, backoffDelay, DELIVERY_BACKOFF } from '../../src/manager/backoff';
+import { probeTarget } from '../../src/manager/health-checker';
+import { refusedPort, startHttpServer, startTcpServer, type TestHttpServer } from './test-servers';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
+  const s = await startHttpServer(answer);
+  closers.push(() => s.close());
+  return s;
+}
+
+describe('probeTarget over HTTP', () => {
+  it('reports healthy on a 2xx answer after one GET', async () => {
+    const s = await server(() => 204);
+    const result = await probeTarget(`${s.url}/health`, { timeoutMs: 1000, retries: 2 });
+    expect(result).toMatchObject({ healthy: true, attempts: 1 });
+    expect(result.error).toBeUndefined();
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
+  });
+
+  it('reports unhealthy on 500 after 1 + retries attempts', async () => {
+    const s = await server(() => 500);
+    const result = await probeTarget(`${s.url}/health`, { timeoutMs: 1000, retries: 2 });
+    expect(result).toMatchObject({ healthy: false, attempts: 3, error: 'HTTP 500' });
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it('stops retrying at the first healthy answer', async () => {
+    const s = await server((_req, index) => (index < 2 ? 503 : 200));
+    const result = await probeTarget(`${s.url}/h`, { timeoutMs: 1000, retries: 5 });
+    expect(result).toMatchObject({ healthy: true, attempts: 3 });
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it('times out each attempt when the server never answers', async () => {
+    const s = await server(() => 'hang');
+    const result = await probeTarget(`${s.url}/h`, { timeoutMs: 100, retries: 1 });
+    expect(result).toMatchObject({ healthy: false, attempts: 2, error: 'timed out after 100 ms' });
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('reports a refused connection', async () => {
+    const port = await refusedPort();
+    const result = await probeTarget(`http://127.0.0.1:${port}/h`, { timeoutMs: 1000, retries: 1 });
+    expect(result.healthy).toBe(false);
+    expect(result.attempts).toBe(2);
+    expect(result.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('reuses one keep-alive socket when given an agent', async () => {
+    const s = await server(() => 200);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await probeTarget(`${s.url}/h`, { timeoutMs: 1000, retries: 0, agent })).healthy).toBe(true);
+      }
+      expect(s.requests).toHaveLength(3);
+      expect(s.connections).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('resolves unhealthy at once when its signal aborts', async () => {
+    const s = await server(() => 'hang');
+    const controller = new AbortController();
+    const pending = probeTarget(`${s.url}/h`, { timeoutMs: 60_000, retries: 3, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    const result = await pending;
+    expect(result).toMatchObject({ healthy: false, attempts: 1 });
+    expect(result.error).toMatch(/^cancelled/);
+  });
+
+  it('rejects URLs it cannot probe without making a request', async () => {
+    for (const url of ['not a url', 'ftp://127.0.0.1/x', 'tcp://127.0.0.1']) {
+      const result = await probeTarget(url, { timeoutMs: 100, retries: 3 });
+      expect(result).toMatchObject({ healthy: false, attempts: 0 });
+      expect(result.error).toContain(JSON.stringify(url));
+      expect(result.error).toMatch(/^\[core\]/);
+    }
+  });
+});
+
+describe('probeTarget over TCP', () => {
+  it('is healthy when the connection opens', async () => {
+    const tcp = await startTcpServer();
+    closers.push(() => tcp.close());
+    const result = await probeTarget(`tcp://127.0.0.1:${tcp.port}`, { timeoutMs: 1000, retries: 0 });
+    expect(result).toMatchObject({ healthy: true, attempts: 1 });
+  });
+
+  it('is unhealthy when the connection is refused, after its retries', async () => {
+    const port = await refusedPort();
+    const result = await probeTarget(`tcp://127.0.0.1:${port}`, { timeoutMs: 1000, retries: 2 });
+    expect(result).toMatchObject({ healthy: false, attempts: 3 });
+    expect(result.error).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('backoff', () => {
+  it('keeps probe retries short: 50 ms doubling, never above 1 s', () => {
+    const delays = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, PROBE_BACKOFF));
+    expect(delays.slice(0, 5)).toEqual([50, 100, 200, 400, 800]);
+    expect(Math.max(...delays)).toBe(1000);
+  });
+
+  it('jitters delivery retries within [d/2, d] and caps them', () => {
+    for (let retry = 1; retry <= 20; retry++) {
+      const full = Math.min(DELIVERY_BACKOFF.baseMs * 2 ** (retry - 1), DELIVERY_BACKOFF.maxMs);
+      for (let i = 0; i < 20; i++) {
+        const delay = backoffDelay(retry, DELIVERY_BACKOFF);
+        expect(delay).toBeGreaterThanOrEqual(full / 2 - 1);
+        expect(delay).toBeLessThanOrEqual(full);
+      }
+    }
+  });
+});
