@@ -1,1 +1,2 @@
-export {};
+export { MySqlStore } from './mysql-store';
+export type { MySqlStoreOptions } from './mysql-options';
