@@ -1,0 +1,92 @@
+import type { ServiceInfo, ServiceRegistration } from '../model';
+
+/** Header values as Node's `IncomingMessage.headers` holds them (lower-case names). */
+export type GovernanceHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * What the handler needs from the manager. `Manager` satisfies it; the structural type keeps
+ * the transport usable with any object of the same shape (a proxy, a test double in examples).
+ */
+export interface GovernanceHandlerManager {
+  register(registration: ServiceRegistration): Promise<{ service: ServiceInfo; outcome: 'created' | 'updated' | 'unchanged' }>;
+  unregister(serviceName: string, podName: string): Promise<boolean>;
+  getServicePods(serviceName: string): Promise<ServiceInfo[]>;
+  listServices(): Promise<ServiceInfo[]>;
+  checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }>;
+}
+
+/** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */
+export interface AuthorizeRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path relative to the mount point, e.g. `/register`. */
+  path: string;
+  headers: GovernanceHeaders;
+  query: URLSearchParams;
+}
+
+/** A rejection from the `authorize` hook. */
+export interface AuthorizeRejection {
+  status: 401 | 403;
+  /** Sent as `{ "error": message }`. */
+  message: string;
+  /** Extra response headers, for example `WWW-Authenticate` with a 401. */
+  headers?: Record<string, string>;
+}
+
+/** `undefined`/`true` lets the request through; a rejection object answers it. */
+export type AuthorizeResult = AuthorizeRejection | true | undefined | void;
+
+/** A pino-compatible logger; only `error` is used (for genuine bugs answered with 500). */
+export interface TransportLogger {
+  error(object: object, message?: string): void;
+}
+
+/** Options of `createGovernanceHandler` and of every adapter. */
+export interface GovernanceHandlerOptions {
+  /** Largest accepted request body in bytes. Default 65,536 (64 KiB); larger bodies get 413. */
+  bodyLimit?: number;
+  /**
+   * Runs before the body is read or parsed, for every request to a known route. Return a
+   * rejection (`{ status: 401 | 403, message }`) to refuse the request. An exception is
+   * answered with 500 and logged.
+   */
+  authorize?: (request: AuthorizeRequest) => AuthorizeResult | Promise<AuthorizeResult>;
+  /**
+   * `Retry-After` seconds sent with 503 when the store is down or the manager is stopped.
+   * A full lane uses the delay its `QueueFullError` suggests. Default 1.
+   */
+  retryAfterSeconds?: number;
+  /** Where to report genuine bugs (answered with 500). Silent by default. */
+  logger?: TransportLogger;
+}
+
+/** A request in transport-neutral form, built by an adapter. */
+export interface GovernanceRequest {
+  /** HTTP method, any case. */
+  method: string;
+  /** Path relative to the mount point, without the query string, still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+  headers: GovernanceHeaders;
+  /**
+   * Reads the raw body. The handler passes its byte limit; a reader should stop at it and
+   * reject (a `BodyReadError` with reason `too-large` is answered with 413). Called at most once.
+   */
+  body: (limit: number) => Promise<Uint8Array | string>;
+  /**
+   * A body the host's own body parser already produced (Express `req.body`, Koa
+   * `ctx.request.body`). When set, `body` is not called; a string or Buffer is parsed as JSON.
+   */
+  parsedBody?: unknown;
+}
+
+/** The answer, ready to be written by an adapter. `body` is JSON text. */
+export interface GovernanceResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Handles one request; never rejects. */
+export type GovernanceHandler = (request: GovernanceRequest) => Promise<GovernanceResponse>;

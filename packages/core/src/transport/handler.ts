@@ -1,0 +1,243 @@
+import type { FieldError } from '../errors';
+import { LIMITS, parseRegistration } from '../validation';
+import { toWireService } from '../wire';
+import { BodyReadError } from './body-reader';
+import type {
+  AuthorizeRejection,
+  GovernanceHandler,
+  GovernanceHandlerManager,
+  GovernanceHandlerOptions,
+  GovernanceRequest,
+  GovernanceResponse,
+} from './handler-types';
+import { BodyError, assertJsonContentType, parseJsonBody } from './json-body';
+
+/** Default largest request body: 64 KiB. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+type Route = 'register' | 'unregister' | 'services' | 'service' | 'health';
+
+const ALLOWED: Record<Route, readonly string[]> = {
+  register: ['POST'],
+  unregister: ['DELETE'],
+  services: ['GET', 'HEAD'],
+  service: ['GET', 'HEAD'],
+  health: ['GET', 'HEAD'],
+};
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+
+/**
+ * Creates the transport-neutral HTTP handler of the Governance REST API (wire-compatible with
+ * the Go manager). Paths are relative to wherever the host mounts it:
+ *
+ * | route | answer |
+ * | --- | --- |
+ * | `POST /register` | 201 created / 200 updated or unchanged, body = the stored pod (snake_case) |
+ * | `DELETE /unregister?service_name=&pod_name=` | 200 `{ status: "unregistered", … }`, 404 unknown pod |
+ * | `GET /services` | `{ count, services }` |
+ * | `GET /services/:serviceName` | `{ service_name, count, pods }` |
+ * | `GET /health` | 200 `{ status: "healthy" }` / 503 `{ status: "unhealthy", error }` |
+ *
+ * Errors are JSON `{ error, errors? }`: 400 bad input (every field error), 404 unknown route
+ * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
+ * from `authorize`, 503 + `Retry-After` when the lane is full, the store fails or the manager
+ * is stopped, 500 only for bugs (logged). The returned function never rejects.
+ */
+export function createGovernanceHandler(
+  manager: GovernanceHandlerManager,
+  options: GovernanceHandlerOptions = {},
+): GovernanceHandler {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) {
+    throw new TypeError(`[core] bodyLimit must be a positive whole number of bytes, got ${String(options.bodyLimit)}`);
+  }
+  const retryAfter = String(Math.max(1, Math.ceil(options.retryAfterSeconds ?? 1)));
+  const { authorize, logger } = options;
+
+  const fail = (error: unknown, request: GovernanceRequest): GovernanceResponse => {
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : String(error);
+    switch (code) {
+      case 'VALIDATION': {
+        const errors = (error as { errors?: FieldError[] }).errors ?? [];
+        return json(400, { error: message, errors });
+      }
+      case 'NOT_FOUND':
+        return json(404, { error: message });
+      case 'QUEUE_FULL': {
+        const ms = Number((error as { retryAfterMs?: unknown }).retryAfterMs);
+        const seconds = Number.isFinite(ms) && ms > 0 ? String(Math.ceil(ms / 1000)) : retryAfter;
+        return json(503, { error: message }, { 'retry-after': seconds });
+      }
+      case 'STORE':
+      case 'MANAGER_STOPPED':
+      case 'TIMEOUT':
+        return json(503, { error: message }, { 'retry-after': retryAfter });
+      default:
+        if (error instanceof BodyReadError) {
+          return error.reason === 'too-large'
+            ? json(413, { error: error.message }, { connection: 'close' })
+            : json(400, { error: error.message }, { connection: 'close' });
+        }
+        if (error instanceof BodyError) {
+          const errors = error.path === undefined ? undefined : [{ path: error.path, message: error.message }];
+          return json(error.status, errors ? { error: error.message, errors } : { error: error.message });
+        }
+        logger?.error({ err: error, method: request.method, path: request.path }, '[core] HTTP handler failed');
+        return json(500, { error: '[core] internal error while handling the request; see the manager log' });
+    }
+  };
+
+  const routes: Record<Route, (request: GovernanceRequest, param: string) => Promise<GovernanceResponse>> = {
+    async register(request) {
+      assertJsonContentType(request.headers);
+      const raw = request.parsedBody !== undefined ? request.parsedBody : await request.body(bodyLimit);
+      const registration = parseRegistration(parseJsonBody(raw));
+      const { service, outcome } = await manager.register(registration);
+      return json(outcome === 'created' ? 201 : 200, toWireService(service));
+    },
+
+    async unregister(request) {
+      const errors: FieldError[] = [];
+      const serviceName = nameParam(request.query, 'service_name', errors);
+      const podName = nameParam(request.query, 'pod_name', errors);
+      if (errors.length > 0) return invalid('query', errors);
+      const removed = await manager.unregister(serviceName, podName);
+      if (!removed) {
+        return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; nothing to unregister` });
+      }
+      return json(200, { status: 'unregistered', service_name: serviceName, pod_name: podName });
+    },
+
+    async services() {
+      const services = await manager.listServices();
+      return json(200, { count: services.length, services: services.map(toWireService) });
+    },
+
+    async service(_request, param) {
+      let serviceName: string;
+      try {
+        serviceName = decodeURIComponent(param);
+      } catch {
+        return invalid('path', [{ path: 'service_name', message: 'is not valid percent-encoding' }]);
+      }
+      const problem = nameProblem(serviceName);
+      if (problem) return invalid('path', [{ path: 'service_name', message: problem }]);
+      const pods = await manager.getServicePods(serviceName);
+      return json(200, { service_name: serviceName, count: pods.length, pods: pods.map(toWireService) });
+    },
+
+    async health(request) {
+      try {
+        const health = await manager.checkHealth();
+        if (health.healthy) return json(200, { status: 'healthy' });
+        const error = health.store.error ?? '[core] the store is unreachable';
+        return json(503, { status: 'unhealthy', error }, { 'retry-after': retryAfter });
+      } catch (error) {
+        const answer = fail(error, request);
+        if (answer.status === 500) return answer;
+        const message = error instanceof Error ? error.message : String(error);
+        return json(503, { status: 'unhealthy', error: message }, { 'retry-after': retryAfter });
+      }
+    },
+  };
+
+  return async function handle(request: GovernanceRequest): Promise<GovernanceResponse> {
+    try {
+      const method = request.method.toUpperCase();
+      const match = matchRoute(request.path);
+      if (!match) {
+        return json(404, { error: `[core] no route ${method} ${request.path}; see the Governance HTTP API` });
+      }
+      const allowed = ALLOWED[match.route];
+      if (!allowed.includes(method)) {
+        return json(
+          405,
+          { error: `[core] ${method} is not allowed on ${request.path}; use ${allowed.join(' or ')}` },
+          { allow: allowed.join(', ') },
+        );
+      }
+      if (authorize) {
+        const verdict = await authorize({
+          method,
+          path: request.path,
+          headers: request.headers,
+          query: request.query,
+        });
+        if (verdict && verdict !== true) return rejected(verdict);
+      }
+      return await routes[match.route](request, match.param);
+    } catch (error) {
+      return fail(error, request);
+    }
+  };
+}
+
+/** True when `path` (relative to the mount point) is one of the API's routes, any method. */
+export function isGovernanceRoute(path: string): boolean {
+  return matchRoute(path) !== undefined;
+}
+
+function matchRoute(rawPath: string): { route: Route; param: string } | undefined {
+  const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
+  switch (path) {
+    case '/register':
+      return { route: 'register', param: '' };
+    case '/unregister':
+      return { route: 'unregister', param: '' };
+    case '/services':
+      return { route: 'services', param: '' };
+    case '/health':
+      return { route: 'health', param: '' };
+  }
+  if (path.startsWith('/services/')) {
+    const param = path.slice('/services/'.length);
+    if (param !== '' && !param.includes('/')) return { route: 'service', param };
+  }
+  return undefined;
+}
+
+function nameParam(query: URLSearchParams, name: string, errors: FieldError[]): string {
+  const values = query.getAll(name);
+  if (values.length === 0) {
+    errors.push({ path: name, message: 'is required' });
+    return '';
+  }
+  if (values.length > 1) {
+    errors.push({ path: name, message: 'must be given once' });
+    return '';
+  }
+  const problem = nameProblem(values[0]!);
+  if (problem) errors.push({ path: name, message: problem });
+  return values[0]!;
+}
+
+const CONTROL_CHAR = /[\p{Cc}\p{Cs}]/u;
+
+function nameProblem(value: string): string | undefined {
+  if (value.trim() === '') return 'must not be empty';
+  if (value.length > LIMITS.nameMaxLength) return `must be at most ${LIMITS.nameMaxLength} characters`;
+  if (value.includes(':')) return "must not contain ':'; it separates service and pod in the registry key";
+  if (CONTROL_CHAR.test(value)) return 'must not contain control characters or lone surrogates';
+  return undefined;
+}
+
+function invalid(where: 'query' | 'path', errors: FieldError[]): GovernanceResponse {
+  const list = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return json(400, { error: `[core] invalid ${where} parameters: ${list}`, errors });
+}
+
+function rejected(verdict: AuthorizeRejection): GovernanceResponse {
+  const status = verdict.status === 403 ? 403 : 401;
+  return json(status, { error: verdict.message }, verdict.headers ?? {});
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): GovernanceResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './body-reader';
+import type { GovernanceRequest, GovernanceResponse } from './handler-types';
+
+/** Normalises a mount prefix to `''` or `/a/b` (leading slash, no trailing slash). */
+export function normalizePrefix(prefix: string | undefined): string {
+  if (!prefix || prefix === '/') return '';
+  const withSlash = prefix.startsWith('/') ? prefix : `/${prefix}`;
+  return withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
+}
+
+/** The path below `prefix`, or `undefined` when `path` is outside it. */
+export function stripPrefix(path: string, prefix: string): string | undefined {
+  if (prefix === '') return path;
+  if (path === prefix) return '/';
+  if (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */) return path.slice(prefix.length);
+  return undefined;
+}
+
+/** Splits a request target (`/a/b?x=1`) into path and query. */
+export function splitUrl(url: string): { path: string; search: string } {
+  const at = url.indexOf('?');
+  return at === -1 ? { path: url || '/', search: '' } : { path: url.slice(0, at) || '/', search: url.slice(at + 1) };
+}
+
+/** Builds the transport-neutral request from a Node request. */
+export function requestFromNode(
+  req: IncomingMessage,
+  path: string,
+  search: string,
+  parsedBody?: unknown,
+): GovernanceRequest {
+  return {
+    method: req.method ?? 'GET',
+    path,
+    query: new URLSearchParams(search),
+    headers: req.headers,
+    body: (limit) => readBody(req, limit),
+    parsedBody,
+  };
+}
+
+/** Writes a handler response to a Node response (no body for HEAD). */
+export function writeNodeResponse(req: IncomingMessage, res: ServerResponse, response: GovernanceResponse): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('content-length', body.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}

@@ -1,0 +1,58 @@
+import http from 'node:http';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Manager } from '@governance/core';
+import { governanceRouter } from '@governance/core/express';
+import { MemoryStore } from '@governance/store-memory';
+import { postJson, send } from './support/http-client';
+import { TEST_CONFIG, httpScenarios, listen, wireRegistration, type MountedServer } from './support/scenarios';
+
+httpScenarios('express', (manager, options) => {
+  const app = express();
+  app.use('/gov', governanceRouter(manager, options));
+  return listen(http.createServer(app), '/gov');
+});
+
+describe('express router', () => {
+  let manager: Manager | undefined;
+  let server: MountedServer | undefined;
+
+  afterEach(async () => {
+    await server?.close();
+    await manager?.stop({ timeoutMs: 500 });
+  });
+
+  async function startManager(): Promise<Manager> {
+    manager = new Manager(TEST_CONFIG, new MemoryStore());
+    await manager.start();
+    return manager;
+  }
+
+  it('uses the body express.json() already parsed, and still refuses __proto__ keys in it', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use('/gov', governanceRouter(await startManager()));
+    server = await listen(http.createServer(app), '/gov');
+
+    const created = await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()));
+    expect(created.status).toBe(201);
+    const polluted = await postJson(server.baseUrl, '/register', `{"__proto__": {"admin": true}, "service_name": "x"}`);
+    expect(polluted.status).toBe(400);
+    expect(polluted.json.error).toMatch(/__proto__/);
+    expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
+  });
+
+  it("leaves the host app's other routes alone", async () => {
+    const app = express();
+    app.use('/gov', governanceRouter(await startManager()));
+    app.use(governanceRouter(manager!, { unknownRoutes: 'next' }));
+    app.get('/status', (_req, res) => {
+      res.json({ host: true });
+    });
+    server = await listen(http.createServer(app), '');
+
+    expect((await send(server.baseUrl, 'GET', '/status')).json).toEqual({ host: true });
+    expect((await send(server.baseUrl, 'GET', '/health')).json).toEqual({ status: 'healthy' });
+    expect((await send(server.baseUrl, 'GET', '/gov/status')).status).toBe(404);
+  });
+});
