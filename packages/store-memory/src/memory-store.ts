@@ -35,7 +35,7 @@ export class MemoryStore implements RegistryStore {
 
   async saveService(service: ServiceInfo): Promise<void> {
     this.#open('saveService');
-    this.#save(service);
+    this.#save(this.#copyIn(service, 'saveService'));
   }
 
   async getService(key: string): Promise<ServiceInfo | undefined> {
@@ -64,6 +64,9 @@ export class MemoryStore implements RegistryStore {
 
   async updateHealthStatus(key: string, status: ServiceStatus, at: Date): Promise<boolean> {
     this.#open('updateHealthStatus');
+    if (!validDate(at)) {
+      throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
+    }
     return this.#health(key, status, at);
   }
 
@@ -93,10 +96,14 @@ export class MemoryStore implements RegistryStore {
     return this.#copies(this.#subscribers.get(serviceGroup));
   }
 
-  /** Applies the batch in order; nothing is applied if the store is closed. */
+  /**
+   * Applies the batch in order, all or nothing: every mutation is checked and copied before the
+   * first one is applied, so a malformed mutation rejects the batch with nothing changed.
+   */
   async applyBatch(mutations: readonly StoreMutation[]): Promise<StoreMutationResult[]> {
     this.#open('applyBatch');
-    return mutations.map((m) => {
+    const prepared = mutations.map((m, i) => this.#prepare(m, i));
+    return prepared.map((m) => {
       if (m.type === 'save') {
         this.#save(m.service);
         return true;
@@ -134,6 +141,34 @@ export class MemoryStore implements RegistryStore {
     }
   }
 
+  #prepare(m: StoreMutation, index: number): StoreMutation {
+    const where = `mutation ${index}: `;
+    if (typeof m === 'object' && m !== null) {
+      if (m.type === 'save') return { type: 'save', service: this.#copyIn(m.service, 'applyBatch', where) };
+      if (m.type === 'delete' && typeof m.key === 'string') return { type: 'delete', key: m.key };
+      if (m.type === 'health' && typeof m.key === 'string' && validDate(m.at)) {
+        return { type: 'health', key: m.key, status: m.status, at: new Date(m.at.getTime()) };
+      }
+    }
+    throw new StoreError(NAME, 'applyBatch', `${where}not a valid save, delete or health change; nothing was applied`);
+  }
+
+  /** A deep copy of a caller's record; a malformed record is rejected before anything changes. */
+  #copyIn(service: ServiceInfo, operation: StoreOperation, where = ''): ServiceInfo {
+    const fail = (problem: string, cause?: unknown) =>
+      new StoreError(NAME, operation, `${where}${problem}${where ? '; nothing was applied' : ''}`, { cause });
+    let copy: ServiceInfo;
+    try {
+      copy = cloneService(service);
+    } catch (error) {
+      throw fail('the pod record is malformed (validate registrations before saving them)', error);
+    }
+    for (const field of ['lastHealthCheck', 'registeredAt', 'updatedAt'] as const) {
+      if (!validDate(copy[field])) throw fail(`${field} is not a valid date`);
+    }
+    return copy;
+  }
+
   #copies(keys: Set<string> | undefined): ServiceInfo[] {
     if (keys === undefined) return [];
     const out: ServiceInfo[] = [];
@@ -144,9 +179,9 @@ export class MemoryStore implements RegistryStore {
     return out;
   }
 
-  #save(service: ServiceInfo): void {
-    const key = keyOf(service);
-    const copy = cloneService(service);
+  /** Stores `copy` (already a private copy) and makes the pod's subscription index match it. */
+  #save(copy: ServiceInfo): void {
+    const key = keyOf(copy);
     this.#services.set(key, copy);
     let pods = this.#byName.get(copy.serviceName);
     if (pods === undefined) this.#byName.set(copy.serviceName, (pods = new Set()));
@@ -209,4 +244,8 @@ export class MemoryStore implements RegistryStore {
     if (groups === undefined) return;
     for (const group of [...groups]) this.#unsubscribe(subscriberKey, group);
   }
+}
+
+function validDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
 }
