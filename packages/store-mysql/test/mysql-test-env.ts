@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { checkTestServer, type StoreInspector } from '@governance/core/testing';
+import { createPool, type Pool } from 'mysql2/promise';
+
+/** Server the tests use; override with TEST_MYSQL_URL. */
+export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** The skip reason when MySQL/MariaDB is unreachable (outside CI), else `undefined`. */
+export async function mysqlSkip(): Promise<string | undefined> {
+  return checkTestServer('MySQL/MariaDB', 'Start MariaDB/MySQL or set TEST_MYSQL_URL=mysql://user:password@host:port/db.', async () => {
+    const pool = createPool({ uri: MYSQL_URL, connectTimeout: 3000, connectionLimit: 1 });
+    try {
+      await pool.query('select 1');
+    } finally {
+      await pool.end();
+    }
+  });
+}
+
+/** The test server URL with another database in its path. */
+export function urlFor(database: string): string {
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/**
+ * A fresh database for one test file (`gov_test_<random>`), with a raw mysql2 pool on it for
+ * checks that must not trust the store, and `drop()` to remove everything afterwards.
+ */
+export interface TestDatabase {
+  name: string;
+  url: string;
+  raw: Pool;
+  drop(): Promise<void>;
+  inspect(prefix?: string): StoreInspector;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `gov_test_${randomBytes(5).toString('hex')}`;
+  const admin = createPool({ uri: MYSQL_URL, connectionLimit: 1 });
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = urlFor(name);
+  const raw = createPool({ uri: url, connectionLimit: 4, timezone: 'Z' });
+  return {
+    name,
+    url,
+    raw,
+    async drop() {
+      await raw.query(`drop database if exists ${name}`);
+      await raw.end();
+    },
+    inspect(prefix = '') {
+      return {
+        async serviceKeys() {
+          const [rows] = await raw.query(`select service_key from ${prefix}services`);
+          return (rows as Array<{ service_key: string }>).map((r) => r.service_key);
+        },
+        async subscriptionPairs() {
+          const [rows] = await raw.query(`select subscriber_key, service_group from ${prefix}subscriptions`);
+          return (rows as Array<{ subscriber_key: string; service_group: string }>).map(
+            (r) => [r.subscriber_key, r.service_group] as [string, string],
+          );
+        },
+      };
+    },
+  };
+}
