@@ -46,8 +46,12 @@ function typeError(text: string) {
 // \p{Cc} covers C0, DEL and C1; \p{Cs} (with the u flag) matches only lone surrogates, which
 // cannot be stored as UTF-8 without silently changing the text.
 const BAD_CHAR = /[\p{Cc}\p{Cs}]/u;
+const NO_BAD_CHAR = /^[^\p{Cc}\p{Cs}]*$/u;
+const NO_COLON = /^[^:]*$/;
 
-function describeChar(value: string, at: number): string {
+function describeBadChar(issue: { input?: unknown }): string {
+  const value = typeof issue.input === 'string' ? issue.input : '';
+  const at = BAD_CHAR.exec(value)?.index ?? 0;
   const code = value.codePointAt(at) ?? 0;
   const hex = code.toString(16).toUpperCase().padStart(4, '0');
   return code >= 0xd800 && code <= 0xdfff
@@ -55,27 +59,23 @@ function describeChar(value: string, at: number): string {
     : `must not contain control characters (U+${hex} at index ${at})`;
 }
 
+function describeColon(issue: { input?: unknown }): string {
+  const at = typeof issue.input === 'string' ? issue.input.indexOf(':') : -1;
+  return `must not contain ':' (found at index ${at}); it separates service and pod in the registry key`;
+}
+
 const name = z
   .string({ error: typeError(NAME_MESSAGE) })
   .min(LIMITS.nameMinLength, { error: 'must not be empty', abort: true })
   .max(LIMITS.nameMaxLength, { error: `must be at most ${LIMITS.nameMaxLength} characters`, abort: true })
-  .superRefine((value, ctx) => {
-    const colon = value.indexOf(':');
-    if (colon !== -1) {
-      ctx.addIssue({ code: 'custom', message: `must not contain ':' (found at index ${colon}); it separates service and pod in the registry key`, input: value });
-    }
-    const bad = BAD_CHAR.exec(value);
-    if (bad) ctx.addIssue({ code: 'custom', message: describeChar(value, bad.index), input: value });
-  });
+  .regex(NO_COLON, { error: describeColon })
+  .regex(NO_BAD_CHAR, { error: describeBadChar });
 
 const ip = z
   .string({ error: typeError(`must be a string of 1..${LIMITS.ipMaxLength} characters (an address or a host name)`) })
   .min(1, { error: 'must not be empty', abort: true })
   .max(LIMITS.ipMaxLength, { error: `must be at most ${LIMITS.ipMaxLength} characters`, abort: true })
-  .superRefine((value, ctx) => {
-    const bad = BAD_CHAR.exec(value);
-    if (bad) ctx.addIssue({ code: 'custom', message: describeChar(value, bad.index), input: value });
-  });
+  .regex(NO_BAD_CHAR, { error: describeBadChar });
 
 const port = z
   .int({ error: typeError(PORT_MESSAGE) })
@@ -127,9 +127,8 @@ function urlProblem(value: string, allowTcp: boolean, allowed: string, field: st
     if (allowTcp && /^tcp:/i.test(value)) return tcpMessage(field);
     return value === '' ? `is required (an ${allowed} URL)` : `must be an absolute ${allowed} URL`;
   }
-  if (url.protocol === 'http:' || url.protocol === 'https:') {
-    return BAD_CHAR.test(value) ? describeChar(value, BAD_CHAR.exec(value)!.index) : undefined;
-  }
+  if (BAD_CHAR.test(value)) return describeBadChar({ input: value });
+  if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
   if (allowTcp && url.protocol === 'tcp:') {
     const portNumber = Number(url.port);
     if (url.hostname === '' || url.port === '' || portNumber < LIMITS.portMin || portNumber > LIMITS.portMax) {

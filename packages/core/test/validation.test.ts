@@ -185,6 +185,8 @@ describe('parseRegistration: field rules', () => {
     ['a tcp health URL with port 0', { health_check_url: 'tcp://10.0.0.1:0' }, 'health_check_url', /tcp:\/\/host:port/],
     ['a tcp health URL with port 65536', { health_check_url: 'tcp://10.0.0.1:65536' }, 'health_check_url', /tcp:\/\/host:port/],
     ['a tcp health URL with a path', { health_check_url: 'tcp://10.0.0.1:80/x' }, 'health_check_url', /no path/],
+    ['a tab inside an http URL', { notification_url: 'http://10.0.0.1:80/no\ttify' }, 'notification_url', /control characters \(U\+0009/],
+    ['a newline inside a tcp URL', { health_check_url: 'tcp://10.0.0.1:80\n' }, 'health_check_url', /control characters/],
     ['subscriptions as a string', { subscriptions: 'eir' }, 'subscriptions', /must be an array/],
   ];
 
