@@ -5,5 +5,8 @@ export default defineConfig(
   packageBuild({
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
-  }, { external: ['vitest'] }),
+    'transport/express': 'src/transport/express.ts',
+    'transport/koa': 'src/transport/koa.ts',
+    'transport/node': 'src/transport/node.ts',
+  }, { external: ['vitest', 'express', 'koa'] }),
 );
