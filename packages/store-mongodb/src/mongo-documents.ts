@@ -45,8 +45,7 @@ export interface SubscriptionDocument {
 const STORE = 'store-mongodb';
 
 /**
- * The document stored for a pod: a fresh object sharing nothing with `service`; subscriptions
- * are deduplicated (first occurrence wins).
+ * The document stored for a pod: a fresh object sharing nothing with `service`.
  * @throws ValidationError naming the field when the record could not be stored faithfully.
  */
 export function toServiceDocument(service: ServiceInfo): ServiceDocument {
@@ -58,7 +57,7 @@ export function toServiceDocument(service: ServiceInfo): ServiceDocument {
     providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
     health_check_url: service.healthCheckUrl,
     notification_url: service.notificationUrl,
-    subscriptions: [...new Set(service.subscriptions)],
+    subscriptions: service.subscriptions.slice(),
     status: service.status,
     last_health_check: new Date(service.lastHealthCheck.getTime()),
     registered_at: new Date(service.registeredAt.getTime()),

@@ -136,21 +136,29 @@ export function resolveMongoConfig(options: MongoStoreOptions): ResolvedMongoCon
       (driverOptions as Record<string, unknown>)[driverName] = MONGO_DEFAULTS[name];
     }
   }
-  const max = driverOptions.maxPoolSize;
-  const min = driverOptions.minPoolSize;
-  if (typeof max === 'number' && typeof min === 'number' && max > 0 && min > max) {
-    errors.push({ path: raw.minPoolSize !== undefined ? 'minPoolSize' : 'maxPoolSize', message: `minPoolSize (${min}) may not exceed maxPoolSize (${max})` });
-  }
   if (errors.length > 0) throw new ValidationError(errors, { context: CONTEXT });
 
-  let client: MongoClient;
+  const minIsDefault = raw.minPoolSize === undefined && !inUri.has('minpoolsize') && driverOptions.minPoolSize === MONGO_DEFAULTS.minPoolSize;
+  let client = buildClient(uri, driverOptions);
+  const { maxPoolSize, minPoolSize } = client.options;
+  if (maxPoolSize > 0 && minPoolSize > maxPoolSize) {
+    if (!minIsDefault) {
+      const path = raw.minPoolSize === undefined && inUri.has('minpoolsize') ? 'uri' : 'minPoolSize';
+      throw new ValidationError([{ path, message: `minPoolSize may not exceed maxPoolSize (${minPoolSize} > ${maxPoolSize})` }], { context: CONTEXT });
+    }
+    // The default minimum shrinks to a smaller maximum the user chose.
+    client = buildClient(uri, { ...driverOptions, minPoolSize: maxPoolSize });
+  }
+  return { client, ownsClient: true, database, collectionPrefix, transactions };
+}
+
+function buildClient(uri: string, options: MongoClientOptions): MongoClient {
   try {
-    client = new MongoClient(uri, driverOptions);
+    return new MongoClient(uri, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new ValidationError([{ path: 'uri', message: `the driver rejected the connection string or its options: ${message}` }], { context: CONTEXT, cause: error });
   }
-  return { client, ownsClient: true, database, collectionPrefix, transactions };
 }
 
 /** The database named in the URI path, decoded, or `''` when there is none. */

@@ -9,7 +9,7 @@ import {
   type StoreOperation,
   type StoreStats,
 } from '@governance/core';
-import type { AnyBulkWriteOperation, ClientSession, Collection, MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, ClientSession, Collection, IndexDescription, MongoClient } from 'mongodb';
 import { fromServiceDocument, toServiceDocument, type ServiceDocument, type SubscriptionDocument } from './mongo-documents';
 import { toStoreError, type MongoErrorContext } from './mongo-errors';
 import { MONGO_COLLECTIONS, MONGO_INDEXES } from './mongo-indexes';
@@ -48,6 +48,8 @@ export class MongoStore implements RegistryStore {
   readonly #services: Collection<ServiceDocument>;
   readonly #subscriptions: Collection<SubscriptionDocument>;
   readonly #context: MongoErrorContext;
+  /** Per-key chains that keep this process's writes to one pod in call order. */
+  readonly #chains = new Map<string, Promise<void>>();
   #connecting: Promise<unknown> | undefined;
   #preparing: Promise<boolean> | undefined;
   #closing: Promise<void> | undefined;
@@ -77,7 +79,7 @@ export class MongoStore implements RegistryStore {
 
   async saveService(service: ServiceInfo, options?: StoreCallOptions): Promise<void> {
     const doc = this.#document(service, 'saveService');
-    await this.#write('saveService', options, (session) => this.#save(doc, session));
+    await this.#serial(doc._id, () => this.#write('saveService', options, (session) => this.#save(doc, session)));
   }
 
   async getService(key: string, options?: StoreCallOptions): Promise<ServiceInfo | undefined> {
@@ -102,7 +104,8 @@ export class MongoStore implements RegistryStore {
   }
 
   async deleteService(key: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#write('deleteService', options, (session) => this.#delete(key, session));
+    this.#checkOpen('deleteService');
+    return this.#serial(key, () => this.#write('deleteService', options, (session) => this.#delete(key, session)));
   }
 
   async updateHealthStatus(key: string, status: ServiceStatus, at: Date, options?: StoreCallOptions): Promise<boolean> {
@@ -160,12 +163,14 @@ export class MongoStore implements RegistryStore {
     const docs = mutations.map((m) => (m.type === 'save' ? this.#document(m.service, 'applyBatch') : undefined));
     return this.#write('applyBatch', options, async (session) => {
       const results: StoreMutationResult[] = [];
+      const serial = <T>(key: string, fn: () => Promise<T>) => (session === undefined ? this.#serial(key, fn) : fn());
       for (const [i, m] of mutations.entries()) {
         if (m.type === 'save') {
-          await this.#save(docs[i]!, session);
+          const doc = docs[i]!;
+          await serial(doc._id, () => this.#save(doc, session));
           results.push(true);
         } else if (m.type === 'delete') {
-          results.push(await this.#delete(m.key, session));
+          results.push(await serial(m.key, () => this.#delete(m.key, session)));
         } else {
           results.push(await this.#health(m.key, m.status, m.at, session));
         }
@@ -227,6 +232,25 @@ export class MongoStore implements RegistryStore {
     return toServiceDocument(service);
   }
 
+  /**
+   * Runs `fn` after every earlier write to the same pod from this store has finished, so two
+   * saves of one pod cannot interleave their pod and subscription writes.
+   */
+  async #serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(key);
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous === undefined ? done : previous.then(() => done);
+    this.#chains.set(key, tail);
+    if (previous !== undefined) await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#chains.get(key) === tail) this.#chains.delete(key);
+    }
+  }
+
   /** The driver connects lazily, but after a failed first connect only `connect()` retries. */
   #connect(): Promise<unknown> {
     this.#connecting ??= this.client.connect().catch((error: unknown) => {
@@ -241,8 +265,8 @@ export class MongoStore implements RegistryStore {
     this.#preparing ??= (async () => {
       const [transactions] = await Promise.all([
         this.#supportsTransactions(),
-        this.#services.createIndexes([...MONGO_INDEXES.services]),
-        this.#subscriptions.createIndexes([...MONGO_INDEXES.subscriptions]),
+        this.#services.createIndexes(structuredClone(MONGO_INDEXES.services) as IndexDescription[]),
+        this.#subscriptions.createIndexes(structuredClone(MONGO_INDEXES.subscriptions) as IndexDescription[]),
       ]);
       return transactions;
     })().catch((error: unknown) => {
@@ -309,9 +333,10 @@ export class MongoStore implements RegistryStore {
   async #save(doc: ServiceDocument, session?: ClientSession): Promise<void> {
     await this.#services.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
     const key = doc._id;
+    const groups = [...new Set(doc.subscriptions)];
     const ops: AnyBulkWriteOperation<SubscriptionDocument>[] = [
-      { deleteMany: { filter: { subscriber_key: key, service_group: { $nin: doc.subscriptions } } } },
-      ...doc.subscriptions.map((group) => ({
+      { deleteMany: { filter: { subscriber_key: key, service_group: { $nin: groups } } } },
+      ...groups.map((group) => ({
         updateOne: {
           filter: { subscriber_key: key, service_group: group },
           update: { $set: { subscriber_key: key, service_group: group } },
