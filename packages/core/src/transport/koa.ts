@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { readBody } from './body-reader';
 import { createGovernanceHandler, isGovernanceRoute } from './handler';
 import type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
-import { normalizePrefix, stripPrefix } from './node-io';
+import { normalizePrefix, preParsedBody, stripPrefix } from './node-io';
 
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
 
@@ -58,7 +58,7 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
       query: new URLSearchParams(ctx.querystring),
       headers: ctx.req.headers,
       body: (limit) => readBody(ctx.req, limit),
-      parsedBody: (ctx.request as { body?: unknown }).body,
+      parsedBody: preParsedBody(ctx.req, (ctx.request as { body?: unknown }).body),
     });
     ctx.status = response.status;
     ctx.set(response.headers);

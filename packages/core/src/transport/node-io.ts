@@ -23,6 +23,19 @@ export function splitUrl(url: string): { path: string; search: string } {
   return at === -1 ? { path: url || '/', search: '' } : { path: url.slice(0, at) || '/', search: url.slice(at + 1) };
 }
 
+/**
+ * The body an earlier layer parsed, if it is a real one. Some parsers (Express 4's, several
+ * Koa ones) put an empty `{}` on every request they did not parse; while the stream is still
+ * unread such a placeholder is ignored and the body is read from the stream instead.
+ */
+export function preParsedBody(req: IncomingMessage, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (req.readableEnded) return value;
+  const placeholder =
+    typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0;
+  return placeholder ? undefined : value;
+}
+
 /** Builds the transport-neutral request from a Node request. */
 export function requestFromNode(
   req: IncomingMessage,
@@ -36,7 +49,7 @@ export function requestFromNode(
     query: new URLSearchParams(search),
     headers: req.headers,
     body: (limit) => readBody(req, limit),
-    parsedBody,
+    parsedBody: preParsedBody(req, parsedBody),
   };
 }
 

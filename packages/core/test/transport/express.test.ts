@@ -42,6 +42,20 @@ describe('express router', () => {
     expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
   });
 
+  it('reads the stream when an earlier parser only left an empty {} placeholder (Express 4 style)', async () => {
+    const app = express();
+    app.use((req, _res, next) => {
+      req.body = {};
+      next();
+    });
+    app.use('/gov', governanceRouter(await startManager()));
+    server = await listen(http.createServer(app), '/gov');
+
+    const created = await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration({ pod_name: 'from-stream' })));
+    expect(created.status).toBe(201);
+    expect(created.json.pod_name).toBe('from-stream');
+  });
+
   it("leaves the host app's other routes alone", async () => {
     const app = express();
     app.use('/gov', governanceRouter(await startManager()));
