@@ -133,6 +133,13 @@ class PatternByNameStore extends MemoryStore {
   }
 }
 
+/** Compares service names case-insensitively, like a `_ci` collation in MySQL. */
+class CaseInsensitiveStore extends MemoryStore {
+  override async getServicesByName(name: string): Promise<ServiceInfo[]> {
+    return (await super.getAllServices()).filter((s) => s.serviceName.toLowerCase() === name.toLowerCase());
+  }
+}
+
 /** close() does nothing: the store keeps answering afterwards. */
 class IgnoresCloseStore extends MemoryStore {
   override async close(): Promise<void> {}
@@ -228,6 +235,12 @@ const mutants: Mutant[] = [
     defect: 'treats _ and % in service names as wildcards',
     create: () => new PatternByNameStore(),
     caughtBy: [[serviceChecks, 'getServicesByName treats % and _ literally, not as patterns']],
+    stillPasses: [[serviceChecks, 'getServicesByName returns exactly the pods of that service']],
+  },
+  {
+    defect: 'matches service names case-insensitively',
+    create: () => new CaseInsensitiveStore(),
+    caughtBy: [[roundtripChecks, 'names differing only in case or accents are distinct keys and groups']],
     stillPasses: [[serviceChecks, 'getServicesByName returns exactly the pods of that service']],
   },
   {

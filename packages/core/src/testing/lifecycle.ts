@@ -37,7 +37,31 @@ export const lifecycleChecks: StoreChecks = {
   },
 
   'ping resolves on an open store': async (store) => {
-    await expect(store.ping()).resolves.toBeUndefined();
+    await store.ping();
+  },
+
+  'every call accepts a trailing { signal } that is not aborted': async (store) => {
+    const options = { signal: new AbortController().signal };
+    const pod = makeService({ subscriptions: ['eir'] });
+    const key = keyOf(pod);
+    await store.saveService(pod, options);
+    expect(await store.getService(key, options)).toEqual(pod);
+    expect(await store.getServicesByName(pod.serviceName, options)).toEqual([pod]);
+    expect(await store.getAllServices(options)).toEqual([pod]);
+    expect(await store.updateHealthStatus(key, 'healthy', pod.lastHealthCheck, options)).toBe(true);
+    await store.addSubscription(key, 'diam-gw', options);
+    expect(await store.getSubscribers('diam-gw', options)).toEqual([key]);
+    expect(await store.getSubscriberServices('diam-gw', options)).toEqual([{ ...pod, status: 'healthy' }]);
+    await store.removeSubscription(key, 'diam-gw', options);
+    await store.removeAllSubscriptions(key, options);
+    expect(await store.stats(options)).toEqual({ services: 1, subscriptions: 0 });
+    await store.ping(options);
+    if (store.applyBatch !== undefined) {
+      expect(await store.applyBatch([{ type: 'delete', key }], options)).toEqual([true]);
+      await store.saveService(pod, options);
+    }
+    expect(await store.deleteService(key, options)).toBe(true);
+    await store.clear(options);
   },
 
   'a fresh store is empty': async (store, inspect) => {

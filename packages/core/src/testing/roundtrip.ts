@@ -34,6 +34,24 @@ export const roundtripChecks: StoreChecks = {
     expect((await store.stats()).services).toBe(1);
   },
 
+  'names differing only in case or accents are distinct keys and groups': async (store, inspect) => {
+    const names = ['eir', 'EIR', 'Eir', 'eír'];
+    const pods = names.map((name, i) =>
+      makeService({ serviceName: name, podName: `${name}-pod`, subscriptions: [names[(i + 1) % names.length]!] }),
+    );
+    for (const pod of pods) await store.saveService(pod);
+    expect((await store.stats()).services).toBe(names.length);
+    for (const [i, name] of names.entries()) {
+      expect(await store.getService(keyOf(pods[i]!))).toEqual(pods[i]);
+      expect(await store.getServicesByName(name)).toEqual([pods[i]]);
+      expect(await store.getSubscribers(name)).toEqual([keyOf(pods[(i + names.length - 1) % names.length]!)]);
+    }
+    expect(await store.deleteService('EIR:EIR-pod')).toBe(true);
+    expect(await store.getService('eir:eir-pod')).toEqual(pods[0]);
+    expect(await store.getService('EIR:eir-pod')).toBeUndefined();
+    if (inspect !== undefined) expect((await inspect.serviceKeys()).length).toBe(names.length - 1);
+  },
+
   'a pod with 64 providers round-trips in order': async (store) => {
     const providers: Provider[] = Array.from({ length: 64 }, (_, i) => ({
       protocol: PROTOCOLS[i % PROTOCOLS.length]!,
