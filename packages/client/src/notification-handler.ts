@@ -25,7 +25,8 @@ export interface NotificationHandlerOptions {
 export interface KoaLikeContext {
   method: string;
   req: IncomingMessage;
-  request: { body?: unknown; rawBody?: unknown };
+  /** Koa's request; `body` / `rawBody` are read when a body parser set them. */
+  request: object;
   status: number;
   body: unknown;
   set(field: string, value: string): void;
@@ -221,7 +222,8 @@ export function createNotificationHandler(
   }) as NotificationHandler;
 
   handler.koa = async (ctx: KoaLikeContext) => {
-    const outcome = await receive(ctx.req, ctx.request.body, ctx.request.rawBody).catch(failedToRead);
+    const request = ctx.request as { body?: unknown; rawBody?: unknown };
+    const outcome = await receive(ctx.req, request.body, request.rawBody).catch(failedToRead);
     ctx.status = outcome.status;
     for (const [name, value] of Object.entries(outcome.headers ?? {})) ctx.set(name, value);
     ctx.body = outcome.body;
