@@ -133,10 +133,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * one promise. Rejects with the store's error if loading fails (and may then be retried).
    */
   start(): Promise<void> {
-    if (this.#startPromise !== undefined) return this.#startPromise;
-    if (this.#state === 'stopping' || this.#state === 'stopped') {
+    if (this.#stopPromise !== undefined) {
       return Promise.reject(new ManagerStoppedError('this manager was stopped; create a new Manager to start again'));
     }
+    if (this.#startPromise !== undefined) return this.#startPromise;
     this.#startPromise = this.#start().catch((error: unknown) => {
       this.#startPromise = undefined;
       if (this.#state === 'starting') this.#state = 'idle';

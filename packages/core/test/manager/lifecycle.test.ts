@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MANAGER_CONFIG,
+  Manager,
+  ManagerStoppedError,
+  RevisionClock,
+  ValidationError,
+  type ManagerConfigInput,
+} from '@governance/core';
+import { MemoryStore } from '@governance/store-memory';
+import { FAST, Fleet, podRegistration, waitFor } from './helpers';
+
+/** A MemoryStore that survives a manager's stop(), so a second manager can reuse it. */
+class KeptStore extends MemoryStore {
+  override async close(): Promise<void> {}
+}
+
+function configError(config: unknown): ValidationError {
+  try {
+    new Manager(config as ManagerConfigInput, new MemoryStore());
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('Manager configuration', () => {
+  it("has the Go library's defaults", () => {
+    const manager = new Manager({}, new MemoryStore());
+    expect(manager.config).toMatchObject({
+      healthCheckInterval: 30_000,
+      healthCheckTimeout: 5_000,
+      healthCheckRetry: 3,
+      notificationInterval: 60_000,
+      notificationTimeout: 5_000,
+      eventQueueSize: 1_000,
+    });
+    expect(manager.config).toEqual(DEFAULT_MANAGER_CONFIG);
+    expect(Object.isFrozen(manager.config)).toBe(true);
+  });
+
+  it('rejects bad settings with a ValidationError naming each field', () => {
+    const error = configError({ healthCheckInterval: -5, eventQueueSize: 'big', storeRetry: { retries: 99 }, bogus: 1 });
+    const paths = error.errors.map((e) => e.path).sort();
+    expect(paths).toEqual(['', 'eventQueueSize', 'healthCheckInterval', 'storeRetry.retries'].sort());
+    expect(error.message).toMatch(/^\[core\] invalid manager config: /);
+    expect(error.message).toContain('healthCheckInterval');
+    expect(error.message).toContain('bogus');
+    expect(configError({ logger: { info() {} } }).errors[0]!.path).toBe('logger');
+    expect(configError({ healthCheckRetry: 1.5 }).errors[0]!.path).toBe('healthCheckRetry');
+  });
+
+  it('requires a store', () => {
+    expect(() => new Manager({}, undefined as never)).toThrow(/store/);
+  });
+});
+
+describe('Manager lifecycle', () => {
+  let fleet: Fleet;
+
+  beforeEach(async () => {
+    fleet = await Fleet.start();
+  });
+
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  it('refuses changes before start and after stop; start and stop are idempotent', async () => {
+    const store = new MemoryStore();
+    const manager = new Manager(FAST, store);
+    await expect(manager.register(podRegistration(fleet, 'svc', 'p1'))).rejects.toBeInstanceOf(ManagerStoppedError);
+    const starts = [manager.start(), manager.start()];
+    expect(starts[0]).toBe(starts[1]);
+    await Promise.all(starts);
+    expect(manager.isRunning).toBe(true);
+    await manager.start();
+    await manager.register(podRegistration(fleet, 'svc', 'p1'));
+
+    const stops = [manager.stop(), manager.stop()];
+    expect(stops[0]).toBe(stops[1]);
+    await Promise.all(stops);
+    await manager.stop();
+    expect(manager.isRunning).toBe(false);
+    await expect(manager.register(podRegistration(fleet, 'svc', 'p2'))).rejects.toBeInstanceOf(ManagerStoppedError);
+    await expect(manager.unregister('svc', 'p1')).rejects.toBeInstanceOf(ManagerStoppedError);
+    await expect(manager.start()).rejects.toBeInstanceOf(ManagerStoppedError);
+    // The store was closed by stop(); reads still answer from the last view.
+    await expect(store.ping()).rejects.toThrow(/closed/);
+    expect((await manager.getService('svc:p1'))?.podName).toBe('p1');
+    expect((await manager.checkHealth()).healthy).toBe(false);
+  });
+
+  it('applies changes queued before stop()', async () => {
+    const manager = new Manager(FAST, new MemoryStore());
+    await manager.start();
+    const pending = [1, 2, 3].map((i) => manager.register(podRegistration(fleet, 'svc', `p${i}`)));
+    await manager.stop();
+    expect((await Promise.all(pending)).map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+  });
+
+  it('a restarted manager on the same store resumes checks without re-registration, with newer revisions', async () => {
+    const store = new KeptStore();
+    const first = new Manager(FAST, store);
+    await first.start();
+    await first.register(podRegistration(fleet, 'eir', 'watcher', ['diam-gw']));
+    await first.register(podRegistration(fleet, 'diam-gw', 'gw-1'));
+    await waitFor(() => first.stats().pods.healthy === 2, 'both pods healthy');
+    await waitFor(() => fleet.received('watcher').some((p) => p.pods[0]?.status === 'healthy'), 'healthy announced');
+    await first.stop();
+    const lastRevision = Math.max(...fleet.received('watcher').map((p) => p.revision!));
+
+    fleet.setHealth('gw-1', 'down');
+    const second = new Manager({ ...FAST, healthCheckInterval: 200 }, store);
+    expect(await second.getService('diam-gw:gw-1')).toBeUndefined();
+    await second.start();
+    expect((await second.getService('diam-gw:gw-1'))?.status).toBe('healthy');
+    expect(second.stats().probes.tracked).toBe(2);
+    // The start-up reconcile, then the resumed check's update.
+    await waitFor(() => fleet.received('watcher').some((p) => p.event_type === 'reconcile'), 'a reconcile on start');
+    await waitFor(async () => (await second.getService('diam-gw:gw-1'))?.status === 'unhealthy', 'resumed checks');
+    await waitFor(() => fleet.last('watcher')?.pods[0]?.status === 'unhealthy', 'an update after restart');
+    const after = fleet.received('watcher').filter((p) => p.revision! > lastRevision);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    expect(fleet.received('watcher').slice(-after.length)).toEqual(after);
+    await second.stop();
+    expect((await store.getService('diam-gw:gw-1'))?.status).toBe('unhealthy');
+  });
+
+  it('revisions strictly increase, also from a new clock after a restart', () => {
+    let now = 1_700_000_000_000;
+    const clock = new RevisionClock(() => now);
+    const seen = Array.from({ length: 5000 }, () => clock.next());
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+    now += 10;
+    const restarted = new RevisionClock(() => now);
+    expect(restarted.next()).toBeGreaterThan(seen[seen.length - 1]!);
+    now -= 1000; // a clock set back: still increasing within the process
+    expect(restarted.next()).toBeGreaterThan(restarted.last - 1);
+  });
+
+  it('stop() leaves nothing that keeps the process alive', async () => {
+    fleet.setHealth('hung', 'hang');
+    const script = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, fleet.base], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve('did not exit within 15 s');
+      }, 15_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c ?? -1);
+      });
+    });
+    expect(out).toContain('stopped');
+    const report = JSON.parse(out.slice(out.indexOf('stopped ') + 8).split('\n')[0]!) as { left: string[] };
+    expect(report.left).toEqual([]);
+    expect(code).toBe(0);
+    expect(fleet.received('watcher').length).toBeGreaterThan(0);
+  });
+});
