@@ -201,7 +201,7 @@ export class MongoStore implements RegistryStore {
     this.#checkOpen('ping');
     options?.signal?.throwIfAborted();
     try {
-      await this.#connect();
+      await untilAborted(this.#connect(), options?.signal);
       await this.client.db(this.databaseName).command({ ping: 1 }, { signal: options?.signal });
     } catch (error) {
       throw this.#wrap('ping', error, options);
@@ -293,8 +293,8 @@ export class MongoStore implements RegistryStore {
     this.#checkOpen(operation);
     options?.signal?.throwIfAborted();
     try {
-      await this.#connect();
-      await this.#prepare();
+      await untilAborted(this.#connect(), options?.signal);
+      await untilAborted(this.#prepare(), options?.signal);
       return await fn();
     } catch (error) {
       throw this.#wrap(operation, error, options);
@@ -306,8 +306,8 @@ export class MongoStore implements RegistryStore {
     this.#checkOpen(operation);
     options?.signal?.throwIfAborted();
     try {
-      await this.#connect();
-      const transactions = await this.#prepare();
+      await untilAborted(this.#connect(), options?.signal);
+      const transactions = await untilAborted(this.#prepare(), options?.signal);
       if (!transactions) return await fn();
       const session = this.client.startSession();
       try {
@@ -368,6 +368,29 @@ class PrepareFailure extends Error {
   constructor(cause: unknown) {
     super('[store-mongodb] preparing the collections failed', { cause });
   }
+}
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as it aborts. The shared connect and
+ * preparation keep running for the next caller; only this caller stops waiting.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The one aggregation behind `getSubscriberServices`: a group's subscriptions joined to their pods. */
