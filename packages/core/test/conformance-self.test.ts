@@ -5,7 +5,7 @@
  * and against a store without `applyBatch`, and a skipped suite must never call `create`.
  */
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, keyOf, type RegistryStore, type ServiceInfo, type ServiceStatus } from '@governance/core';
+import { NotFoundError, applyMutationsSequentially, keyOf, type RegistryStore, type ServiceInfo, type ServiceStatus } from '@governance/core';
 import {
   batchChecks,
   concurrencyChecks,
@@ -140,6 +140,27 @@ class CaseInsensitiveStore extends MemoryStore {
   }
 }
 
+/** Coerces malformed fields instead of rejecting (NULL providers, a zero date). */
+class PermissiveStore extends MemoryStore {
+  override async saveService(service: ServiceInfo): Promise<void> {
+    const valid = (d: Date) => (Number.isNaN(d.getTime()) ? new Date(0) : d);
+    await super.saveService({
+      ...service,
+      providers: service.providers ?? [],
+      lastHealthCheck: valid(service.lastHealthCheck),
+      registeredAt: valid(service.registeredAt),
+      updatedAt: valid(service.updatedAt),
+    });
+  }
+}
+
+/** applyBatch as one single call after another: not all-or-nothing. */
+class SequentialBatchStore extends MemoryStore {
+  override async applyBatch(mutations: Parameters<MemoryStore['applyBatch']>[0]): Promise<boolean[]> {
+    return applyMutationsSequentially(this, mutations);
+  }
+}
+
 /** close() does nothing: the store keeps answering afterwards. */
 class IgnoresCloseStore extends MemoryStore {
   override async close(): Promise<void> {}
@@ -242,6 +263,21 @@ const mutants: Mutant[] = [
     create: () => new CaseInsensitiveStore(),
     caughtBy: [[roundtripChecks, 'names differing only in case or accents are distinct keys and groups']],
     stillPasses: [[serviceChecks, 'getServicesByName returns exactly the pods of that service']],
+  },
+  {
+    defect: 'stores malformed records with coerced values',
+    create: () => new PermissiveStore(),
+    caughtBy: [[serviceChecks, 'saveService rejects a malformed record with a typed error and keeps the stored one']],
+    stillPasses: [[serviceChecks, 'saveService then getService returns an equal record']],
+  },
+  {
+    defect: 'applies a batch one call at a time (not all-or-nothing)',
+    create: () => new SequentialBatchStore(),
+    caughtBy: [[batchChecks, 'a batch with a malformed mutation rejects as a whole and applies nothing']],
+    stillPasses: [
+      [batchChecks, 'save then health in one batch applies both, in order'],
+      [batchChecks, 'results come back in position: delete or health of a missing key is false'],
+    ],
   },
   {
     defect: 'keeps working after close',

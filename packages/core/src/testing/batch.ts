@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { cloneService, keyOf } from '../model';
 import type { RegistryStore, StoreMutation, StoreMutationResult } from '../store';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
-import { keysOf, makeService, sorted } from './fixtures';
+import { expectTypedRejection, keysOf, makeService, malformedServices, sorted } from './fixtures';
 
 function batch(store: RegistryStore, mutations: StoreMutation[]): Promise<StoreMutationResult[]> {
   if (store.applyBatch === undefined) throw new Error('[testing] this check needs a store with applyBatch');
@@ -10,9 +10,10 @@ function batch(store: RegistryStore, mutations: StoreMutation[]): Promise<StoreM
 }
 
 /**
- * The optional group commit. What a generic suite can check: order, results in position, and
- * that a batch has the same effects as the single calls. All-or-nothing on failure needs a
- * store-specific way to make the second mutation fail; adapters test that themselves.
+ * The optional group commit. What a generic suite can check: order, results in position, that
+ * a batch has the same effects as the single calls, and that a batch whose last mutation is
+ * malformed changes nothing. Failures of the backend itself half-way through (a broken
+ * connection, a constraint) need store-specific fault injection; adapters test those themselves.
  */
 export const batchChecks: StoreChecks = {
   'an empty batch resolves to []': async (store) => {
@@ -81,6 +82,27 @@ export const batchChecks: StoreChecks = {
     expect(await store.getSubscribers('smf')).toEqual([]);
     expect(await store.stats()).toEqual({ services: 1, subscriptions: 1 });
     if (inspect !== undefined) expect(await inspect.subscriptionPairs()).toEqual([[keyOf(smf), 'http-gw']]);
+  },
+
+  'a batch with a malformed mutation rejects as a whole and applies nothing': async (store, inspect) => {
+    const kept = makeService({ podName: 'kept', subscriptions: ['eir'] });
+    await store.saveService(kept);
+    for (const [what, bad] of malformedServices(makeService({ podName: 'bad' }))) {
+      await expectTypedRejection(
+        () =>
+          batch(store, [
+            { type: 'save', service: makeService({ podName: 'new', subscriptions: ['diam-gw'] }) },
+            { type: 'health', key: keyOf(kept), status: 'healthy', at: new Date('2026-10-11T12:13:16.002Z') },
+            { type: 'delete', key: keyOf(kept) },
+            { type: 'save', service: bad },
+          ]),
+        `applyBatch ending with a save with ${what}`,
+      );
+      expect(await store.getAllServices(), `after a batch with ${what}`).toEqual([kept]);
+      expect(await store.getSubscribers('diam-gw')).toEqual([]);
+      expect(await store.getSubscribers('eir')).toEqual([keyOf(kept)]);
+    }
+    if (inspect !== undefined) expect(await inspect.serviceKeys()).toEqual([keyOf(kept)]);
   },
 
   'a batch copies its inputs': async (store) => {

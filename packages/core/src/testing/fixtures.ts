@@ -68,3 +68,28 @@ export async function expectStoreError(call: () => Promise<unknown>, what: strin
   expect(error.name, `${what}: error name`).toBe('StoreError');
   expect(error.message, `${what}: message names the package`).toMatch(/^\[[\w-]+\] /);
 }
+
+/**
+ * Asserts that a call with malformed input rejects with a typed error of the library
+ * (`StoreError` or `ValidationError`, by `code`) whose message names the package.
+ */
+export async function expectTypedRejection(call: () => Promise<unknown>, what: string): Promise<void> {
+  let failure: unknown;
+  try {
+    await call();
+  } catch (error) {
+    failure = error;
+  }
+  expect(failure, `${what} should reject`).toBeInstanceOf(Error);
+  const error = failure as Error & { code?: unknown };
+  expect(['STORE', 'VALIDATION'], `${what}: error code (StoreError or ValidationError)`).toContain(error.code);
+  expect(error.message, `${what}: message names the package`).toMatch(/^\[[\w-]+\] /);
+}
+
+/** Records that no store should accept: a missing providers list, an invalid date. */
+export function malformedServices(base: ServiceInfo): Array<[string, ServiceInfo]> {
+  return [
+    ['providers missing', { ...base, providers: undefined } as unknown as ServiceInfo],
+    ['registeredAt an invalid Date', { ...base, registeredAt: new Date(Number.NaN) }],
+  ];
+}

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { keyOf } from '../model';
 import { describeChecks, type ConformanceContext, type StoreChecks, type StoreInspector } from './conformance-context';
-import { keysOf, makePods, makeService, sorted } from './fixtures';
+import { expectTypedRejection, keysOf, makePods, makeService, malformedServices, sorted } from './fixtures';
 
 async function expectPersistedKeys(inspect: StoreInspector | undefined, keys: string[]): Promise<void> {
   if (inspect === undefined) return;
@@ -109,6 +109,22 @@ export const serviceChecks: StoreChecks = {
     expect(await store.getServicesByName(pod.serviceName)).toEqual([]);
     await store.saveService(pod);
     expect(await store.getServicesByName(pod.serviceName)).toEqual([pod]);
+  },
+
+  'saveService rejects a malformed record with a typed error and keeps the stored one': async (store, inspect) => {
+    const pod = makeService({ subscriptions: ['eir'] });
+    await store.saveService(pod);
+    for (const [what, bad] of malformedServices({ ...pod, subscriptions: ['diam-gw'] })) {
+      await expectTypedRejection(() => store.saveService(bad), `saveService with ${what}`);
+      expect(await store.getService(keyOf(pod)), `after saveService with ${what}`).toEqual(pod);
+    }
+    for (const [what, bad] of malformedServices(makeService({ podName: 'fresh' }))) {
+      await expectTypedRejection(() => store.saveService(bad), `saveService of a new pod with ${what}`);
+    }
+    expect(await store.getAllServices()).toEqual([pod]);
+    expect(await store.getSubscribers('diam-gw')).toEqual([]);
+    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
+    await expectPersistedKeys(inspect, [keyOf(pod)]);
   },
 
   'updateHealthStatus sets status and lastHealthCheck only': async (store) => {
