@@ -41,7 +41,7 @@ export function runStoreConformance(storeName: string, options: StoreConformance
     },
   };
 
-  describe.skipIf(options.skip !== undefined)(`${storeName} conformance`, () => {
+  describe.skipIf(!!options.skip)(`${storeName} conformance`, () => {
     beforeEach(async () => {
       current = await options.create();
     }, timeoutMs);
