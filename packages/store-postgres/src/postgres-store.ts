@@ -1,6 +1,7 @@
 import { SqlRegistryStore, tableNames, type RegistryDatabase } from '@governance/sql-shared';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { guardClients } from './pg-client-guard';
 import { PostgresDialectAdapter } from './postgres-dialect';
 import { type PostgresStoreOptions, resolvePostgresOptions } from './postgres-options';
 
@@ -21,9 +22,8 @@ export class PostgresStore extends SqlRegistryStore {
     let pool: PostgresPool;
     let target: string;
     if (o.pool !== undefined) {
-      pool = o.pool;
-      const info = (o.pool as { options?: { host?: string; port?: number; database?: string } }).options;
-      target = `${info?.host ?? 'localhost'}:${info?.port ?? 5432}/${info?.database ?? '(pool)'}`;
+      pool = guardClients(o.pool);
+      target = describePool(o.pool);
     } else {
       const own = new pg.Pool({
         host: o.host,
@@ -42,7 +42,7 @@ export class PostgresStore extends SqlRegistryStore {
       // An idle connection that breaks (server restart) is dropped by the pool; without a
       // listener the 'error' event would crash the process.
       own.on('error', () => undefined);
-      pool = own;
+      pool = guardClients(own as unknown as PostgresPool);
       target = `${o.host}:${o.port}/${o.database}`;
     }
     super({
@@ -54,4 +54,20 @@ export class PostgresStore extends SqlRegistryStore {
       className: 'PostgresStore',
     });
   }
+}
+
+function describePool(pool: PostgresPool): string {
+  const info = (pool as { options?: { host?: string; port?: number; database?: string; connectionString?: string } }).options ?? {};
+  let { host, port, database } = info;
+  if (info.connectionString !== undefined) {
+    try {
+      const url = new URL(info.connectionString);
+      host ??= url.hostname || undefined;
+      port ??= url.port === '' ? undefined : Number(url.port);
+      database ??= url.pathname.slice(1) || undefined;
+    } catch {
+      // keep the defaults
+    }
+  }
+  return `${host ?? 'localhost'}:${port ?? 5432}/${database ?? '(host pool)'}`;
 }
