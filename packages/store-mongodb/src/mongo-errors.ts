@@ -1,10 +1,8 @@
 import { StoreError, isGovernanceError, type StoreOperation } from '@governance/core';
 import {
-  MongoClientClosedError,
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
-  MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -57,10 +55,12 @@ export function toStoreError(operation: StoreOperation, error: unknown, context:
       true,
     );
   }
-  if (error instanceof MongoNetworkError || error instanceof MongoOperationTimeoutError) {
+  // Matched by name: these classes are missing from older 6.x drivers, which the peer range allows.
+  const name = error instanceof Error ? error.name : '';
+  if (error instanceof MongoNetworkError || name === 'MongoOperationTimeoutError') {
     return wrap(`the connection to MongoDB at ${context.where} failed (${message}); retry, and check the network and the server if it persists`, true);
   }
-  if (error instanceof MongoTopologyClosedError || error instanceof MongoNotConnectedError || error instanceof MongoClientClosedError) {
+  if (error instanceof MongoTopologyClosedError || error instanceof MongoNotConnectedError || name === 'MongoClientClosedError') {
     return wrap(`the MongoClient is closed (${message}); a client passed to MongoStore must stay open until the store is closed`, false);
   }
   if (error instanceof MongoServerError) {

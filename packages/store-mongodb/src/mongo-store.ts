@@ -30,6 +30,9 @@ const NAME = 'store-mongodb';
  *   `deleteService` removes the subscriptions first and then the pod. A crash in between can
  *   leave a saved pod whose subscriptions are not yet (or no longer) indexed; the next save or
  *   delete of that pod repairs it. `applyBatch` is then applied in order but not atomically.
+ * - Writes to one pod from this store are applied one after another in call order, so two
+ *   concurrent saves of a pod never mix their pod and subscription writes. Several processes
+ *   writing the same pod at once are isolated only by transactions (replica set / sharded).
  * - `getSubscriberServices` is one `$lookup` aggregation (one round trip).
  * - Reads honour `options.signal`; writes check it before they start.
  * - `close()` closes the client only when the store created it.
@@ -161,6 +164,8 @@ export class MongoStore implements RegistryStore {
    */
   async applyBatch(mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<StoreMutationResult[]> {
     const docs = mutations.map((m) => (m.type === 'save' ? this.#document(m.service, 'applyBatch') : undefined));
+    this.#checkOpen('applyBatch');
+    if (mutations.length === 0) return [];
     return this.#write('applyBatch', options, async (session) => {
       const results: StoreMutationResult[] = [];
       const serial = <T>(key: string, fn: () => Promise<T>) => (session === undefined ? this.#serial(key, fn) : fn());

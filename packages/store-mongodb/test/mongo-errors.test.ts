@@ -2,10 +2,12 @@ import { StoreError, ValidationError } from '@governance/core';
 import { TRANSIENT_SERVER_CODES, toStoreError } from '@governance/store-mongodb';
 import {
   MongoClient,
+  MongoClientClosedError,
   MongoError,
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -60,7 +62,11 @@ describe('connection failures are transient and say where and what to check', ()
   });
 
   it('MongoNetworkError and MongoNetworkTimeoutError (connection lost mid-call)', () => {
-    for (const cause of [new MongoNetworkError('connection 4 to 10.0.0.5:27017 closed'), new MongoNetworkTimeoutError('connection timed out')]) {
+    for (const cause of [
+      new MongoNetworkError('connection 4 to 10.0.0.5:27017 closed'),
+      new MongoNetworkTimeoutError('connection timed out'),
+      new MongoOperationTimeoutError('Timed out during server selection'),
+    ]) {
       const error = wrapped(cause, 'getService');
       expect(error.transient).toBe(true);
       expect(error.message).toContain('the connection to MongoDB at db1:27017,db2:27017 failed');
@@ -117,7 +123,11 @@ describe('server errors', () => {
 
 describe('client state and other errors', () => {
   it('a closed client says the host must keep it open', () => {
-    for (const cause of [new MongoTopologyClosedError(), new MongoNotConnectedError('Client must be connected before running operations')]) {
+    for (const cause of [
+      new MongoTopologyClosedError(),
+      new MongoNotConnectedError('Client must be connected before running operations'),
+      new MongoClientClosedError(),
+    ]) {
       const error = wrapped(cause);
       expect(error.transient).toBe(false);
       expect(error.message).toContain('the MongoClient is closed');
