@@ -25,13 +25,13 @@ export function probeTarget(
   const target = parseProbeTarget(url);
   const token = new CancelToken();
   const detach = token.follow(options.signal);
-  const agent = options.agent && target.kind === 'http' && agentFits(options.agent, target.url) ? options.agent : false;
+  const agent = options.agent && target.kind === 'http' && agentFits(options.agent, target.request.protocol) ? options.agent : false;
   return runProbe(target, { timeoutMs: options.timeoutMs, retries: options.retries, agent, token }).finally(detach);
 }
 
-function agentFits(agent: http.Agent, url: URL): boolean {
-  const protocol = (agent as { protocol?: string }).protocol;
-  return protocol === undefined || protocol === url.protocol;
+function agentFits(agent: http.Agent, protocol: string): boolean {
+  const own = (agent as { protocol?: string }).protocol;
+  return own === undefined || own === protocol;
 }
 
 /** Settings of a {@link HealthChecker}. Durations are in milliseconds. */
@@ -74,6 +74,12 @@ interface Entry {
 /** Slot width of the scheduling wheel: every slot's pods start together. */
 const SLOT_TARGET_MS = 100;
 const MAX_SLOTS = 1000;
+/** Pods queued by `sweep()` before it yields to the event loop. */
+const SWEEP_BATCH = 128;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * The engine's probe pool. Tracked pods sit in the slots of one timing wheel that turns once
@@ -165,14 +171,23 @@ export class HealthChecker {
     this.turn();
   }
 
-  /** Checks every tracked pod now (a pod already queued or running is not checked twice); resolves when all are done. */
-  sweep(): Promise<void> {
+  /**
+   * Checks every tracked pod now (a pod already queued or running is not checked twice) and
+   * resolves when all are done. Pods are queued in batches, yielding to the event loop between
+   * batches, so a sweep of many pods never blocks it for long.
+   */
+  async sweep(): Promise<void> {
     const pending: Array<Promise<void>> = [];
-    for (const entry of this.entries.values()) {
-      if (entry.state === State.Idle) this.enqueue(entry);
+    let batch = 0;
+    for (const entry of [...this.entries.values()]) {
+      if (entry.removed || this.stopped) continue;
+      if (entry.state === State.Idle) {
+        this.enqueue(entry);
+        if (++batch % SWEEP_BATCH === 0) await yieldToEventLoop();
+      }
       if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
     }
-    return Promise.all(pending).then(() => undefined);
+    await Promise.all(pending);
   }
 
   /**
@@ -211,16 +226,16 @@ export class HealthChecker {
     this.agents.destroy();
   }
 
+  /** The next slot (round robin) holding no more than the average: keeps slots even, also after untracks. */
   private pickSlot(): number {
     const count = this.slots.length;
-    let best = this.cursor;
-    for (let i = 0; i < count; i++) {
-      const slot = (this.cursor + i) % count;
-      if (this.slots[slot]!.size < this.slots[best]!.size) best = slot;
-      if (this.slots[best]!.size === 0) break;
+    const limit = Math.floor(this.entries.size / count);
+    let slot = this.cursor;
+    for (let i = 0; i < count; i++, slot = (slot + 1) % count) {
+      if (this.slots[slot]!.size <= limit) break;
     }
-    this.cursor = (best + 1) % count;
-    return best;
+    this.cursor = (slot + 1) % count;
+    return slot;
   }
 
   private turn = (): void => {
@@ -260,7 +275,7 @@ export class HealthChecker {
     const target = entry.target;
     let result: ProbeResult;
     try {
-      const agent = target.kind === 'http' ? this.agents.for(target.url) : false;
+      const agent = target.kind === 'http' ? this.agents.for(target.request) : false;
       result = await runProbe(target, { timeoutMs: this.options.timeoutMs, retries: this.options.retries, agent, token });
     } catch (error) {
       result = { healthy: false, attempts: 0, durationMs: 0, error: `[core] health check crashed: ${String(error)}` };

@@ -24,14 +24,43 @@ export class AgentPair {
     this.https = new https.Agent(options);
   }
 
-  for(url: URL): http.Agent {
-    return url.protocol === 'https:' ? this.https : this.http;
+  for(target: { protocol: string }): http.Agent {
+    return target.protocol === 'https:' ? this.https : this.http;
   }
 
   destroy(): void {
     this.http.destroy();
     this.https.destroy();
   }
+}
+
+/**
+ * A URL turned into `http.request` options once, so repeated requests to it skip URL parsing
+ * and conversion.
+ *
+ * @internal
+ */
+export interface RequestTarget {
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: number | string | undefined;
+  path: string;
+  auth: string | undefined;
+}
+
+/** @internal */
+export function requestTarget(url: URL): RequestTarget {
+  const { hostname } = url;
+  return {
+    protocol: url.protocol === 'https:' ? 'https:' : 'http:',
+    hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
+    port: url.port === '' ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    auth:
+      url.username || url.password
+        ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+        : undefined,
+  };
 }
 
 /** What one HTTP exchange ended with. `status` is 0 when no response arrived. */
@@ -63,9 +92,9 @@ export interface AttemptOptions {
  *
  * @internal
  */
-export async function httpAttempt(url: URL, options: AttemptOptions): Promise<AttemptResult> {
-  const first = await requestOnce(url, options);
-  if (first.staleSocket && !options.token?.cancelled) return requestOnce(url, options);
+export async function httpAttempt(target: RequestTarget, options: AttemptOptions): Promise<AttemptResult> {
+  const first = await requestOnce(target, options);
+  if (first.staleSocket && !options.token?.cancelled) return requestOnce(target, options);
   return first;
 }
 
@@ -73,7 +102,7 @@ interface OnceResult extends AttemptResult {
   staleSocket?: boolean;
 }
 
-function requestOnce(url: URL, options: AttemptOptions): Promise<OnceResult> {
+function requestOnce(target: RequestTarget, options: AttemptOptions): Promise<OnceResult> {
   return new Promise((resolve) => {
     const { token, timeoutMs } = options;
     let settled = false;
@@ -82,10 +111,18 @@ function requestOnce(url: URL, options: AttemptOptions): Promise<OnceResult> {
       settled = true;
       resolve(result);
     };
-    const lib = url.protocol === 'https:' ? https : http;
+    const lib = target.protocol === 'https:' ? https : http;
     const req = lib.request(
-      url,
-      { method: options.method, agent: options.agent, headers: options.headers },
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
+        auth: target.auth,
+        method: options.method,
+        agent: options.agent,
+        headers: options.headers,
+      },
       (res) => {
         const done = () => {
           clearTimeout(timer);

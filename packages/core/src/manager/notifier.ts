@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { EventType } from '../model';
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
-import { AgentPair, httpAttempt } from './http-agent';
+import { AgentPair, httpAttempt, requestTarget, type RequestTarget } from './http-agent';
 import { silentLogger, type Logger } from './logger';
 
 /** Where one notification goes: a subscriber pod (`service:pod`) and its notification URL. */
@@ -88,7 +88,7 @@ export class Notifier {
   private readonly queue: PQueue;
   private readonly agents: AgentPair;
   private readonly pairs = new Map<string, Pair>();
-  private readonly urls = new Map<string, URL | string>();
+  private readonly urls = new Map<string, RequestTarget | string>();
   private idleWaiters: Array<() => void> = [];
   private inFlight = 0;
   private nextCount = 0;
@@ -288,14 +288,14 @@ export class Notifier {
     if (this.pairs.size === 0) this.wakeIdle();
   }
 
-  private parse(raw: string): URL | string {
+  private parse(raw: string): RequestTarget | string {
     let url = this.urls.get(raw);
     if (url !== undefined) return url;
     try {
       const parsed = new URL(raw);
       url =
         parsed.protocol === 'http:' || parsed.protocol === 'https:'
-          ? parsed
+          ? requestTarget(parsed)
           : `[core] notification URL ${JSON.stringify(raw)} must start with http:// or https://`;
     } catch {
       url = `[core] notification URL ${JSON.stringify(raw)} is not a valid URL`;

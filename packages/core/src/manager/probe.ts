@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type http from 'node:http';
 import { PROBE_BACKOFF, backoffDelay, sleep, type CancelToken } from './backoff';
-import { httpAttempt, type AttemptResult } from './http-agent';
+import { httpAttempt, requestTarget, type AttemptResult, type RequestTarget } from './http-agent';
 
 /** The outcome of one health check (all its attempts). */
 export interface ProbeResult {
@@ -17,7 +17,7 @@ export interface ProbeResult {
 
 /** A parsed health-check URL. @internal */
 export type ProbeTarget =
-  | { kind: 'http'; url: URL }
+  | { kind: 'http'; request: RequestTarget }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'invalid'; error: string };
 
@@ -29,7 +29,7 @@ export function parseProbeTarget(raw: string): ProbeTarget {
   } catch {
     return { kind: 'invalid', error: `[core] health check URL ${JSON.stringify(raw)} is not a valid URL` };
   }
-  if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'http', url };
+  if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'http', request: requestTarget(url) };
   if (url.protocol === 'tcp:') {
     const port = Number(url.port);
     if (url.hostname && Number.isInteger(port) && port > 0 && port < 65536) {
@@ -66,7 +66,7 @@ export async function runProbe(target: ProbeTarget, options: RunProbeOptions): P
   let error = '';
   for (;;) {
     attempts += 1;
-    const outcome = target.kind === 'http' ? await httpProbe(target.url, options) : await tcpAttempt(target, options);
+    const outcome = target.kind === 'http' ? await httpProbe(target.request, options) : await tcpAttempt(target, options);
     if (outcome.healthy) return { healthy: true, attempts, durationMs: elapsed(started) };
     error = outcome.error;
     if (outcome.cancelled || token?.cancelled || attempts > options.retries) break;
@@ -83,8 +83,8 @@ interface Outcome {
   cancelled?: boolean;
 }
 
-async function httpProbe(url: URL, options: RunProbeOptions): Promise<Outcome> {
-  const result: AttemptResult = await httpAttempt(url, {
+async function httpProbe(target: RequestTarget, options: RunProbeOptions): Promise<Outcome> {
+  const result: AttemptResult = await httpAttempt(target, {
     method: 'GET',
     timeoutMs: options.timeoutMs,
     agent: options.agent,
