@@ -162,7 +162,7 @@ export class GovernanceClient {
   }
 
   /**
-   * Registers now and then every `intervalMs`, so the pod reappears after the manager lost it
+   * Registers now and then every `intervalMs` (±10 % jitter), so the pod reappears after the manager lost it
    * (a restart on a memory store). Re-registering unchanged content is a no-op on the manager.
    * Timers are unref'd: the loop never keeps the process alive. Failures go to `onError`.
    */
@@ -186,7 +186,7 @@ export class GovernanceClient {
         report(() => options.onError?.(error));
       }
       if (controller.signal.aborted) return;
-      timer = setTimeout(() => void tick(), intervalMs);
+      timer = setTimeout(() => void tick(), intervalMs * (0.9 + Math.random() * 0.2));
       timer.unref();
     };
     void tick();

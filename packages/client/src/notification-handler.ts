@@ -99,6 +99,11 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer | typeof T
   });
 }
 
+/** Some body parsers leave `{}` behind without reading a body they do not handle. */
+function isEmptyPlaceholder(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
 function byteLength(raw: string | Buffer): number {
   return typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
 }
@@ -118,7 +123,11 @@ export function createNotificationHandler(
   onNotification: NotificationCallback,
   options: NotificationHandlerOptions = {},
 ): NotificationHandler {
+  if (typeof onNotification !== 'function') throw new TypeError('[client] onNotification must be a function');
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new TypeError(`[client] option maxBodyBytes must be a positive integer, got ${String(options.maxBodyBytes)}`);
+  }
   const secrets = options.secret === undefined ? [] : typeof options.secret === 'string' ? [options.secret] : options.secret;
   if (secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new TypeError('[client] option secret must be a non-empty string (or a list of them)');
@@ -198,7 +207,9 @@ export function createNotificationHandler(
     if (req.method !== 'POST') return handle(req.method, req.headers, {});
     if (typeof preRaw === 'string' || Buffer.isBuffer(preRaw)) return handle('POST', req.headers, { raw: preRaw });
     if (typeof preParsed === 'string' || Buffer.isBuffer(preParsed)) return handle('POST', req.headers, { raw: preParsed });
-    if (preParsed !== undefined) return handle('POST', req.headers, { parsed: preParsed });
+    if (preParsed !== undefined && !(isEmptyPlaceholder(preParsed) && !req.readableEnded)) {
+      return handle('POST', req.headers, { parsed: preParsed });
+    }
     const raw = await readRaw(req, maxBodyBytes);
     if (raw === TOO_LARGE) return fail(413, `[client] notification body is larger than ${maxBodyBytes} bytes`);
     return handle('POST', req.headers, { raw });

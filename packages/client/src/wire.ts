@@ -89,22 +89,29 @@ export interface FieldError {
   message: string;
 }
 
-/** Converts a registration to the body of `POST /register`. */
-export function toRegistrationWire(registration: ServiceRegistration): RegistrationWire {
-  return {
-    service_name: registration.serviceName,
-    pod_name: registration.podName,
-    providers: registration.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
-    health_check_url: registration.healthCheckUrl,
-    notification_url: registration.notificationUrl,
-    subscriptions: registration.subscriptions.slice(),
-  };
-}
-
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Converts a registration to the body of `POST /register`. Values are passed through as they
+ * are (the manager validates them and answers 400 with field errors), only the keys change.
+ */
+export function toRegistrationWire(registration: ServiceRegistration): RegistrationWire {
+  return {
+    service_name: registration.serviceName,
+    pod_name: registration.podName,
+    providers: Array.isArray(registration.providers)
+      ? registration.providers.map((p) => (isObject(p) ? { protocol: p.protocol, ip: p.ip, port: p.port } : p))
+      : registration.providers,
+    health_check_url: registration.healthCheckUrl,
+    notification_url: registration.notificationUrl,
+    subscriptions: Array.isArray(registration.subscriptions)
+      ? registration.subscriptions.slice()
+      : registration.subscriptions,
+  };
+}
 
 function field(record: Json, snake: string, pascal: string): unknown {
   return Object.hasOwn(record, snake) ? record[snake] : record[pascal];

@@ -75,6 +75,13 @@ describe('GovernanceClient requests', () => {
     expect(JSON.parse(manager.requests[0]!.body).subscriptions).toEqual([]);
   });
 
+  it('passes malformed values through for the manager to judge', async () => {
+    const { client, manager } = await setup(() => ({ status: 400, body: { error: 'invalid', errors: [{ path: 'providers', message: 'must be an array' }] } }));
+    const error = await client.register({ ...registration, providers: 'none' as never }).catch((e: unknown) => e);
+    expect(JSON.parse(manager.requests[0]!.body).providers).toBe('none');
+    expect((error as RegistrationRejectedError).errors).toEqual([{ path: 'providers', message: 'must be an array' }]);
+  });
+
   it('unregisters its own pod and any pod with DELETE /unregister', async () => {
     const { client, manager } = await setup(() => ({ status: 200, body: {} }));
     await client.unregister();

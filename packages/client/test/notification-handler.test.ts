@@ -9,6 +9,7 @@ import {
   expressWithJsonParser,
   expressWithRawParser,
   koaWithBodyParser,
+  koaWithPlaceholderParser,
   transports,
   type Mounted,
 } from './transports.js';
@@ -166,6 +167,19 @@ describe('notification handler behind body parsers', () => {
     expect((await post(mounted.url, body, { ...signNotification('k', body) })).status).toBe(200);
     expect((await post(mounted.url, body)).status).toBe(401);
     expect(received).toHaveLength(1);
+  });
+
+  it('reads the request itself when a parser left only an empty placeholder', async () => {
+    const received: NotificationPayload[] = [];
+    mounted = await koaWithPlaceholderParser(createNotificationHandler((p) => void received.push(p)));
+    expect((await post(mounted.url, payload())).status).toBe(200);
+    expect(received).toEqual([payload()]);
+  });
+
+  it('refuses invalid options', () => {
+    expect(() => createNotificationHandler(undefined as never)).toThrow(/onNotification/);
+    expect(() => createNotificationHandler(() => undefined, { maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
+    expect(() => createNotificationHandler(() => undefined, { secret: '' })).toThrow(/secret/);
   });
 
   it('needs the raw body for signatures: says so behind express.json(), works behind express.raw()', async () => {

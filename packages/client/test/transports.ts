@@ -83,3 +83,14 @@ export function koaWithBodyParser(handler: NotificationHandler): Promise<Mounted
   app.use(async (ctx, next) => (ctx.path === '/notify' ? handler.koa(ctx, next) : next()));
   return listen(app.callback());
 }
+
+/** Koa behind a parser that leaves a `{}` placeholder without reading the body. */
+export function koaWithPlaceholderParser(handler: NotificationHandler): Promise<Mounted> {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    (ctx.request as typeof ctx.request & { body?: unknown }).body = {};
+    await next();
+  });
+  app.use(async (ctx, next) => (ctx.path === '/notify' ? handler.koa(ctx, next) : next()));
+  return listen(app.callback());
+}
