@@ -102,6 +102,37 @@ describe('HealthChecker', () => {
     expect(s.requests.map((r) => r.path)).toEqual(['/old', '/new']);
   });
 
+  it('logs a throwing onResult and keeps checking', async () => {
+    const s = await server(() => 200);
+    const logged: string[] = [];
+    let calls = 0;
+    const hc = new HealthChecker({
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      retries: 0,
+      concurrency: 4,
+      logger: { debug() {}, info() {}, warn() {}, error: (_o: object, msg?: string) => logged.push(msg ?? '') },
+      onResult: () => {
+        calls += 1;
+        throw new Error('listener bug');
+      },
+    });
+    cleanups.push(() => hc.stop(0));
+    hc.track('svc:a', `${s.url}/a`);
+    hc.track('svc:b', `${s.url}/b`);
+    await hc.sweep();
+    await hc.sweep();
+    expect(calls).toBe(4);
+    expect(logged).toEqual(Array(4).fill('[core] health check onResult callback threw'));
+  });
+
+  it('rejects unusable settings with a message naming the field', () => {
+    const base = { intervalMs: 1000, timeoutMs: 100, retries: 0, concurrency: 1, onResult() {} };
+    expect(() => new HealthChecker({ ...base, concurrency: 0 })).toThrow(/concurrency must be a positive number/);
+    expect(() => new HealthChecker({ ...base, intervalMs: Number.NaN })).toThrow(/intervalMs/);
+    expect(() => new HealthChecker({ ...base, retries: -1 })).toThrow(/retries must be 0 or more/);
+  });
+
   it('spreads the checks of N pods across the interval, each once per interval', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const firstSeen = new Map<string, number[]>();

@@ -157,6 +157,51 @@ describe('Notifier', () => {
     expect(n.stats()).toMatchObject({ superseded: 1, delivered: 2, failed: 0 });
   });
 
+  it('sends the newer payload right away when the in-flight older one fails transiently', async () => {
+    const s = await server(async (req) => {
+      if (req.body.toString() === '{"revision":1}') {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return 503;
+      }
+      return 200;
+    });
+    const { n, delivered, failed } = notifier({ retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    n.send(body({ revision: 1 }), [target], meta(1));
+    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    n.send(body({ revision: 2 }), [target], meta(2));
+    await n.idle();
+    expect(s.requests.map((r) => r.body.toString())).toEqual(['{"revision":1}', '{"revision":2}']);
+    expect(delivered.map((d) => d.meta.revision)).toEqual([2]);
+    expect(failed).toEqual([]);
+    expect(n.stats()).toMatchObject({ superseded: 1, delivered: 1, failed: 0 });
+  });
+
+  it('keeps working when a callback throws', async () => {
+    const s = await server((req) => (req.path === '/bad' ? 400 : 200));
+    const logged: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (_o: object, msg?: string) => logged.push(msg ?? '') };
+    const n = new Notifier({
+      timeoutMs: 1000,
+      retries: 0,
+      concurrency: 2,
+      logger,
+      onFailed: () => {
+        throw new Error('listener bug');
+      },
+      onDelivered: () => {
+        throw new Error('listener bug');
+      },
+    });
+    cleanups.push(() => n.stop(0));
+    n.send(body({}), [{ subscriberKey: 'gw:a', url: `${s.url}/ok` }, { subscriberKey: 'gw:b', url: `${s.url}/bad` }], meta(1));
+    await n.idle();
+    n.send(body({}), [{ subscriberKey: 'gw:a', url: `${s.url}/ok` }], meta(2));
+    await n.idle();
+    expect(n.stats()).toMatchObject({ delivered: 2, failed: 1, pending: 0, inFlight: 0 });
+    expect(logged).toEqual(Array(3).fill('[core] notifier callback threw'));
+  });
+
   it('shares one body among all targets instead of copying it', async () => {
     const s = await server(() => 'hang');
     const { n } = notifier({ concurrency: 4, timeoutMs: 60_000 });
