@@ -162,6 +162,7 @@ describe('parseRegistration: field rules', () => {
     ['a DEL character', { pod_name: 'pod\u007f' }, 'pod_name', /control characters \(U\+007F/],
     ['a C1 control character', { service_name: '\u0085svc' }, 'service_name', /control characters \(U\+0085/],
     ['a newline in a subscription', { subscriptions: ['ok', 'bad\n'] }, 'subscriptions[1]', /control characters/],
+    ['a colon and a control character', { service_name: 'a:\u0007' }, 'service_name', /':' \(found at index 1\).*; must not contain control characters \(U\+0007 at index 2\)/],
     ['a lone surrogate', { pod_name: 'pod-\ud800' }, 'pod_name', /well-formed Unicode/],
     ['a number as a name', { service_name: 42 }, 'service_name', /must be a string/],
     ['a missing pod_name', { pod_name: undefined }, 'pod_name', /is required/],
