@@ -4,7 +4,15 @@ import {
   type NotificationHandler,
   type NotificationHandlerOptions,
 } from './notification-handler.js';
-import type { NotificationPayload, Protocol, Provider, ServiceStatus } from './wire.js';
+import {
+  SERVICE_STATUSES,
+  parseNotificationPayload,
+  type NotificationPayload,
+  type Protocol,
+  type Provider,
+  type RegisteredService,
+  type ServiceStatus,
+} from './wire.js';
 
 /** A pod of a subscribed service as the cache holds it. */
 export interface DiscoveredPod {
@@ -73,17 +81,49 @@ export class DiscoveryCache extends EventEmitter<DiscoveryCacheEvents> {
     super();
     const { onNotification, ...handlerOptions } = options;
     this.handler = createNotificationHandler((payload) => {
-      this.apply(payload);
+      this.#applyChecked(payload);
       onNotification?.(payload);
     }, handlerOptions);
   }
 
   /**
    * Applies one notification. Returns false (and changes nothing) when its `revision` is not
-   * newer than the last one applied for the group. The payload is assumed valid (the handler
-   * validates what it receives).
+   * newer than the last one applied for the group.
+   * @throws TypeError naming the bad fields when `payload` is not a valid notification.
    */
   apply(payload: NotificationPayload): boolean {
+    const checked = parseNotificationPayload(payload);
+    if (!checked.ok) {
+      const detail = checked.errors.map((e) => `${e.path || 'payload'} ${e.message}`).join('; ');
+      throw new TypeError(`[client] DiscoveryCache.apply: invalid notification: ${detail}`);
+    }
+    return this.#applyChecked(checked.payload);
+  }
+
+  /**
+   * Seeds the cache from `GovernanceClient.listServices()`, so a pod knows its peers before the
+   * first notification arrives. Groups that already received a notification are left alone
+   * (it is newer than any listing); `only` limits the seeding to some service names.
+   */
+  load(services: readonly RegisteredService[], only?: readonly string[]): void {
+    const groups = new Map<string, DiscoveredPod[]>();
+    for (const service of services) {
+      if (only && !only.includes(service.serviceName)) continue;
+      if (this.#groups.has(service.serviceName)) continue;
+      const status = (SERVICE_STATUSES as readonly string[]).includes(service.status)
+        ? (service.status as ServiceStatus)
+        : 'unknown';
+      const pods = groups.get(service.serviceName) ?? [];
+      pods.push({ podName: service.podName, status, providers: service.providers });
+      groups.set(service.serviceName, pods);
+    }
+    for (const [serviceName, pods] of groups) {
+      this.#groups.set(serviceName, { pods: copyPods(pods), revision: undefined });
+      this.emit('change', serviceName, copyPods(pods));
+    }
+  }
+
+  #applyChecked(payload: NotificationPayload): boolean {
     const current = this.#groups.get(payload.service_name);
     if (payload.revision !== undefined && current?.revision !== undefined && payload.revision <= current.revision) {
       return false;

@@ -63,6 +63,35 @@ describe('DiscoveryCache', () => {
     expect(cache.healthyEndpoints('diam-gw', 'http')).toEqual([{ ip: '10.0.1.1', port: 8080, podName: 'd-1' }]);
   });
 
+  it('refuses an invalid payload with an error naming the field, leaving the cache unchanged', () => {
+    const cache = new DiscoveryCache();
+    cache.apply(notification([pod('eir-1', 'healthy', '10.0.0.1')], 1));
+    const bad = { ...notification([], 2), pods: [{ pod_name: 'eir-2', status: 'fine', providers: [] }] };
+    expect(() => cache.apply(bad as never)).toThrow(/pods\.0\.status must be one of/);
+    expect(cache.pods('eir').map((p) => p.podName)).toEqual(['eir-1']);
+  });
+
+  it('seeds from a service listing without overriding groups it was already notified about', () => {
+    const cache = new DiscoveryCache();
+    const changes: string[] = [];
+    cache.on('change', (service) => changes.push(service));
+    cache.apply(notification([pod('eir-9', 'healthy', '10.0.0.9')], 3));
+    const listed = (serviceName: string, podName: string, status: string) => ({
+      serviceName, podName, status, providers: [{ protocol: 'http' as const, ip: '10.1.0.1', port: 80 }],
+      healthCheckUrl: '', notificationUrl: '', subscriptions: [],
+    });
+    cache.load(
+      [listed('diam-gw', 'd-1', 'healthy'), listed('diam-gw', 'd-2', 'weird'), listed('eir', 'eir-1', 'healthy'), listed('pcf', 'p-1', 'healthy')],
+      ['diam-gw', 'eir'],
+    );
+    expect(cache.pods('diam-gw').map((p) => `${p.podName}/${p.status}`)).toEqual(['d-1/healthy', 'd-2/unknown']);
+    expect(cache.pods('eir').map((p) => p.podName)).toEqual(['eir-9']);
+    expect(cache.services().sort()).toEqual(['diam-gw', 'eir']);
+    expect(changes).toEqual(['eir', 'diam-gw']);
+    expect(cache.apply(notification([], 1, 'diam-gw'))).toBe(true);
+    expect(cache.pods('diam-gw')).toEqual([]);
+  });
+
   it('is fed by its handler over a real server', async () => {
     const seen: string[] = [];
     const cache = new DiscoveryCache({ onNotification: (p) => seen.push(p.event_type) });
