@@ -1,4 +1,5 @@
-export { MongoStore, subscriberServicesPipeline, supportsTransactions } from './mongo-store';
+export { MongoStore } from './mongo-store';
+export { subscriberServicesPipeline, supportsTransactions } from './mongo-queries';
 export {
   MONGO_DEFAULTS,
   databaseInUri,

@@ -13,7 +13,9 @@ import type { AnyBulkWriteOperation, ClientSession, Collection, IndexDescription
 import { fromServiceDocument, toServiceDocument, type ServiceDocument, type SubscriptionDocument } from './mongo-documents';
 import { toStoreError, type MongoErrorContext } from './mongo-errors';
 import { MONGO_COLLECTIONS, MONGO_INDEXES } from './mongo-indexes';
+import { subscriberServicesPipeline, supportsTransactions } from './mongo-queries';
 import { resolveMongoConfig, type MongoStoreOptions, type MongoTransactionMode } from './mongo-store-config';
+import { untilAborted } from './until-aborted';
 
 const NAME = 'store-mongodb';
 
@@ -349,7 +351,14 @@ export class MongoStore implements RegistryStore {
         },
       })),
     ];
-    await this.#subscriptions.bulkWrite(ops, { ordered: true, session });
+    try {
+      await this.#subscriptions.bulkWrite(ops, { ordered: true, session });
+    } catch (error) {
+      // Outside a transaction a concurrent addSubscription may insert one of these pairs between
+      // our match and our insert; the pair then exists and a second pass only matches it.
+      if (session !== undefined || (error as { code?: unknown }).code !== 11000) throw error;
+      await this.#subscriptions.bulkWrite(ops, { ordered: true });
+    }
   }
 
   async #delete(key: string, session?: ClientSession): Promise<boolean> {
@@ -373,42 +382,4 @@ class PrepareFailure extends Error {
   constructor(cause: unknown) {
     super('[store-mongodb] preparing the collections failed', { cause });
   }
-}
-
-/**
- * `promise`, or a rejection with the signal's reason as soon as it aborts. The shared connect and
- * preparation keep running for the next caller; only this caller stops waiting.
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** The one aggregation behind `getSubscriberServices`: a group's subscriptions joined to their pods. */
-export function subscriberServicesPipeline(serviceGroup: string, servicesCollection: string): Record<string, unknown>[] {
-  return [
-    { $match: { service_group: serviceGroup } },
-    { $lookup: { from: servicesCollection, localField: 'subscriber_key', foreignField: '_id', as: 'pod' } },
-    { $unwind: '$pod' },
-    { $replaceRoot: { newRoot: '$pod' } },
-  ];
-}
-
-/** Whether a `hello` reply describes a deployment with transactions: a replica set member or mongos. */
-export function supportsTransactions(hello: Record<string, unknown>): boolean {
-  return typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
 }
