@@ -241,10 +241,11 @@ export async function runCases({ name, cases, options = {} }) {
 
 /**
  * Runs `fn(i)` for i in 0..n-1 with at most `concurrency` calls in flight and times each call.
+ * With `durationMs`, stops starting new calls once that much time has passed (n is then a cap).
  * Returns p50/p90/p99/max/mean (ns), the wall time and the throughput (calls/s). Failed calls are
  * counted in `errors` (the first error's message is kept) and excluded from the latencies.
  */
-export async function measureLatencies(fn, n, concurrency = 1, { warmup = Math.min(50, n) } = {}) {
+export async function measureLatencies(fn, n, concurrency = 1, { warmup = Math.min(50, n), durationMs } = {}) {
   for (let i = 0; i < warmup; i++) {
     try {
       await fn(-1 - i);
@@ -258,8 +259,9 @@ export async function measureLatencies(fn, n, concurrency = 1, { warmup = Math.m
   let firstError = null;
   let next = 0;
   const started = process.hrtime.bigint();
+  const deadline = durationMs === undefined ? undefined : started + BigInt(Math.round(durationMs * 1e6));
   async function worker() {
-    while (next < n) {
+    while (next < n && (deadline === undefined || process.hrtime.bigint() < deadline)) {
       const i = next++;
       const t0 = process.hrtime.bigint();
       try {
@@ -277,7 +279,7 @@ export async function measureLatencies(fn, n, concurrency = 1, { warmup = Math.m
   let total = 0;
   for (const d of sorted) total += d;
   return {
-    count: n,
+    count: next,
     concurrency,
     completed: durations.length,
     errors,
