@@ -69,7 +69,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   }
 
   describeError(error: unknown, target: string): ErrorDescription | undefined {
-    const code = errorCode(error);
+    const code = mariaDbCode(error) ?? errorCode(error);
     const text = errorMessage(error);
     if (code === undefined) return undefined;
     if (AUTH.has(code)) {
@@ -99,7 +99,25 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   }
 
   isRetryable(error: unknown): boolean {
-    const code = errorCode(error);
+    const code = mariaDbCode(error) ?? errorCode(error);
     return code !== undefined && RETRYABLE.has(code);
   }
+}
+
+/**
+ * MariaDB-only error numbers that mysql2 names after unrelated MySQL codes (the two servers
+ * reuse numbers above 1900), mapped to their MariaDB meaning.
+ */
+const MARIADB_ERRNO: Record<number, string> = {
+  1927: 'ER_CONNECTION_KILLED',
+  4025: 'ER_CONSTRAINT_FAILED',
+};
+
+function mariaDbCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { errno, message } = error as { errno?: unknown; message?: unknown };
+  if (typeof errno !== 'number' || MARIADB_ERRNO[errno] === undefined) return undefined;
+  if (errno === 4025 && !(typeof message === 'string' && /CONSTRAINT/i.test(message))) return undefined;
+  if (errno === 1927 && !(typeof message === 'string' && /killed/i.test(message))) return undefined;
+  return MARIADB_ERRNO[errno];
 }

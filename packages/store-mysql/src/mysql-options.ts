@@ -88,7 +88,7 @@ export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOp
 
   const pick = (key: string): unknown => (options as Record<string, unknown>)[key] ?? fromUrl[key];
   const database = c.text('database', pick('database'));
-  if (database === undefined && pool === undefined && !c.errors.some((e) => e.path === 'database')) {
+  if (database === undefined && options.pool === undefined && !c.errors.some((e) => e.path === 'database' || e.path === 'connectionString')) {
     c.fail('database', 'is required (the database that holds the registry tables)');
   }
   const ssl = pick('ssl');
