@@ -203,7 +203,7 @@ describe('GovernanceClient errors and retries', () => {
   });
 
   it('recovers when a timed-out attempt is followed by an answer', async () => {
-    const { client, manager } = await setup((index) => (index === 0 ? { hang: true } : { status: 200 }), { timeoutMs: 100 });
+    const { client, manager } = await setup((index) => (index === 0 ? { hang: true } : { status: 200 }), { timeoutMs: 1000 });
     await client.register(registration);
     expect(manager.requests).toHaveLength(2);
   });
