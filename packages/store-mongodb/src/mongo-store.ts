@@ -319,9 +319,13 @@ export class MongoStore implements RegistryStore {
       const session = this.client.startSession();
       try {
         let result: T | undefined;
-        await session.withTransaction(async () => {
-          result = await fn(session);
-        });
+        // Transactions must read from the primary, whatever the client's read preference.
+        await session.withTransaction(
+          async () => {
+            result = await fn(session);
+          },
+          { readPreference: 'primary' },
+        );
         return result as T;
       } finally {
         await session.endSession();
