@@ -160,6 +160,7 @@ export class HealthChecker {
     this.slots[entry.slot]!.delete(entry);
     entry.removed = true;
     entry.again = false;
+    if (entry.state === State.Queued) this.settle(entry);
     entry.token?.cancel('untracked');
   }
 
@@ -181,11 +182,10 @@ export class HealthChecker {
     let batch = 0;
     for (const entry of [...this.entries.values()]) {
       if (entry.removed || this.stopped) continue;
-      if (entry.state === State.Idle) {
-        this.enqueue(entry);
-        if (++batch % SWEEP_BATCH === 0) await yieldToEventLoop();
-      }
+      const queueNow = entry.state === State.Idle;
+      if (queueNow) this.enqueue(entry);
       if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
+      if (queueNow && ++batch % SWEEP_BATCH === 0) await yieldToEventLoop();
     }
     await Promise.all(pending);
   }

@@ -55,6 +55,20 @@ describe('HealthChecker', () => {
     expect(byKey['svc:tcp']).toMatchObject({ healthy: false, attempts: 2 });
   });
 
+  it('sweep() still resolves when pods are untracked or the checker stops mid-sweep', async () => {
+    const s = await server(() => 'hang');
+    const { hc, results } = checker({ concurrency: 1, timeoutMs: 30_000 });
+    for (const pod of ['a', 'b', 'c']) hc.track(`svc:${pod}`, `${s.url}/${pod}`);
+    const sweep = hc.sweep();
+    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    expect(hc.stats()).toEqual({ tracked: 3, inFlight: 1, queued: 2 });
+    hc.untrack('svc:b');
+    await hc.stop(10);
+    await sweep;
+    expect(results).toEqual([]);
+    expect(s.requests).toHaveLength(1);
+  });
+
   it('never runs two checks of the same pod at once', async () => {
     let open = 0;
     let maxOpen = 0;
