@@ -1,0 +1,20 @@
+import { PostgresStore } from '@governance/store-postgres';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { runManagerScenario } from '../../sql-shared/test/manager-scenario';
+import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
+
+const skip = await postgresSkip();
+
+describe.skipIf(skip !== undefined)('Manager on PostgresStore', () => {
+  let schema: TestSchema;
+  beforeAll(async () => {
+    schema = await createTestSchema();
+  });
+  afterAll(async () => {
+    await schema?.drop();
+  });
+
+  it('registration is committed, the subscriber is notified, and a restarted manager finds every pod', async () => {
+    await runManagerScenario(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }), schema.inspect());
+  });
+});
