@@ -25,7 +25,10 @@ const ALLOWED: Record<Route, readonly string[]> = {
   health: ['GET', 'HEAD'],
 };
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+});
 
 /**
  * Creates the transport-neutral HTTP handler of the Governance REST API (wire-compatible with
@@ -233,8 +236,8 @@ function rejected(verdict: AuthorizeRejection): GovernanceResponse {
   return json(status, { error: verdict.message }, verdict.headers ?? {});
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): GovernanceResponse {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+function json(status: number, body: unknown, headers?: Record<string, string>): GovernanceResponse {
+  return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
 
 function errorCode(error: unknown): string | undefined {

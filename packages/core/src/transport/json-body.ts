@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { GovernanceHeaders } from './handler-types';
 
 /** A body problem the handler answers with a 4xx status. */
@@ -15,7 +16,6 @@ export class BodyError extends Error {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Throws a 415 `BodyError` unless the request declares a UTF-8 JSON body. */
 export function assertJsonContentType(headers: GovernanceHeaders): void {
@@ -46,12 +46,10 @@ export function assertJsonContentType(headers: GovernanceHeaders): void {
 export function parseJsonBody(raw: Uint8Array | string | unknown): unknown {
   let value: unknown;
   if (typeof raw === 'string' || raw instanceof Uint8Array) {
-    let text: string;
-    try {
-      text = typeof raw === 'string' ? raw : decoder.decode(raw);
-    } catch {
+    if (typeof raw !== 'string' && !isUtf8(raw)) {
       throw new BodyError(400, '[core] request body is not valid UTF-8; send UTF-8 encoded JSON');
     }
+    const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
     if (text.trim() === '') {
       throw new BodyError(400, '[core] request body is empty; send the registration as a JSON object');
     }
@@ -68,21 +66,39 @@ export function parseJsonBody(raw: Uint8Array | string | unknown): unknown {
   return value;
 }
 
+interface Pending {
+  value: unknown;
+  parent: Pending | undefined;
+  key: string | number;
+}
+
 function assertNoForbiddenKeys(root: unknown): void {
-  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  const stack: Pending[] = [{ value: root, parent: undefined, key: '' }];
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const entry = stack.pop()!;
+    const { value } = entry;
     if (value === null || typeof value !== 'object') continue;
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: `${path}[${i}]` });
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], parent: entry, key: i });
       continue;
     }
     for (const key of Object.keys(value)) {
-      const at = path === '' ? key : `${path}.${key}`;
       if (FORBIDDEN_KEYS.has(key)) {
+        const at = pathOf({ value: undefined, parent: entry, key });
         throw new BodyError(400, `[core] request body contains the forbidden key "${key}" at ${at}; remove it`, at);
       }
-      stack.push({ value: (value as Record<string, unknown>)[key], path: at });
+      stack.push({ value: (value as Record<string, unknown>)[key], parent: entry, key });
     }
   }
+}
+
+function pathOf(entry: Pending): string {
+  const keys: Array<string | number> = [];
+  for (let at: Pending | undefined = entry; at?.parent; at = at.parent) keys.push(at.key);
+  let out = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
+  }
+  return out;
 }

@@ -53,12 +53,10 @@ export function requestFromNode(
   };
 }
 
-/** Writes a handler response to a Node response (no body for HEAD). */
+/** Writes a handler response to a Node response (no body for HEAD) with one `writeHead`. */
 export function writeNodeResponse(req: IncomingMessage, res: ServerResponse, response: GovernanceResponse): void {
-  const body = Buffer.from(response.body, 'utf8');
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', body.length);
+  const headers: Record<string, string | number> = { ...response.headers, 'content-length': Buffer.byteLength(response.body) };
+  res.writeHead(response.status, headers);
   if (req.method === 'HEAD') res.end();
-  else res.end(body);
+  else res.end(response.body);
 }
