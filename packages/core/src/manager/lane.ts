@@ -111,6 +111,9 @@ export class Lane<T> {
   }
 
   async #runBatch(): Promise<void> {
+    // p-queue may start a task synchronously; yield once so changes made in the same tick
+    // join this batch.
+    await undefined;
     this.#scheduled = false;
     const batch = this.#take();
     if (batch.length === 0) return;

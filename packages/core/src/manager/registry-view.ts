@@ -31,6 +31,13 @@ export class RegistryView {
   set(service: ServiceInfo): void {
     const key = keyOf(service);
     const previous = this.#services.get(key);
+    if (previous !== undefined && sameIndexEntries(previous, service)) {
+      // Health updates and most re-registrations keep the group and the subscriptions.
+      this.#services.set(key, service);
+      this.#counts[previous.status]--;
+      this.#counts[service.status]++;
+      return;
+    }
     if (previous !== undefined) this.#unindex(key, previous);
     this.#services.set(key, service);
     this.#counts[service.status]++;
@@ -119,4 +126,12 @@ export class RegistryView {
       if (subs.size === 0) this.#subscribers.delete(group);
     }
   }
+}
+
+function sameIndexEntries(a: ServiceInfo, b: ServiceInfo): boolean {
+  if (a.serviceName !== b.serviceName) return false;
+  if (a.subscriptions === b.subscriptions) return true;
+  if (a.subscriptions.length !== b.subscriptions.length) return false;
+  for (let i = 0; i < a.subscriptions.length; i++) if (a.subscriptions[i] !== b.subscriptions[i]) return false;
+  return true;
 }
