@@ -3,9 +3,17 @@ import https from 'node:https';
 import type { CancelToken } from './backoff';
 
 /**
+ * How long an idle keep-alive socket is kept for reuse. Below the 5 s keep-alive timeout of
+ * Node servers (fewer races with a server closing it), and it bounds the idle sockets held
+ * open to thousands of distinct pods that are each checked only once per interval.
+ */
+const IDLE_SOCKET_MS = 4000;
+
+/**
  * The keep-alive agents of one I/O pool (health checker or notifier): one for `http:`, one for
- * `https:`, each allowing `maxSockets` sockets per origin. Idle sockets are unref'd by Node, and
- * `destroy()` closes them all, so a stopped pool leaves no socket open.
+ * `https:`, each allowing `maxSockets` sockets per origin. Idle sockets are unref'd by Node and
+ * closed after {@link IDLE_SOCKET_MS}; `destroy()` closes them all, so a stopped pool leaves
+ * no socket open.
  *
  * @internal
  */
@@ -19,6 +27,7 @@ export class AgentPair {
       maxSockets,
       maxFreeSockets: Math.min(maxSockets, 256),
       scheduling: 'lifo' as const,
+      timeout: IDLE_SOCKET_MS,
     };
     this.http = new http.Agent(options);
     this.https = new https.Agent(options);
