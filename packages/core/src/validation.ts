@@ -188,13 +188,15 @@ const serviceInfoSchema = z.object(
   { error: typeError(OBJECT_MESSAGE) },
 );
 
-type PathSegment = PropertyKey;
+/** A path step as Standard Schema reports it: a key, or an object holding the key. */
+type PathSegment = PropertyKey | { readonly key: PropertyKey };
 
 /** `['providers', 2, 'port']` → `providers[2].port`; `rename` maps the top-level field name. */
 function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
   let out = '';
   for (let i = 0; i < path.length; i++) {
-    const segment = path[i];
+    const step = path[i]!;
+    const segment = typeof step === 'object' ? step.key : step;
     if (typeof segment === 'number') out += `[${segment}]`;
     else {
       const text = String(segment);
@@ -209,12 +211,17 @@ function formatPath(path: readonly PathSegment[], rename?: (field: string) => st
  * Turns zod issues into at most `LIMITS.maxReportedErrors` field errors (plus one entry saying
  * how many were left out), so a hostile body cannot make us build an enormous error.
  */
-function toFieldErrors(issues: readonly z.core.$ZodIssue[], rootMessage: string, rename?: (field: string) => string): FieldError[] {
+interface SchemaIssue {
+  readonly message: string;
+  readonly path?: readonly PathSegment[] | undefined;
+}
+
+function toFieldErrors(issues: readonly SchemaIssue[], rootMessage: string, rename?: (field: string) => string): FieldError[] {
   const errors: FieldError[] = [];
   const shown = Math.min(issues.length, LIMITS.maxReportedErrors);
   for (let i = 0; i < shown; i++) {
     const issue = issues[i]!;
-    const path = formatPath(issue.path, rename);
+    const path = formatPath(issue.path ?? [], rename);
     errors.push({ path, message: path === '' ? rootMessage : issue.message });
   }
   if (issues.length > shown) {
@@ -230,17 +237,23 @@ function run<T extends z.ZodType>(
   rootMessage: string,
   rename?: (field: string) => string,
 ): z.output<T> {
-  let result: ReturnType<T['safeParse']>;
+  // The Standard Schema entry point reports issues without building a ZodError (no stack
+  // capture), which keeps rejecting bad input cheap.
+  let result: ReturnType<T['~standard']['validate']>;
   try {
-    result = schema.safeParse(input) as ReturnType<T['safeParse']>;
+    result = schema['~standard'].validate(input) as ReturnType<T['~standard']['validate']>;
   } catch (cause) {
     throw new ValidationError([{ path: '', message: `the ${context} could not be read (${errorText(cause)})` }], {
       context,
       cause,
     });
   }
-  if (result.success) return result.data as z.output<T>;
-  throw new ValidationError(toFieldErrors(result.error.issues, rootMessage, rename), { context });
+  if (result instanceof Promise) {
+    result.catch(() => undefined);
+    throw new ValidationError([{ path: '', message: `the ${context} could not be validated synchronously` }], { context });
+  }
+  if (result.issues === undefined) return result.value as z.output<T>;
+  throw new ValidationError(toFieldErrors(result.issues, rootMessage, rename), { context });
 }
 
 function errorText(error: unknown): string {
