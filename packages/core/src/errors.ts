@@ -32,9 +32,13 @@ export interface FieldError {
 export class ValidationError extends GovernanceError {
   readonly errors: FieldError[];
 
-  constructor(errors: FieldError[], options?: { context?: string; cause?: unknown }) {
+  /**
+   * @param options.context what was invalid (`registration`, `manager config`, …)
+   * @param options.package the package named at the start of the message (default `core`)
+   */
+  constructor(errors: FieldError[], options?: { context?: string; package?: string; cause?: unknown }) {
     const list = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
-    super('VALIDATION', `[core] invalid ${options?.context ?? 'input'}: ${list}`, options);
+    super('VALIDATION', `[${options?.package ?? 'core'}] invalid ${options?.context ?? 'input'}: ${list}`, options);
     this.errors = errors;
   }
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, type FieldError } from '../errors';
 import { isLogger, silentLogger, type Logger } from './logger';
@@ -10,6 +11,31 @@ export interface StoreRetryConfig {
   delayMs: number;
   /** Upper bound of any single delay in ms (at most 500). Default 200. */
   maxDelayMs: number;
+}
+
+/** One bearer token the HTTP API accepts (see `ManagerConfig.tokens`). */
+export interface ApiToken {
+  /** The secret the caller sends as `Authorization: Bearer <token>` (at least 16 characters). */
+  token: string;
+  /** Service names this token may register and unregister; `['*']` for all. */
+  services: string[];
+  /** Whether it may read (`GET /services…`). Default false. */
+  read: boolean;
+  /** A label for logs; never the token itself. */
+  name?: string;
+}
+
+/**
+ * Which URLs the manager will call (health checks and notifications): an SSRF guard.
+ * Checked at registration (literal addresses) and again on the resolved address at connect time.
+ */
+export interface TargetPolicy {
+  /** Allowed URL schemes, without the colon. Default `['http', 'https', 'tcp']`. */
+  schemes: string[];
+  /** CIDR ranges that are allowed; empty means every address not denied. Default `[]`. */
+  allow: string[];
+  /** CIDR ranges that are refused, checked before `allow`. Default: link-local and "this network". */
+  deny: string[];
 }
 
 /**
@@ -43,12 +69,32 @@ export interface ManagerConfig {
   storeRetry: StoreRetryConfig;
   /** A pino-compatible logger. Default: silent. */
   logger: Logger;
+  /**
+   * Bearer tokens for the HTTP API. Empty (the default) means no authentication: only for
+   * trusted networks.
+   */
+  tokens: ApiToken[];
+  /** When set, every notification is signed (HMAC-SHA256 over timestamp + body). Default: unset. */
+  notificationSecret: string | undefined;
+  /** Outbound target policy for probes and notifications. */
+  targetPolicy: TargetPolicy;
+  /** Consecutive failed checks before a healthy pod becomes unhealthy. Default 1 (off). */
+  failureThreshold: number;
+  /** Consecutive passed checks before an unhealthy pod becomes healthy. Default 1 (off). */
+  successThreshold: number;
+  /** Remove a pod that stayed unhealthy this long (ms) and notify its subscribers. Default 0 (off). */
+  deregisterAfter: number;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
-export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry'>> & {
+export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy'>> & {
   storeRetry?: Partial<StoreRetryConfig>;
+  tokens?: Array<Omit<ApiToken, 'read'> & { read?: boolean }>;
+  targetPolicy?: Partial<TargetPolicy>;
 };
+
+/** Denied by default: link-local (cloud metadata at 169.254.169.254) and "this network". */
+export const DEFAULT_DENIED_RANGES: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8']);
 
 /** The defaults (the Go library's for the settings it has). */
 export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
@@ -65,6 +111,16 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   stopTimeout: 5_000,
   storeRetry: Object.freeze({ retries: 2, delayMs: 50, maxDelayMs: 200 }),
   logger: silentLogger,
+  tokens: Object.freeze([]) as unknown as ApiToken[],
+  notificationSecret: undefined,
+  targetPolicy: Object.freeze({
+    schemes: ['http', 'https', 'tcp'],
+    allow: [],
+    deny: [...DEFAULT_DENIED_RANGES],
+  }),
+  failureThreshold: 1,
+  successThreshold: 1,
+  deregisterAfter: 0,
 });
 
 const DAY = 86_400_000;
@@ -90,7 +146,39 @@ const configSchema = z.strictObject({
   stopTimeout: int(0, 10 * 60_000).optional(),
   storeRetry: storeRetrySchema.optional(),
   logger: z.custom<Logger>(isLogger, { message: 'must have debug, info, warn and error methods' }).optional(),
+  tokens: z
+    .array(
+      z.strictObject({
+        token: z.string().min(16, 'must be at least 16 characters').max(512),
+        services: z.array(z.string().min(1).max(128)).min(1, 'must name at least one service, or "*"'),
+        read: z.boolean().optional(),
+        name: z.string().max(128).optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  notificationSecret: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
+  targetPolicy: z
+    .strictObject({
+      schemes: z.array(z.enum(['http', 'https', 'tcp'])).min(1).optional(),
+      allow: z.array(z.string().refine(isCidr, 'must be a CIDR range like 10.0.0.0/8 or fd00::/8')).optional(),
+      deny: z.array(z.string().refine(isCidr, 'must be a CIDR range like 10.0.0.0/8 or fd00::/8')).optional(),
+    })
+    .optional(),
+  failureThreshold: int(1, 100).optional(),
+  successThreshold: int(1, 100).optional(),
+  deregisterAfter: int(0, 365 * DAY).optional(),
 });
+
+function isCidr(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  if (slash <= 0) return false;
+  const address = value.slice(0, slash);
+  const bits = Number(value.slice(slash + 1));
+  const family = isIP(address);
+  if (family === 0 || !Number.isInteger(bits) || value.slice(slash + 1) === '') return false;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
 
 function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -123,6 +211,8 @@ export function resolveManagerConfig(input: ManagerConfigInput = {}): ManagerCon
     ...stripUndefined(v),
     storeRetry: Object.freeze(retry),
     logger: v.logger ?? d.logger,
+    tokens: Object.freeze((v.tokens ?? []).map((t) => Object.freeze({ ...t, read: t.read ?? false }))),
+    targetPolicy: Object.freeze({ ...d.targetPolicy, ...stripUndefined(v.targetPolicy ?? {}) }),
   }) as ManagerConfig;
 }
 
