@@ -53,10 +53,10 @@ function quoted(name, value) {
   return `${name}=${JSON.stringify(value)}`;
 }
 
-function integer(env, name, min, max) {
+function integer(env, name, min, max, example = ENV_DEFAULTS[name]) {
   const text = raw(env, name) ?? ENV_DEFAULTS[name];
   if (!/^\d+$/.test(text.trim())) {
-    throw new ConfigError(name, `telco-manager: ${quoted(name, text)} is not a whole number (example: ${ENV_DEFAULTS[name] ?? min})`);
+    throw new ConfigError(name, `telco-manager: ${quoted(name, text)} is not a whole number (example: ${example})`);
   }
   const value = Number(text.trim());
   if (value < min || value > max) {
@@ -114,7 +114,7 @@ function storeConfig(env, type) {
   return {
     type,
     host: raw(env, 'DB_HOST') ?? ENV_DEFAULTS.DB_HOST,
-    port: raw(env, 'DB_PORT') === undefined ? defaults.port : integer(env, 'DB_PORT', 1, 65_535),
+    port: raw(env, 'DB_PORT') === undefined ? defaults.port : integer(env, 'DB_PORT', 1, 65_535, String(defaults.port)),
     database: raw(env, 'DB_NAME') ?? ENV_DEFAULTS.DB_NAME,
     user: raw(env, 'DB_USER') ?? defaults.user,
     password: env.DB_PASSWORD !== undefined ? env.DB_PASSWORD : defaults.password,
