@@ -76,6 +76,8 @@ const SLOT_TARGET_MS = 100;
 const MAX_SLOTS = 1000;
 /** Pods queued by `sweep()` before it yields to the event loop. */
 const SWEEP_BATCH = 128;
+/** Checks started per event-loop turn at most; the rest start on the next turns. */
+const STARTS_PER_TURN = 64;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -103,6 +105,9 @@ export class HealthChecker {
   private nextSlot = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  private startedThisTurn = 0;
+  private admissionQueue: Array<() => void> = [];
+  private admissionScheduled = false;
 
   constructor(options: HealthCheckerOptions) {
     for (const field of ['intervalMs', 'timeoutMs', 'concurrency'] as const) {
@@ -262,6 +267,9 @@ export class HealthChecker {
   }
 
   private async check(entry: Entry): Promise<void> {
+    if (!entry.removed && !this.stopped && entry.state === State.Queued && !this.admitNow()) {
+      await new Promise<void>((resolve) => this.admissionQueue.push(resolve));
+    }
     if (entry.removed || this.stopped || entry.state !== State.Queued) {
       if (entry.state === State.Queued) this.settle(entry);
       return;
@@ -289,6 +297,32 @@ export class HealthChecker {
       this.enqueue(entry);
     }
   }
+
+  /**
+   * Paces check starts: at most {@link STARTS_PER_TURN} per event-loop turn, so a burst of
+   * completions (hundreds of pods answering at once) never starts hundreds of requests in one
+   * synchronous stretch.
+   */
+  private admitNow(): boolean {
+    this.scheduleAdmission();
+    if (this.startedThisTurn >= STARTS_PER_TURN || this.admissionQueue.length > 0) return false;
+    this.startedThisTurn += 1;
+    return true;
+  }
+
+  private scheduleAdmission(): void {
+    if (this.admissionScheduled) return;
+    this.admissionScheduled = true;
+    setImmediate(this.nextAdmissionTurn);
+  }
+
+  private nextAdmissionTurn = (): void => {
+    this.admissionScheduled = false;
+    const batch = this.admissionQueue.splice(0, STARTS_PER_TURN);
+    this.startedThisTurn = batch.length;
+    if (this.admissionQueue.length > 0 || batch.length > 0) this.scheduleAdmission();
+    for (const resolve of batch) resolve();
+  };
 
   private report(key: string, result: ProbeResult): void {
     try {
