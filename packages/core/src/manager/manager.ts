@@ -6,6 +6,7 @@ import { validateRegistration } from '../validation';
 import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
 import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
 import { HealthChecker, type ProbeResult } from './health-checker';
+import { HealthGate } from './health-gate';
 import { Lane } from './lane';
 import { buildNotification } from './notification-builder';
 import { Notifier, type DeliveryTarget } from './notifier';
@@ -27,6 +28,11 @@ export interface ManagerEvents {
   /** A pod was registered (`created`/`updated`) or re-registered unchanged. */
   registered: (service: ServiceInfo, outcome: RegisterResult['outcome']) => void;
   unregistered: (service: ServiceInfo) => void;
+  /**
+   * A pod that stayed unhealthy for `deregisterAfter` was removed (after its 'unregistered'
+   * event; its group's subscribers got an `unregister` notification).
+   */
+  deregistered: (service: ServiceInfo, detail: { unhealthyForMs: number }) => void;
   /** A health check changed a pod's status. */
   statusChanged: (service: ServiceInfo, previous: ServiceStatus) => void;
   notificationFailed: (failure: NotificationFailure) => void;
@@ -70,6 +76,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #view = new RegistryView();
   readonly #lane: Lane<LaneItem>;
   readonly #checker: HealthChecker;
+  readonly #gate: HealthGate | undefined;
   readonly #notifier: Notifier;
   readonly #clock = new RevisionClock();
   #state: State = 'idle';
@@ -106,6 +113,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       onResult: (key, result) => this.#onProbeResult(key, result),
     });
+    const gate = new HealthGate(c);
+    this.#gate = gate.passthrough ? undefined : gate;
     this.#notifier = new Notifier({
       timeoutMs: c.notificationTimeout,
       retries: c.notificationRetries,
@@ -293,7 +302,39 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   #onProbeResult(key: string, result: ProbeResult): void {
     if (!result.healthy) this.#emit('healthCheckFailed', key, result);
-    this.#lane.pushKeyed(key, { kind: 'health', key, healthy: result.healthy, at: new Date() });
+    const at = new Date();
+    let healthy = result.healthy;
+    if (this.#gate !== undefined) {
+      const current = this.#view.get(key);
+      if (current === undefined) return;
+      const verdict = this.#gate.observe(key, healthy, current.status, at.getTime());
+      if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
+      healthy = verdict.status === 'healthy';
+    }
+    this.#lane.pushKeyed(key, { kind: 'health', key, healthy, at });
+  }
+
+  /** Removes a pod that stayed unhealthy too long, through the lane like an unregister. */
+  #deregister(key: string, unhealthyForMs: number): boolean {
+    const service = this.#view.get(key);
+    if (service === undefined || this.#state !== 'running') return false;
+    const settled = (found: boolean): void => {
+      if (!found) return;
+      this.config.logger.info({ key, unhealthyForMs }, '[core] deregistered a pod that stayed unhealthy');
+      this.#emit('deregistered', service, { unhealthyForMs });
+    };
+    try {
+      this.#lane.push({
+        kind: 'unregister',
+        key,
+        resolve: settled,
+        reject: (error: unknown) => this.#reportError(error, `deregistering ${key} failed; retried at its next check`),
+      });
+      return true;
+    } catch (error) {
+      this.config.logger.warn({ err: error, key }, '[core] could not queue a deregistration; retried at the next check');
+      return false;
+    }
   }
 
   async #process(batch: LaneItem[], retry = true): Promise<void> {
@@ -365,6 +406,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
           continue;
         }
         this.#checker.untrack(key);
+        this.#gate?.forget(key);
         this.#lane.dropKeyed(key);
         groups.set(before.serviceName, 'unregister');
         item.resolve(true);
