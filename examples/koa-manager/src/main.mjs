@@ -1,0 +1,49 @@
+import Koa from 'koa';
+import { Manager } from '@governance/core';
+import { governanceKoa } from '@governance/core/koa';
+import { MemoryStore } from '@governance/store-memory';
+
+const text = process.env.PORT ?? '8080';
+if (!/^\d+$/.test(text) || Number(text) > 65_535) {
+  process.stderr.write(`koa-manager: PORT=${JSON.stringify(text)} is not a port number (0 to 65535)\n`);
+  process.exit(1);
+}
+
+const manager = new Manager({}, new MemoryStore());
+await manager.start();
+manager.on('registered', (s, outcome) => log(`registered ${s.serviceName}/${s.podName} (${outcome})`));
+manager.on('unregistered', (s) => log(`unregistered ${s.serviceName}/${s.podName}`));
+manager.on('statusChanged', (s, previous) => log(`${s.serviceName}/${s.podName} ${previous} -> ${s.status}`));
+manager.on('notificationFailed', (f) => log(`notification to ${f.subscriberKey} about ${f.group} failed: ${f.error?.message ?? f.error}`));
+
+const app = new Koa();
+app.use(governanceKoa(manager));
+app.use((ctx) => {
+  ctx.status = 404;
+  ctx.body = { error: `koa-manager: no route ${ctx.method} ${ctx.path}; the API is POST /register, DELETE /unregister, GET /services, GET /health` };
+});
+
+const server = app.listen(Number(text), () => log(`koa-manager listening on port ${server.address().port} (memory store)`));
+server.once('error', (error) => {
+  process.stderr.write(`koa-manager: cannot listen on PORT=${text}: ${error.message}\n`);
+  process.exit(1);
+});
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: shutting down`);
+    await new Promise((resolve) => {
+      server.close(resolve);
+      server.closeIdleConnections();
+    });
+    await manager.stop();
+    process.exit(0);
+  });
+}
+
+function log(message) {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+}
