@@ -11,6 +11,7 @@ import {
   type StoreStats,
 } from '@governance/core';
 import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { planStages } from './batch-stages';
 import { toStoreError } from './error-classifier';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
@@ -167,8 +168,10 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   /**
-   * Applies the whole batch in one transaction, in order: all or nothing. Consecutive saves are
-   * written with multi-row statements (a key saved twice in a row keeps its last version).
+   * Applies the whole batch in one transaction: all or nothing, with the meaning of applying it
+   * in order. Mutations are grouped into single-kind stages (changes to different pods commute),
+   * and each stage is written with a few multi-row statements, so a batch of any size costs a
+   * handful of round trips and one commit.
    */
   async applyBatch(mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<StoreMutationResult[]> {
     if (mutations.length === 0) {
@@ -178,21 +181,25 @@ export class SqlRegistryStore implements RegistryStore {
     return this.#run('applyBatch', options, () =>
       this.#transaction(async (trx) => {
         const results = new Array<StoreMutationResult>(mutations.length);
-        let i = 0;
-        while (i < mutations.length) {
-          const m = mutations[i]!;
-          if (m.type === 'save') {
-            const run = new Map<string, ServiceInfo>();
-            for (; i < mutations.length && mutations[i]!.type === 'save'; i++) {
-              const service = (mutations[i] as { service: ServiceInfo }).service;
-              run.set(keyOf(service), service);
-              results[i] = true;
+        for (const stage of planStages(mutations)) {
+          if (stage.type === 'save') {
+            const latest = new Map<string, ServiceInfo>();
+            for (const item of stage.items) {
+              latest.set(item.key, (item.mutation as { service: ServiceInfo }).service);
+              results[item.index] = true;
             }
-            await this.#saveMany(trx, [...run]);
-          } else if (m.type === 'delete') {
-            results[i++] = await this.#delete(trx, m.key);
+            await this.#saveMany(trx, [...latest]);
+          } else if (stage.type === 'delete') {
+            const found = await this.#deleteMany(trx, stage.items.map((item) => item.key));
+            for (const item of stage.items) results[item.index] = found.has(item.key);
           } else {
-            results[i++] = await this.#health(trx, m.key, m.status, m.at);
+            const latest = new Map<string, { status: ServiceStatus; at: Date }>();
+            for (const item of stage.items) {
+              const m = item.mutation as { status: ServiceStatus; at: Date };
+              latest.set(item.key, { status: m.status, at: m.at });
+            }
+            const found = await this.#healthMany(trx, latest);
+            for (const item of stage.items) results[item.index] = found.has(item.key);
           }
         }
         return results;
@@ -281,6 +288,57 @@ export class SqlRegistryStore implements RegistryStore {
     await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', '=', key).execute();
     const result = await db.deleteFrom(this.#t.services).where('service_key', '=', key).executeTakeFirst();
     return result.numDeletedRows > 0n;
+  }
+
+  /** Keys among `keys` that exist, locking their rows for the rest of the transaction. */
+  async #lockExisting(db: RegistryDb, keys: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let at = 0; at < keys.length; at += CHUNK) {
+      const rows = await db
+        .selectFrom(this.#t.services)
+        .select('service_key')
+        .where('service_key', 'in', keys.slice(at, at + CHUNK))
+        .forUpdate()
+        .execute();
+      for (const row of rows) found.add(row.service_key);
+    }
+    return found;
+  }
+
+  async #deleteMany(db: RegistryDb, keys: string[]): Promise<Set<string>> {
+    const found = await this.#lockExisting(db, keys);
+    for (let at = 0; at < keys.length; at += CHUNK) {
+      const chunk = keys.slice(at, at + CHUNK);
+      await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', 'in', chunk).execute();
+      if (chunk.some((key) => found.has(key))) {
+        await db.deleteFrom(this.#t.services).where('service_key', 'in', chunk).execute();
+      }
+    }
+    return found;
+  }
+
+  /** One UPDATE per chunk, choosing each row's values with CASE on its key. */
+  async #healthMany(db: RegistryDb, latest: Map<string, { status: ServiceStatus; at: Date }>): Promise<Set<string>> {
+    const found = await this.#lockExisting(db, [...latest.keys()]);
+    const keys = [...found];
+    const stamp = sql.raw(this.#dialect.timestampType);
+    for (let at = 0; at < keys.length; at += CHUNK) {
+      const chunk = keys.slice(at, at + CHUNK);
+      const statuses = sql.join(chunk.map((k) => sql`when ${k} then ${latest.get(k)!.status}`), sql` `);
+      const times = sql.join(
+        chunk.map((k) => sql`when ${k} then cast(${new Date(latest.get(k)!.at.getTime())} as ${stamp})`),
+        sql` `,
+      );
+      await db
+        .updateTable(this.#t.services)
+        .set({
+          status: sql<string>`case ${sql.ref('service_key')} ${statuses} end`,
+          last_health_check: sql<Date>`case ${sql.ref('service_key')} ${times} end`,
+        })
+        .where('service_key', 'in', chunk)
+        .execute();
+    }
+    return found;
   }
 
   async #health(db: RegistryDb, key: string, status: ServiceStatus, at: Date): Promise<boolean> {

@@ -3,6 +3,7 @@ import { makeService } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
 import { createPool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBatchesMatchSequential } from '../../sql-shared/test/batch-equivalence';
 import { createTestDatabase, MYSQL_URL, mysqlSkip, type TestDatabase, urlFor } from './mysql-test-env';
 
 const skip = await mysqlSkip();
@@ -102,6 +103,23 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     expect(error.transient).toBe(false);
     expect(await db.inspect('atomic_').serviceKeys()).toEqual(['http-gw:kept']);
     expect(await db.inspect('atomic_').subscriptionPairs()).toEqual([['http-gw:kept', 'eir']]);
+  });
+
+  it('a batch whose later stage fails rolls back the statements already sent', async () => {
+    const store = open({ tablePrefix: 'stages_' });
+    await storeError(
+      store.applyBatch([
+        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['eir'] }) },
+        { type: 'health', key: 'http-gw:first', status: 'sleepy' as never, at: new Date() },
+      ]),
+    );
+    expect(await db.inspect('stages_').serviceKeys()).toEqual([]);
+    expect(await db.inspect('stages_').subscriptionPairs()).toEqual([]);
+  });
+
+  it('mixed batches give the same results and state as applying them one by one', async () => {
+    const store = open({ tablePrefix: 'mixed_' });
+    await expectBatchesMatchSequential(store);
   });
 
   it('a save with an invalid status changes nothing', async () => {

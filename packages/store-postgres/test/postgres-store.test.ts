@@ -3,6 +3,7 @@ import { makeService } from '@governance/core/testing';
 import { PostgresStore } from '@governance/store-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBatchesMatchSequential } from '../../sql-shared/test/batch-equivalence';
 import { closedPort, createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
@@ -105,6 +106,23 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     const keys = await schema.inspect('atomic_').serviceKeys();
     expect(keys).toEqual(['http-gw:kept']);
     expect(await schema.inspect('atomic_').subscriptionPairs()).toEqual([['http-gw:kept', 'eir']]);
+  });
+
+  it('a batch whose later stage fails rolls back the statements already sent', async () => {
+    const store = open({ tablePrefix: 'stages_' });
+    await storeError(
+      store.applyBatch([
+        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['eir'] }) },
+        { type: 'health', key: 'http-gw:first', status: 'sleepy' as never, at: new Date() },
+      ]),
+    );
+    expect(await schema.inspect('stages_').serviceKeys()).toEqual([]);
+    expect(await schema.inspect('stages_').subscriptionPairs()).toEqual([]);
+  });
+
+  it('mixed batches give the same results and state as applying them one by one', async () => {
+    const store = open({ tablePrefix: 'mixed_' });
+    await expectBatchesMatchSequential(store);
   });
 
   it('a save with an invalid status changes nothing', async () => {
