@@ -69,6 +69,23 @@ describe('HealthChecker', () => {
     expect(s.requests).toHaveLength(1);
   });
 
+  it('keeps at most `concurrency` checks in flight', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const s = await server(async () => {
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      open -= 1;
+      return 200;
+    });
+    const { hc, results } = checker({ concurrency: 3 });
+    for (let i = 0; i < 12; i++) hc.track(`svc:p${i}`, `${s.url}/p${i}`);
+    await hc.sweep();
+    expect(results).toHaveLength(12);
+    expect(maxOpen).toBe(3);
+  });
+
   it('never runs two checks of the same pod at once', async () => {
     let open = 0;
     let maxOpen = 0;

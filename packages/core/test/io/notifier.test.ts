@@ -135,6 +135,32 @@ describe('Notifier', () => {
     expect(n.stats()).toEqual({ pending: 0, inFlight: 0, delivered: s.requests.length, failed: 0, superseded: 20 - s.requests.length });
   });
 
+  it('supersedes per subscriber: every one of several slow subscribers ends at the newest payload', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const s = await server(async () => {
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      open -= 1;
+      return 200;
+    });
+    const { n } = notifier({ concurrency: 3 });
+    const targets = Array.from({ length: 6 }, (_, i) => ({ subscriberKey: `gw:p${i}`, url: `${s.url}/p${i}` }));
+    for (let revision = 1; revision <= 10; revision++) n.send(body({ revision }), targets, meta(revision));
+    expect(await eventually(() => s.requests.length >= 3)).toBe(true);
+    for (let revision = 11; revision <= 20; revision++) n.send(body({ revision }), targets, meta(revision));
+    await n.idle();
+    expect(maxOpen).toBeLessThanOrEqual(3);
+    for (const target of targets) {
+      const received = s.requests.filter((r) => r.path === new URL(target.url).pathname);
+      expect(received.length).toBeLessThanOrEqual(4);
+      expect(JSON.parse(received.at(-1)!.body.toString())).toEqual({ revision: 20 });
+    }
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0, failed: 0 });
+    expect(n.stats().delivered + n.stats().superseded).toBe(120);
+  });
+
   it('supersedes a delivery waiting for its retry; pairs are per (subscriber, group)', async () => {
     let failFirst = true;
     const s = await server(() => {
