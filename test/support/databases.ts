@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { checkTestServer } from '@governance/core/testing';
+import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2/promise';
+import pg from 'pg';
+
+/** Servers the reliability tests use; override with TEST_POSTGRES_URL / TEST_MYSQL_URL. */
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** What a reliability test needs of a database: where it is and a raw look at its rows. */
+export interface ScratchDatabase {
+  kind: 'postgres' | 'mysql';
+  /** Host and port of the server (a test may put a proxy in front of them). */
+  host: string;
+  port: number;
+  /** The store options naming this scratch space, minus host and port. */
+  storeOptions: Record<string, unknown>;
+  /** Every stored pod key with its sorted subscriptions, read through the raw driver. */
+  rows(): Promise<Map<string, string[]>>;
+  drop(): Promise<void>;
+}
+
+export function postgresSkip(): Promise<string | undefined> {
+  return checkTestServer('PostgreSQL', 'Start PostgreSQL or set TEST_POSTGRES_URL=postgres://user@host:port/db.', async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    await client.connect();
+    await client.query('select 1');
+    await client.end();
+  });
+}
+
+export function mysqlSkip(): Promise<string | undefined> {
+  return checkTestServer('MySQL/MariaDB', 'Start MariaDB/MySQL or set TEST_MYSQL_URL=mysql://user:password@host:port/db.', async () => {
+    const pool = createMysqlPool({ uri: MYSQL_URL, connectTimeout: 3000, connectionLimit: 1 });
+    try {
+      await pool.query('select 1');
+    } finally {
+      await pool.end();
+    }
+  });
+}
+
+function collect(pairs: Array<{ key: string; group: string | null }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { key, group } of pairs) {
+    let list = out.get(key);
+    if (list === undefined) out.set(key, (list = []));
+    if (group !== null) list.push(group);
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+/** A fresh PostgreSQL schema (`gov_rel_<random>`). */
+export async function scratchPostgres(): Promise<ScratchDatabase> {
+  const schema = `gov_rel_${randomBytes(5).toString('hex')}`;
+  const url = new URL(POSTGRES_URL);
+  const raw = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  raw.on('error', () => undefined);
+  await raw.query(`create schema ${schema}`);
+  return {
+    kind: 'postgres',
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    storeOptions: {
+      user: decodeURIComponent(url.username) || 'postgres',
+      password: url.password === '' ? undefined : decodeURIComponent(url.password),
+      database: url.pathname.slice(1) || 'postgres',
+      schema,
+    },
+    async rows() {
+      const r = await raw.query<{ key: string; group: string | null }>(
+        `select s.service_key as key, b.service_group as group
+           from ${schema}.services s left join ${schema}.subscriptions b on b.subscriber_key = s.service_key`,
+      );
+      return collect(r.rows);
+    },
+    async drop() {
+      await raw.query(`drop schema if exists ${schema} cascade`);
+      await raw.end();
+    },
+  };
+}
+
+/** A fresh MySQL/MariaDB database (`gov_rel_<random>`). */
+export async function scratchMysql(): Promise<ScratchDatabase> {
+  const database = `gov_rel_${randomBytes(5).toString('hex')}`;
+  const url = new URL(MYSQL_URL);
+  const admin = createMysqlPool({ uri: MYSQL_URL, connectionLimit: 1 });
+  await admin.query(`create database ${database}`);
+  await admin.end();
+  url.pathname = `/${database}`;
+  const raw: MysqlPool = createMysqlPool({ uri: url.toString(), connectionLimit: 2, timezone: 'Z' });
+  return {
+    kind: 'mysql',
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    storeOptions: {
+      user: decodeURIComponent(url.username) || 'root',
+      password: url.password === '' ? undefined : decodeURIComponent(url.password),
+      database,
+    },
+    async rows() {
+      const [rows] = await raw.query(
+        `select s.service_key as \`key\`, b.service_group as \`group\`
+           from services s left join subscriptions b on b.subscriber_key = s.service_key`,
+      );
+      return collect(rows as Array<{ key: string; group: string | null }>);
+    },
+    async drop() {
+      await raw.query(`drop database if exists ${database}`);
+      await raw.end();
+    },
+  };
+}
