@@ -5,3 +5,4 @@ export * from './wire';
 export * from './validation';
 export * from './manager/index';
 export * from './transport/index';
+export * from './security/index';

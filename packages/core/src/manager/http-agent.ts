@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { CancelToken } from './backoff';
 
 /**
@@ -79,6 +80,8 @@ export interface AttemptResult {
   error?: string;
   /** True when the attempt was cancelled (by `stop()`, `untrack()`, an abort signal). */
   cancelled?: boolean;
+  /** The `code` of the network error, when there was one (`ECONNREFUSED`, `ERR_GOVERNANCE_TARGET_POLICY`, …). */
+  code?: string;
 }
 
 /** @internal */
@@ -91,6 +94,8 @@ export interface AttemptOptions {
   /** An agent of the URL's protocol, or `false` for a one-off connection. */
   agent: http.Agent | false;
   token?: CancelToken;
+  /** Resolves the host for a new connection (the target policy's checking lookup). */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -131,6 +136,7 @@ function requestOnce(target: RequestTarget, options: AttemptOptions): Promise<On
         method: options.method,
         agent: options.agent,
         headers: options.headers,
+        lookup: options.lookup,
       },
       (res) => {
         const done = () => {
@@ -152,7 +158,7 @@ function requestOnce(target: RequestTarget, options: AttemptOptions): Promise<On
       clearTimeout(timer);
       token?.onCancel(undefined);
       const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-      settle({ status: 0, error: err.message || String(err.code), staleSocket: stale });
+      settle({ status: 0, error: err.message || String(err.code), staleSocket: stale, code: err.code });
     });
     token?.onCancel(() => {
       clearTimeout(timer);

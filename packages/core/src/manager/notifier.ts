@@ -1,5 +1,7 @@
 import PQueue from 'p-queue';
 import type { EventType } from '../model';
+import type { NotificationSigner } from '../security/notification-signer';
+import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/target-policy';
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 import { AgentPair, httpAttempt, requestTarget, type RequestTarget } from './http-agent';
 import { silentLogger, type Logger } from './logger';
@@ -34,6 +36,10 @@ export interface NotifierOptions {
   retryBaseMs?: number;
   /** Cap of one retry delay. Default 5000 ms. */
   retryMaxMs?: number;
+  /** Signs each attempt (fresh timestamp) over the exact body posted; headers are added to the POST. */
+  sign?: NotificationSigner;
+  /** The outbound target policy: a refused target fails at once, without retries. */
+  guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
 }
 
 /** Why a delivery was given up; passed to `onFailed`. */
@@ -219,17 +225,24 @@ export class Notifier {
       this.fail(pair, delivery, new DeliveryError(url, undefined, delivery.attempts));
       return;
     }
+    const refused = this.options.guard?.connectProblem(url.protocol, url.hostname);
+    if (refused !== undefined) {
+      this.fail(pair, delivery, new DeliveryError(`${refused} (notification to ${delivery.target.url})`, undefined, delivery.attempts));
+      return;
+    }
     pair.phase = Phase.InFlight;
     this.inFlight += 1;
     const token = new CancelToken();
     pair.token = token;
+    const headers = { 'content-type': 'application/json', 'content-length': delivery.body.length };
     const result = await httpAttempt(url, {
       method: 'POST',
       body: delivery.body,
-      headers: { 'content-type': 'application/json', 'content-length': delivery.body.length },
+      headers: this.options.sign ? { ...headers, ...this.options.sign(delivery.body) } : headers,
       timeoutMs: this.options.timeoutMs,
       agent: this.agents.for(url),
       token,
+      lookup: this.options.guard?.lookup,
     });
     pair.token = undefined;
     this.inFlight -= 1;
@@ -245,7 +258,8 @@ export class Notifier {
       this.advance(pair);
       return;
     }
-    const transient = status === 0 || status === 408 || status === 429 || status >= 500;
+    const refusedByPolicy = status === 0 && result.code === TARGET_POLICY_ERROR_CODE;
+    const transient = (status === 0 && !refusedByPolicy) || status === 408 || status === 429 || status >= 500;
     const why = status === 0 ? (result.error ?? 'no response') : `HTTP ${status}`;
     if (transient && delivery.attempts <= this.options.retries && !this.stopped) {
       if (pair.next) {
@@ -264,7 +278,11 @@ export class Notifier {
     const message =
       `[core] notification to ${delivery.target.url} (subscriber ${delivery.target.subscriberKey}, group ` +
       `${delivery.meta.group}) failed after ${delivery.attempts} attempt(s): ${why}` +
-      (transient ? '; the subscriber will get the next change or reconcile' : '; fix the subscriber endpoint');
+      (transient
+        ? '; the subscriber will get the next change or reconcile'
+        : refusedByPolicy
+          ? '; the target policy refuses this address'
+          : '; fix the subscriber endpoint');
     this.fail(pair, delivery, new DeliveryError(message, status || undefined, delivery.attempts));
   }
 

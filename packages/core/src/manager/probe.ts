@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type http from 'node:http';
+import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/target-policy';
 import { PROBE_BACKOFF, backoffDelay, sleep, type CancelToken } from './backoff';
 import { httpAttempt, requestTarget, type AttemptResult, type RequestTarget } from './http-agent';
 
@@ -50,6 +51,8 @@ export interface RunProbeOptions {
   /** Agent for HTTP targets (matching the URL's protocol), or `false` for one-off connections. */
   agent: http.Agent | false;
   token?: CancelToken;
+  /** The outbound target policy: refuses denied schemes and addresses (also after DNS resolution). */
+  guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
 }
 
 /**
@@ -61,6 +64,11 @@ export interface RunProbeOptions {
 export async function runProbe(target: ProbeTarget, options: RunProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
   if (target.kind === 'invalid') return { healthy: false, attempts: 0, durationMs: 0, error: target.error };
+  const refused =
+    target.kind === 'http'
+      ? options.guard?.connectProblem(target.request.protocol, target.request.hostname)
+      : options.guard?.connectProblem('tcp:', target.host);
+  if (refused !== undefined) return { healthy: false, attempts: 0, durationMs: 0, error: refused };
   const { token } = options;
   let attempts = 0;
   let error = '';
@@ -69,7 +77,7 @@ export async function runProbe(target: ProbeTarget, options: RunProbeOptions): P
     const outcome = target.kind === 'http' ? await httpProbe(target.request, options) : await tcpAttempt(target, options);
     if (outcome.healthy) return { healthy: true, attempts, durationMs: elapsed(started) };
     error = outcome.error;
-    if (outcome.cancelled || token?.cancelled || attempts > options.retries) break;
+    if (outcome.cancelled || outcome.refused || token?.cancelled || attempts > options.retries) break;
     await sleep(backoffDelay(attempts, PROBE_BACKOFF), token);
     if (token?.cancelled) break;
   }
@@ -81,6 +89,8 @@ interface Outcome {
   healthy: boolean;
   error: string;
   cancelled?: boolean;
+  /** The target policy refused the resolved address: retrying would not help. */
+  refused?: boolean;
 }
 
 async function httpProbe(target: RequestTarget, options: RunProbeOptions): Promise<Outcome> {
@@ -89,12 +99,14 @@ async function httpProbe(target: RequestTarget, options: RunProbeOptions): Promi
     timeoutMs: options.timeoutMs,
     agent: options.agent,
     token: options.token,
+    lookup: options.guard?.lookup,
   });
   if (result.status >= 200 && result.status < 300) return { healthy: true, error: '' };
   return {
     healthy: false,
     error: result.status ? `HTTP ${result.status}` : (result.error ?? 'no response'),
     cancelled: result.cancelled,
+    refused: result.code === TARGET_POLICY_ERROR_CODE,
   };
 }
 
@@ -110,9 +122,11 @@ function tcpAttempt(target: { host: string; port: number }, options: RunProbeOpt
       socket.destroy();
       resolve(outcome);
     };
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = net.connect({ host: target.host, port: target.port, lookup: options.guard?.lookup });
     socket.once('connect', () => settle({ healthy: true, error: '' }));
-    socket.once('error', (err) => settle({ healthy: false, error: err.message }));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      settle({ healthy: false, error: err.message, refused: err.code === TARGET_POLICY_ERROR_CODE }),
+    );
     const timer = setTimeout(() => settle({ healthy: false, error: `timed out after ${timeoutMs} ms` }), timeoutMs);
     token?.onCancel(() => settle({ healthy: false, error: `cancelled (${token.reason})`, cancelled: true }));
   });

@@ -1,0 +1,162 @@
+import dns from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { FieldError } from '../errors';
+import type { TargetPolicy } from '../manager/config';
+
+/** `code` of the error a connection refused by the target policy fails with. */
+export const TARGET_POLICY_ERROR_CODE = 'ERR_GOVERNANCE_TARGET_POLICY';
+
+/** A connection the target policy refused (the resolved address is denied or not allowed). */
+export class TargetPolicyError extends Error {
+  readonly code = TARGET_POLICY_ERROR_CODE;
+  /** The address that was refused. */
+  readonly address: string;
+
+  constructor(message: string, address: string) {
+    super(message);
+    this.name = 'TargetPolicyError';
+    this.address = address;
+  }
+}
+
+/** Names that resolve to loopback without asking DNS (RFC 6761). */
+const LOCALHOST_ADDRESSES = ['127.0.0.1', '::1'] as const;
+
+function blockList(ranges: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const range of ranges) {
+    const slash = range.lastIndexOf('/');
+    const address = range.slice(0, slash);
+    list.addSubnet(address, Number(range.slice(slash + 1)), isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+function bareHost(hostname: string): string {
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  const zone = host.indexOf('%');
+  return zone === -1 ? host : host.slice(0, zone);
+}
+
+function isLocalhost(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/**
+ * Applies a {@link TargetPolicy} (the SSRF guard) to the URLs the manager calls. Two checks:
+ *
+ * - at registration, {@link urlProblem}: the scheme, and the address when the host is a
+ *   literal IP or a `localhost` name (resolved statically to 127.0.0.1 and ::1);
+ * - at connection time, {@link lookup} (given to every probe and notification request) resolves
+ *   the host and refuses the connection when ANY resolved address is denied, so a name that
+ *   later resolves somewhere else (DNS rebinding) is still caught; {@link connectProblem}
+ *   checks the scheme and literal addresses, which Node connects to without a lookup.
+ *
+ * An address is refused when it is in `deny`, or when `allow` is non-empty and it is not in
+ * `allow`. IPv4-mapped IPv6 addresses (`::ffff:169.254.169.254`) match the IPv4 ranges.
+ */
+export class TargetPolicyGuard {
+  readonly #schemes: ReadonlySet<string>;
+  readonly #schemeList: string;
+  readonly #deny: BlockList;
+  readonly #allow: BlockList | undefined;
+
+  constructor(policy: TargetPolicy) {
+    this.#schemes = new Set(policy.schemes.map((s) => `${s.toLowerCase()}:`));
+    this.#schemeList = policy.schemes.join(', ');
+    this.#deny = blockList(policy.deny);
+    this.#allow = policy.allow.length > 0 ? blockList(policy.allow) : undefined;
+  }
+
+  /** Why the policy refuses this IP address, or `undefined` when it is allowed. */
+  addressProblem(address: string): string | undefined {
+    const ip = bareHost(address);
+    const family = isIP(ip);
+    if (family === 0) return `${JSON.stringify(address)} is not an IP address`;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (this.#deny.check(ip, type)) return `address ${ip} is denied by the target policy`;
+    if (this.#allow !== undefined && !this.#allow.check(ip, type)) {
+      return `address ${ip} is not in the target policy's allow list`;
+    }
+    return undefined;
+  }
+
+  /** Why the policy refuses this URL scheme (`http:`), or `undefined`. */
+  schemeProblem(protocol: string): string | undefined {
+    if (this.#schemes.has(protocol.toLowerCase())) return undefined;
+    return `scheme ${protocol.replace(/:$/, '')} is not allowed by the target policy (allowed: ${this.#schemeList})`;
+  }
+
+  /**
+   * The registration-time check of one URL: scheme, and address when it is known without DNS.
+   * Unparseable URLs pass (validation reports them); names other than `localhost` pass (they
+   * are checked when connecting).
+   */
+  urlProblem(raw: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return undefined;
+    }
+    const scheme = this.schemeProblem(url.protocol);
+    if (scheme !== undefined) return scheme;
+    const host = bareHost(url.hostname);
+    if (isIP(host) !== 0) return this.addressProblem(host);
+    if (isLocalhost(host)) {
+      for (const address of LOCALHOST_ADDRESSES) {
+        const problem = this.addressProblem(address);
+        if (problem !== undefined) return `${host} is ${address}: ${problem}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Problems of a registration's two URLs, with camelCase field paths. */
+  registrationProblems(registration: { healthCheckUrl: string; notificationUrl: string }): FieldError[] {
+    const errors: FieldError[] = [];
+    for (const path of ['healthCheckUrl', 'notificationUrl'] as const) {
+      const problem = this.urlProblem(registration[path]);
+      if (problem !== undefined) errors.push({ path, message: `${problem}; use an allowed address or change targetPolicy` });
+    }
+    return errors;
+  }
+
+  /**
+   * The connect-time check Node's `lookup` cannot do: the scheme, and a host that is a literal
+   * IP (Node connects to those without a lookup). Returns the full error message, or `undefined`.
+   */
+  connectProblem(protocol: string, hostname: string): string | undefined {
+    const scheme = this.schemeProblem(protocol);
+    if (scheme !== undefined) return `[core] ${scheme}; the target was not contacted`;
+    const host = bareHost(hostname);
+    if (isIP(host) === 0) return undefined;
+    const problem = this.addressProblem(host);
+    return problem === undefined ? undefined : `[core] refused to connect to ${host}: ${problem}; change targetPolicy to allow it`;
+  }
+
+  /**
+   * A `lookup` for `http.request` / `net.connect`: resolves like `dns.lookup`, then fails with a
+   * {@link TargetPolicyError} when any resolved address is refused by the policy.
+   */
+  readonly lookup: LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) {
+        callback(error, '', undefined);
+        return;
+      }
+      for (const entry of addresses) {
+        const problem = this.addressProblem(entry.address);
+        if (problem !== undefined) {
+          const message = `[core] refused to connect to ${hostname} (${entry.address}): ${problem}; change targetPolicy to allow it`;
+          callback(new TargetPolicyError(message, entry.address), '', undefined);
+          return;
+        }
+      }
+      if (options.all) callback(null, addresses);
+      else if (addresses[0] !== undefined) callback(null, addresses[0].address, addresses[0].family);
+      else callback(Object.assign(new Error(`[core] ${hostname} resolved to no address`), { code: 'ENOTFOUND' }), '', undefined);
+    });
+  };
+}
