@@ -7,7 +7,7 @@ const STEP_TIMEOUT_MS = 10_000;
 const OVERALL_TIMEOUT_MS = 55_000;
 
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-const timeline = new Timeline({ color });
+const timeline = new Timeline({ color, stepTimeoutMs: STEP_TIMEOUT_MS });
 const { say, step } = { say: timeline.say.bind(timeline), step: timeline.step.bind(timeline) };
 
 const podList = (pods) => (pods.length === 0 ? '(no pods)' : pods.map((p) => `${p.pod_name}=${p.status}`).join(', '));

@@ -8,9 +8,12 @@ export class Timeline {
   #color;
   events = [];
 
-  /** @param {{ color?: boolean, out?: (line: string) => void }} [options] */
+  #stepTimeoutMs;
+
+  /** @param {{ color?: boolean, stepTimeoutMs?: number, out?: (line: string) => void }} [options] */
   constructor(options = {}) {
     this.#color = options.color ?? false;
+    this.#stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
     this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
@@ -41,9 +44,9 @@ export class Timeline {
 
   /**
    * Resolves once `condition()` is true; it is checked now and after every recorded event.
-   * Rejects with `did not happen within …` after `timeoutMs`.
+   * Rejects with an error naming `description` after `timeoutMs` (default: the step timeout).
    */
-  until(description, condition, timeoutMs = 10_000) {
+  until(description, condition, timeoutMs = this.#stepTimeoutMs) {
     return new Promise((resolve, reject) => {
       const check = () => {
         let ok;
@@ -61,7 +64,7 @@ export class Timeline {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`demo: ${description} did not happen within ${timeoutMs / 1000}s`));
+        reject(new Error(`demo: failed: waited ${timeoutMs / 1000}s for ${description}, and it did not happen`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
