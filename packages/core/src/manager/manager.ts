@@ -83,6 +83,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
   #reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  #lastResultAt: Date | undefined;
 
   /**
    * @param config settings; every one is optional (see `DEFAULT_MANAGER_CONFIG`).
@@ -302,7 +303,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   #onProbeResult(key: string, result: ProbeResult): void {
     if (!result.healthy) this.#emit('healthCheckFailed', key, result);
-    const at = new Date();
+    const at = this.#resultTime();
     let healthy = result.healthy;
     if (this.#gate !== undefined) {
       const current = this.#view.get(key);
@@ -312,6 +313,13 @@ export class Manager extends EventEmitter<ManagerEvents> {
       healthy = verdict.status === 'healthy';
     }
     this.#lane.pushKeyed(key, { kind: 'health', key, healthy, at });
+  }
+
+  /** One Date per millisecond, shared by the results that arrive in it (records never mutate dates). */
+  #resultTime(): Date {
+    const ms = Date.now();
+    if (this.#lastResultAt === undefined || this.#lastResultAt.getTime() !== ms) this.#lastResultAt = new Date(ms);
+    return this.#lastResultAt;
   }
 
   /** Removes a pod that stayed unhealthy too long, through the lane like an unregister. */
