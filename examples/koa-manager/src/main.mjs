@@ -1,13 +1,13 @@
-import Koa from 'koa';
-import { Manager } from '@governance/core';
-import { governanceKoa } from '@governance/core/koa';
-import { MemoryStore } from '@governance/store-memory';
-
 const text = process.env.PORT ?? '8080';
 if (!/^\d+$/.test(text) || Number(text) > 65_535) {
   process.stderr.write(`koa-manager: PORT=${JSON.stringify(text)} is not a port number (0 to 65535)\n`);
   process.exit(1);
 }
+
+const { default: Koa } = await import('koa');
+const { Manager } = await import('@governance/core');
+const { governanceKoa } = await import('@governance/core/koa');
+const { MemoryStore } = await import('@governance/store-memory');
 
 const manager = new Manager({}, new MemoryStore());
 await manager.start();
