@@ -1,3 +1,4 @@
+import type { ApiToken } from '../manager/config';
 import type { ServiceInfo, ServiceRegistration } from '../model';
 
 /** Header values as Node's `IncomingMessage.headers` holds them (lower-case names). */
@@ -13,6 +14,12 @@ export interface GovernanceHandlerManager {
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
   checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }>;
+  /**
+   * The manager's resolved config. When `tokens` is non-empty, every route except `GET /health`
+   * needs `Authorization: Bearer <token>` (401 before the body is read), writes need the
+   * registration's service in the token's `services` (or `*`) and reads need `read` (403).
+   */
+  readonly config?: { readonly tokens?: readonly ApiToken[] };
 }
 
 /** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */

@@ -1,6 +1,8 @@
-import type { FieldError } from '../errors';
+import { ValidationError, type FieldError } from '../errors';
+import type { ApiToken } from '../manager/config';
+import { TokenAuthenticator } from '../security/token-auth';
 import { LIMITS, parseRegistration } from '../validation';
-import { toWireService } from '../wire';
+import { WIRE_FIELD_NAMES, toWireService } from '../wire';
 import { BodyReadError } from './body-reader';
 import type {
   AuthorizeRejection,
@@ -57,6 +59,8 @@ export function createGovernanceHandler(
   }
   const retryAfter = String(Math.max(1, Math.ceil(options.retryAfterSeconds ?? 1)));
   const { authorize, logger } = options;
+  const tokens = manager.config?.tokens ?? [];
+  const auth = tokens.length > 0 ? new TokenAuthenticator(tokens) : undefined;
 
   const fail = (error: unknown, request: GovernanceRequest): GovernanceResponse => {
     const code = errorCode(error);
@@ -92,20 +96,27 @@ export function createGovernanceHandler(
     }
   };
 
-  const routes: Record<Route, (request: GovernanceRequest, param: string) => Promise<GovernanceResponse>> = {
-    async register(request) {
+  type RouteHandler = (request: GovernanceRequest, param: string, caller: ApiToken | undefined) => Promise<GovernanceResponse>;
+  const routes: Record<Route, RouteHandler> = {
+    async register(request, _param, caller) {
       assertJsonContentType(request.headers);
       const raw = request.parsedBody !== undefined ? request.parsedBody : await request.body(bodyLimit);
       const registration = parseRegistration(parseJsonBody(raw));
-      const { service, outcome } = await manager.register(registration);
+      const denied = caller && auth?.checkWrite(caller, registration.serviceName);
+      if (denied) return rejected(denied);
+      const { service, outcome } = await manager.register(registration).catch((error: unknown) => {
+        throw error instanceof ValidationError ? withWirePaths(error) : error;
+      });
       return json(outcome === 'created' ? 201 : 200, toWireService(service));
     },
 
-    async unregister(request) {
+    async unregister(request, _param, caller) {
       const errors: FieldError[] = [];
       const serviceName = nameParam(request.query, 'service_name', errors);
       const podName = nameParam(request.query, 'pod_name', errors);
       if (errors.length > 0) return invalid('query', errors);
+      const denied = caller && auth?.checkWrite(caller, serviceName);
+      if (denied) return rejected(denied);
       const removed = await manager.unregister(serviceName, podName);
       if (!removed) {
         return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; nothing to unregister` });
@@ -170,7 +181,15 @@ export function createGovernanceHandler(
         });
         if (verdict && verdict !== true) return rejected(verdict);
       }
-      return await routes[match.route](request, match.param);
+      let caller: ApiToken | undefined;
+      if (auth && match.route !== 'health') {
+        const verdict = auth.check(request.headers);
+        if ('status' in verdict) return rejected(verdict, bodyPending(request));
+        caller = verdict.token;
+        const denied = match.route === 'services' || match.route === 'service' ? auth.checkRead(caller) : undefined;
+        if (denied) return rejected(denied, bodyPending(request));
+      }
+      return await routes[match.route](request, match.param, caller);
     } catch (error) {
       return fail(error, request);
     }
@@ -231,9 +250,28 @@ function invalid(where: 'query' | 'path', errors: FieldError[]): GovernanceRespo
   return json(400, { error: `[core] invalid ${where} parameters: ${list}`, errors });
 }
 
-function rejected(verdict: AuthorizeRejection): GovernanceResponse {
+function rejected(verdict: AuthorizeRejection, closeConnection = false): GovernanceResponse {
   const status = verdict.status === 403 ? 403 : 401;
-  return json(status, { error: verdict.message }, verdict.headers ?? {});
+  const headers = closeConnection ? { ...verdict.headers, connection: 'close' } : (verdict.headers ?? {});
+  return json(status, { error: verdict.message }, headers);
+}
+
+/** True when a request body is on its way that nobody will read (so the connection is closed after the answer). */
+function bodyPending(request: GovernanceRequest): boolean {
+  if (request.parsedBody !== undefined) return false;
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** A manager-side ValidationError (camelCase paths) with the wire's snake_case field names. */
+function withWirePaths(error: ValidationError): ValidationError {
+  const names: Readonly<Record<string, string>> = WIRE_FIELD_NAMES;
+  const errors = error.errors.map((e) => {
+    const head = /^[A-Za-z]+/.exec(e.path)?.[0];
+    const wire = head !== undefined && Object.hasOwn(names, head) ? names[head] : undefined;
+    return wire === undefined ? e : { path: wire + e.path.slice(head!.length), message: e.message };
+  });
+  return new ValidationError(errors, { context: 'registration', cause: error });
 }
 
 function json(status: number, body: unknown, headers?: Record<string, string>): GovernanceResponse {
