@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ function requireBuild(): void {
 }
 
 /** Resolves with the port once the CLI logs that it listens; rejects if it exits first. */
-function listeningPort(child: ChildProcessWithoutNullStreams, output: { text: string }): Promise<number> {
+function listeningPort(child: ChildProcessByStdio<null, Readable, Readable>, output: { text: string }): Promise<number> {
   return new Promise((resolve, reject) => {
     const onData = () => {
       const match = /telco-manager listening on port (\d+)/.exec(output.text);
@@ -35,7 +36,7 @@ describe('main.mjs', () => {
     const child = spawn(process.execPath, [MAIN], {
       env: { PATH: process.env.PATH ?? '', SERVER_PORT: '0', HEALTH_CHECK_INTERVAL: '1h' },
       stdio: ['ignore', 'pipe', 'pipe'],
-    }) as ChildProcessWithoutNullStreams;
+    });
     const output = { text: '' };
     child.stderr.on('data', (d: Buffer) => (output.text += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
