@@ -10,12 +10,12 @@ import {
   type StoreOperation,
   type StoreStats,
 } from '@governance/core';
-import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { planStages } from './batch-stages';
 import { toStoreError } from './error-classifier';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
-import { rowToService, serviceToRow, uniqueGroups } from './row-mapping';
+import { rowToService, type ServiceRow, serviceToRow, uniqueGroups } from './row-mapping';
 import type { RegistryDb, SqlDialectAdapter } from './sql-dialect';
 
 /** Rows per multi-row statement, far below every server's parameter limit. */
@@ -55,6 +55,7 @@ export class SqlRegistryStore implements RegistryStore {
   readonly #t: TableNames;
   readonly #target: string;
   readonly #className: string;
+  readonly #hot: HotQueries;
   #migrated: Promise<void> | undefined;
   #ready = false;
   #closing: Promise<void> | undefined;
@@ -67,6 +68,7 @@ export class SqlRegistryStore implements RegistryStore {
     this.#t = setup.tables;
     this.#target = setup.target;
     this.#className = setup.className;
+    this.#hot = compileHotQueries(setup.db, setup.tables);
   }
 
   /**
@@ -96,14 +98,14 @@ export class SqlRegistryStore implements RegistryStore {
 
   async getService(key: string, options?: StoreCallOptions): Promise<ServiceInfo | undefined> {
     return this.#run('getService', options, async (db) => {
-      const row = await db.selectFrom(this.#t.services).selectAll().where('service_key', '=', key).executeTakeFirst();
-      return row === undefined ? undefined : rowToService(row);
+      const { rows } = await db.executeQuery<ServiceRow>(CompiledQuery.raw(this.#hot.byKey, [key]));
+      return rows[0] === undefined ? undefined : rowToService(rows[0]);
     });
   }
 
   async getServicesByName(serviceName: string, options?: StoreCallOptions): Promise<ServiceInfo[]> {
     return this.#run('getServicesByName', options, async (db) => {
-      const rows = await db.selectFrom(this.#t.services).selectAll().where('service_name', '=', serviceName).execute();
+      const { rows } = await db.executeQuery<ServiceRow>(CompiledQuery.raw(this.#hot.byName, [serviceName]));
       return rows.map(rowToService);
     });
   }
@@ -120,7 +122,10 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   async updateHealthStatus(key: string, status: ServiceStatus, at: Date, options?: StoreCallOptions): Promise<boolean> {
-    return this.#run('updateHealthStatus', options, (db) => this.#health(db, key, status, at));
+    return this.#run('updateHealthStatus', options, async (db) => {
+      const result = await db.executeQuery(CompiledQuery.raw(this.#hot.health.sql, this.#hot.health.order(key, status, at)));
+      return (result.numAffectedRows ?? 0n) > 0n;
+    });
   }
 
   async addSubscription(subscriberKey: string, serviceGroup: string, options?: StoreCallOptions): Promise<void> {
@@ -341,15 +346,6 @@ export class SqlRegistryStore implements RegistryStore {
     return found;
   }
 
-  async #health(db: RegistryDb, key: string, status: ServiceStatus, at: Date): Promise<boolean> {
-    const result = await db
-      .updateTable(this.#t.services)
-      .set({ status, last_health_check: new Date(at.getTime()) })
-      .where('service_key', '=', key)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
-  }
-
   async #runMigrations(): Promise<void> {
     const migrator = new Migrator({
       db: this.#db,
@@ -361,4 +357,34 @@ export class SqlRegistryStore implements RegistryStore {
     const { error } = await migrator.migrateToLatest();
     if (error !== undefined) throw toStoreError(this.#dialect, 'migrate', error, this.#target);
   }
+}
+
+/** SQL of the hottest single-row calls, compiled once per store instead of on every call. */
+interface HotQueries {
+  byKey: string;
+  byName: string;
+  health: { sql: string; order(key: string, status: ServiceStatus, at: Date): unknown[] };
+}
+
+function compileHotQueries(db: Kysely<RegistryDatabase>, t: TableNames): HotQueries {
+  const byKey = db.selectFrom(t.services).selectAll().where('service_key', '=', '?key').compile().sql;
+  const byName = db.selectFrom(t.services).selectAll().where('service_name', '=', '?name').compile().sql;
+  const sentinelAt = new Date(0);
+  const health = db
+    .updateTable(t.services)
+    .set({ status: '?status', last_health_check: sentinelAt })
+    .where('service_key', '=', '?key')
+    .compile();
+  const slots = health.parameters.map((p) => (p === '?key' ? 0 : p === '?status' ? 1 : 2));
+  return {
+    byKey,
+    byName,
+    health: {
+      sql: health.sql,
+      order: (key, status, at) => {
+        const values = [key, status, new Date(at.getTime())];
+        return slots.map((slot) => values[slot]);
+      },
+    },
+  };
 }

@@ -1,0 +1,261 @@
+/**
+ * SQL store benchmarks (issue 5), against the BUILT packages and the local servers
+ * (TEST_POSTGRES_URL / TEST_MYSQL_URL, same defaults as the tests). For each store:
+ * getService, getServicesByName (10 pods), saveService with 3 subscriptions and
+ * updateHealthStatus, each beside the same SQL sent through the raw driver in the same rounds;
+ * then register() through the Manager with 64 concurrent callers (acknowledged = committed).
+ * Each store works in its own fresh schema / database, dropped at the end.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Manager, keyOf } from '@governance/core';
+import { MySqlStore } from '@governance/store-mysql';
+import { PostgresStore } from '@governance/store-postgres';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { QUICK, latencyCase, measureLatencies, report, runCases } from '../lib/harness.mjs';
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const CALLERS = 64;
+const REGISTRATIONS = QUICK ? 1_000 : 6_000;
+
+function pod(serviceName, n, subscriptions = []) {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n % 60, n % 1000));
+  const ip = `10.0.${(n >> 8) & 255}.${n & 255}`;
+  return {
+    serviceName,
+    podName: `${serviceName}-${n}`,
+    providers: [
+      { protocol: 'http', ip, port: 8080 },
+      { protocol: 'tcp', ip, port: 3868 },
+    ],
+    healthCheckUrl: `http://${ip}:8080/health`,
+    notificationUrl: `http://${ip}:8080/notify`,
+    subscriptions,
+    status: 'healthy',
+    lastHealthCheck: at,
+    registeredAt: at,
+    updatedAt: at,
+  };
+}
+
+const TEN = Array.from({ length: 10 }, (_, n) => pod('amf', n, ['nrf']));
+const OTHERS = Array.from({ length: 190 }, (_, n) => pod(`svc-${n % 19}`, 100 + n, ['nrf']));
+const WRITES = Array.from({ length: 200 }, (_, n) => pod('smf', 1000 + n, ['amf', 'nrf', 'udm']));
+const ROWS = [...TEN, ...OTHERS];
+const STATUSES = ['healthy', 'unhealthy'];
+
+/** What the raw-driver baselines need from one database. */
+function rowParams(p) {
+  return [
+    keyOf(p),
+    p.serviceName,
+    p.podName,
+    JSON.stringify(p.providers),
+    p.healthCheckUrl,
+    p.notificationUrl,
+    JSON.stringify(p.subscriptions),
+    p.status,
+    p.lastHealthCheck,
+    p.registeredAt,
+    p.updatedAt,
+  ];
+}
+
+const COLUMNS =
+  'service_key, service_name, pod_name, providers, health_check_url, notification_url, subscriptions, status, last_health_check, registered_at, updated_at';
+
+async function postgresTarget() {
+  const schema = `gov_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  await admin.query(`create schema ${schema}`);
+  const raw = new pg.Pool({ connectionString: POSTGRES_URL, max: 25 });
+  const t = `"${schema}"."services"`;
+  const s = `"${schema}"."subscriptions"`;
+  const upsert = `insert into ${t} (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (service_key) do update set ${COLUMNS.split(', ')
+    .slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+  return {
+    label: 'PostgreSQL',
+    open: () => new PostgresStore({ connectionString: POSTGRES_URL, schema }),
+    version: async () => (await raw.query('select version() as v')).rows[0].v,
+    raw: {
+      getService: (key) => raw.query(`select * from ${t} where service_key = $1`, [key]),
+      getServicesByName: (name) => raw.query(`select * from ${t} where service_name = $1`, [name]),
+      updateHealthStatus: (key, status, at) =>
+        raw.query(`update ${t} set status = $1, last_health_check = $2 where service_key = $3`, [status, at, key]),
+      async saveService(p) {
+        const client = await raw.connect();
+        try {
+          const key = keyOf(p);
+          await client.query('begin');
+          await client.query(upsert, rowParams(p));
+          await client.query(`delete from ${s} where subscriber_key in ($1)`, [key]);
+          await client.query(
+            `insert into ${s} (subscriber_key, service_group) values ($1, $2), ($3, $4), ($5, $6) on conflict (subscriber_key, service_group) do nothing`,
+            p.subscriptions.flatMap((g) => [key, g]),
+          );
+          await client.query('commit');
+        } finally {
+          client.release();
+        }
+      },
+    },
+    async drop() {
+      await raw.end();
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    },
+  };
+}
+
+async function mysqlTarget() {
+  const database = `gov_bench_${randomBytes(4).toString('hex')}`;
+  const admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
+  await admin.query(`create database ${database}`);
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${database}`;
+  const raw = mysql.createPool({ uri: url.toString(), connectionLimit: 25, timezone: 'Z' });
+  const fresh = COLUMNS.split(', ')
+    .slice(1)
+    .map((c) => `\`${c}\` = values(\`${c}\`)`)
+    .join(', ');
+  return {
+    label: 'MariaDB',
+    open: () => new MySqlStore({ connectionString: url.toString() }),
+    version: async () => (await raw.query('select version() as v'))[0][0].v,
+    raw: {
+      getService: (key) => raw.query('select * from `services` where `service_key` = ?', [key]),
+      getServicesByName: (name) => raw.query('select * from `services` where `service_name` = ?', [name]),
+      updateHealthStatus: (key, status, at) =>
+        raw.query('update `services` set `status` = ?, `last_health_check` = ? where `service_key` = ?', [status, at, key]),
+      async saveService(p) {
+        const conn = await raw.getConnection();
+        try {
+          const key = keyOf(p);
+          await conn.query('begin');
+          await conn.query(`insert into \`services\` (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on duplicate key update ${fresh}`, rowParams(p));
+          await conn.query('delete from `subscriptions` where `subscriber_key` in (?)', [key]);
+          await conn.query(
+            'insert into `subscriptions` (`subscriber_key`, `service_group`) values (?, ?), (?, ?), (?, ?) on duplicate key update `service_group` = `service_group`',
+            p.subscriptions.flatMap((g) => [key, g]),
+          );
+          await conn.query('commit');
+        } finally {
+          conn.release();
+        }
+      },
+    },
+    async drop() {
+      await raw.end();
+      await admin.query(`drop database if exists ${database}`);
+      await admin.end();
+    },
+  };
+}
+
+/** A loopback server answering every health check with 200, so registrations probe something real. */
+async function healthServer() {
+  const server = http.createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}
+
+async function storeCases(target) {
+  const store = target.open();
+  await store.migrate();
+  await store.clear();
+  for (const p of ROWS) await store.saveService(p);
+  const ratio = { name: 'overhead ≤ 1.3× raw driver', metric: 'ratioToBaseline', op: '<=', limit: 1.3 };
+  const L = target.label;
+  const result = await runCases({
+    name: 'sql',
+    cases: [
+      {
+        name: `${L} getService`,
+        fn: (i) => store.getService(keyOf(ROWS[i % ROWS.length])),
+        baseline: { name: 'raw select', fn: (i) => target.raw.getService(keyOf(ROWS[i % ROWS.length])) },
+        targets: [ratio, { name: 'median ≤ 0.5 ms', metric: 'medianNs', op: '<=', limit: 500_000 }],
+      },
+      {
+        name: `${L} getServicesByName (10 pods)`,
+        fn: () => store.getServicesByName('amf'),
+        baseline: { name: 'raw select', fn: () => target.raw.getServicesByName('amf') },
+        targets: [ratio],
+      },
+      {
+        name: `${L} saveService (3 subscriptions)`,
+        fn: (i) => store.saveService(WRITES[i % WRITES.length]),
+        baseline: { name: 'raw transaction', fn: (i) => target.raw.saveService(WRITES[i % WRITES.length]) },
+        targets: [ratio, { name: 'median ≤ 2 ms', metric: 'medianNs', op: '<=', limit: 2_000_000 }],
+      },
+      {
+        name: `${L} updateHealthStatus`,
+        fn: (i) => store.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), STATUSES[i & 1], new Date()),
+        baseline: { name: 'raw update', fn: (i) => target.raw.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), STATUSES[i & 1], new Date()) },
+        targets: [ratio],
+      },
+    ],
+  });
+  await store.close();
+  return result;
+}
+
+async function managerCase(target, base) {
+  const store = target.open();
+  await store.migrate();
+  await store.clear();
+  const manager = new Manager({ healthCheckInterval: 3_600_000, notificationInterval: 3_600_000, eventQueueSize: 10_000 }, store);
+  await manager.start();
+  const registration = (i) => ({
+    serviceName: `svc-${Math.abs(i) % 50}`,
+    podName: `p-${i < 0 ? `w${-i}` : i}`,
+    providers: [{ protocol: 'http', ip: '127.0.0.1', port: 9000 }],
+    healthCheckUrl: `${base}/health`,
+    notificationUrl: `${base}/notify`,
+    subscriptions: ['nrf', 'udm'],
+  });
+  const stats = await measureLatencies((i) => manager.register(registration(i)), REGISTRATIONS, CALLERS, { warmup: 100 });
+  const persisted = (await store.stats()).services;
+  await manager.stop();
+  return latencyCase({
+    name: `${target.label} Manager.register() ×${CALLERS} callers`,
+    stats,
+    targets: [{ name: '≥ 2,000 registrations/s', metric: 'metrics.throughputPerSec', op: '>=', limit: 2000 }],
+    metrics: { persistedPods: persisted },
+    note: 'New pods, each with 2 subscriptions and a first health check against a loopback server; register() resolves after the commit (group commit through applyBatch).',
+  });
+}
+
+const { server, base } = await healthServer();
+const all = { name: 'sql', options: undefined, cases: [] };
+const versions = [];
+for (const make of [postgresTarget, mysqlTarget]) {
+  let target;
+  try {
+    target = await make();
+  } catch (error) {
+    console.error(`[bench] skipping a store: ${error instanceof Error ? error.message : error}`);
+    continue;
+  }
+  try {
+    versions.push(`${target.label}: ${await target.version()}`);
+    const micro = await storeCases(target);
+    all.options = micro.options;
+    all.cases.push(...micro.cases);
+    process.stderr.write(`  sql: ${target.label} Manager.register() …\n`);
+    all.cases.push(await managerCase(target, base));
+  } finally {
+    await target.drop();
+  }
+}
+server.close();
+report(all, {
+  notes: [
+    'Each store case runs beside the same SQL sent through the raw driver (pg Pool / mysql2 pool), alternating in the same rounds; ratioToBaseline = store median / raw median.',
+    'saveService raw baseline: BEGIN; upsert; delete the pod\'s subscription rows; insert 3 rows; COMMIT on one pooled connection — what the store sends.',
+    `Servers: ${versions.join('; ')}`,
+  ],
+});
