@@ -2,6 +2,8 @@ import { EventEmitter } from 'eventemitter3';
 import { ManagerStoppedError, StoreError, ValidationError } from '../errors';
 import { cloneService, keyOf, serviceKey, type EventType, type ServiceInfo, type ServiceRegistration, type ServiceStatus } from '../model';
 import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
+import { createNotificationSigner } from '../security/notification-signer';
+import { TargetPolicyGuard } from '../security/target-policy';
 import { validateRegistration } from '../validation';
 import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
 import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
@@ -78,6 +80,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #checker: HealthChecker;
   readonly #gate: HealthGate | undefined;
   readonly #notifier: Notifier;
+  readonly #guard: TargetPolicyGuard;
   readonly #clock = new RevisionClock();
   #state: State = 'idle';
   #startPromise: Promise<void> | undefined;
@@ -100,6 +103,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
     this.#store = store;
     const c = this.config;
+    this.#guard = new TargetPolicyGuard(c.targetPolicy);
     this.#lane = new Lane<LaneItem>({
       capacity: c.eventQueueSize,
       maxBatchSize: c.maxBatchSize,
@@ -121,6 +125,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
       retries: c.notificationRetries,
       concurrency: c.notificationConcurrency,
       logger: c.logger,
+      sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
+      guard: this.#guard,
       onFailed: (target, meta, error) =>
         this.#emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
@@ -215,6 +221,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     try {
       this.#assertRunning();
       const normalized = validateRegistration(registration);
+      const refused = this.#guard.registrationProblems(normalized);
+      if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
         this.#lane.push({ kind: 'register', registration: normalized, resolve, reject });
       });
