@@ -3,7 +3,7 @@ import type { MysqlPool } from 'kysely';
 import type { SslOptions } from 'mysql2';
 
 /**
- * Options of `MySqlStore` (MySQL 8 and MariaDB 10.6+). Give connection settings (fields or
+ * Options of `MySqlStore` (MariaDB / MySQL). Give connection settings (fields or
  * `connectionString`) or an existing `pool`, not both. Pool sizes default to the Go library's
  * recommendation.
  */

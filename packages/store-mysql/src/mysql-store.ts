@@ -5,7 +5,7 @@ import { MySqlDialectAdapter } from './mysql-dialect';
 import { type MySqlStoreOptions, resolveMySqlOptions } from './mysql-options';
 
 /**
- * A `RegistryStore` on MySQL 8 / MariaDB 10.6+ (Kysely + mysql2). Tables `services` and
+ * A `RegistryStore` on MariaDB / MySQL (Kysely + mysql2; verified against MariaDB 10.11). Tables `services` and
  * `subscriptions` (with the optional prefix) are created on first use by versioned migrations.
  * Timestamps are stored as UTC `datetime(3)`; key columns use a binary collation, so keys are
  * case-sensitive as in every other store. Each connection runs at READ COMMITTED, which keeps
