@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import { CancelToken } from './backoff';
 import { AgentPair } from './http-agent';
 import { silentLogger, type Logger } from './logger';
-import { parseProbeTarget, runProbe, type ProbeResult, type ProbeTarget } from './probe';
+import { parseProbeTarget, runProbe, type ProbeResult } from './probe';
 
 export type { ProbeResult } from './probe';
 
@@ -57,9 +57,11 @@ const enum State {
 
 interface Entry {
   key: string;
+  /** Parsed at each check, not stored: keeps the per-pod footprint small (10,000s of pods). */
   url: string;
-  target: ProbeTarget;
   slot: number;
+  /** Position in `slots[slot]` (swap-remove on untrack). */
+  slotIndex: number;
   state: State;
   /** Bumped when the URL changes: a result for an older URL is dropped. */
   generation: number;
@@ -97,7 +99,7 @@ export class HealthChecker {
   private readonly agents: AgentPair;
   private readonly entries = new Map<string, Entry>();
   private readonly running = new Set<Entry>();
-  private readonly slots: Array<Set<Entry>>;
+  private readonly slots: Entry[][];
   private readonly slotMs: number;
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -120,7 +122,7 @@ export class HealthChecker {
     this.agents = new AgentPair(options.concurrency);
     const count = Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.intervalMs / SLOT_TARGET_MS)));
     this.slotMs = options.intervalMs / count;
-    this.slots = Array.from({ length: count }, () => new Set<Entry>());
+    this.slots = Array.from({ length: count }, () => []);
   }
 
   /**
@@ -134,8 +136,8 @@ export class HealthChecker {
       entry = {
         key,
         url,
-        target: parseProbeTarget(url),
         slot: this.pickSlot(),
+        slotIndex: 0,
         state: State.Idle,
         generation: 0,
         again: false,
@@ -145,10 +147,10 @@ export class HealthChecker {
         waiters: undefined,
       };
       this.entries.set(key, entry);
-      this.slots[entry.slot]!.add(entry);
+      const slot = this.slots[entry.slot]!;
+      entry.slotIndex = slot.push(entry) - 1;
     } else if (entry.url !== url) {
       entry.url = url;
-      entry.target = parseProbeTarget(url);
       entry.generation += 1;
     }
     if (options?.immediate) {
@@ -162,7 +164,12 @@ export class HealthChecker {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    this.slots[entry.slot]!.delete(entry);
+    const slot = this.slots[entry.slot]!;
+    const last = slot.pop()!;
+    if (last !== entry) {
+      slot[entry.slotIndex] = last;
+      last.slotIndex = entry.slotIndex;
+    }
     entry.removed = true;
     entry.again = false;
     if (entry.state === State.Queued) this.settle(entry);
@@ -237,7 +244,7 @@ export class HealthChecker {
     const limit = Math.floor(this.entries.size / count);
     let slot = this.cursor;
     for (let i = 0; i < count; i++, slot = (slot + 1) % count) {
-      if (this.slots[slot]!.size <= limit) break;
+      if (this.slots[slot]!.length <= limit) break;
     }
     this.cursor = (slot + 1) % count;
     return slot;
@@ -280,7 +287,7 @@ export class HealthChecker {
     entry.token = token;
     this.running.add(entry);
     const generation = entry.generation;
-    const target = entry.target;
+    const target = parseProbeTarget(entry.url);
     let result: ProbeResult;
     try {
       const agent = target.kind === 'http' ? this.agents.for(target.request) : false;

@@ -193,6 +193,28 @@ describe('HealthChecker', () => {
     }
   });
 
+  it('checks each remaining pod once per interval after untracks and re-tracks', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const s = await server(() => 200);
+    const { hc, results } = checker({ intervalMs: 1000 });
+    for (let i = 0; i < 25; i++) hc.track(`svc:p${i}`, `${s.url}/p${i}`);
+    for (const i of [0, 7, 11, 12, 24]) hc.untrack(`svc:p${i}`);
+    hc.track('svc:p7', `${s.url}/p7`);
+    hc.track('svc:new', `${s.url}/new`);
+    hc.start();
+    for (let step = 0; step < 9; step++) {
+      await waitReal(() => hc.stats().inFlight === 0 && hc.stats().queued === 0);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    await waitReal(() => results.length >= 22 && hc.stats().inFlight === 0);
+    const counts = new Map<string, number>();
+    for (const { key } of results) counts.set(key, (counts.get(key) ?? 0) + 1);
+    expect(hc.stats().tracked).toBe(22);
+    expect(counts.size).toBe(22);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(counts.has('svc:p0') || counts.has('svc:p11') || counts.has('svc:p24')).toBe(false);
+  });
+
   it('skips the periodic check that would come right after an immediate one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const s = await server(() => 200);
@@ -228,7 +250,8 @@ describe('HealthChecker', () => {
   });
 });
 
-/** Waits in real time (setImmediate is not faked) for socket I/O to catch up with fake time. */
+/** Waits in real time (setImmediate and Date are not faked) for socket I/O to catch up with fake time. */
 async function waitReal(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 20_000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  const end = Date.now() + 5000;
+  while (!check() && Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
 }
