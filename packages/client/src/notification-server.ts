@@ -15,12 +15,18 @@ export interface NotificationServerOptions extends NotificationHandlerOptions {
   host?: string;
   /** Receives each accepted notification (see `createNotificationHandler`). */
   onNotification: NotificationCallback;
+  /**
+   * Decides what `GET /health` reports: `true` → 200 healthy, `false` → 503 unhealthy.
+   * Default: always healthy. A throwing or rejecting check counts as unhealthy.
+   */
+  health?: () => boolean | Promise<boolean>;
 }
 
 /**
  * A standalone `node:http` server for a pod that has no web framework, like the Go client's
  * notification server: `POST /notify` receives notifications, `GET /health` answers
- * 200 `{"status":"healthy"}` (usable as the pod's `health_check_url`), anything else 404.
+ * 200 `{"status":"healthy"}` or, when the `health` option says so, 503 `{"status":"unhealthy"}`
+ * (usable as the pod's `health_check_url`), anything else 404.
  */
 export class NotificationServer {
   readonly #options: NotificationServerOptions;
@@ -51,11 +57,17 @@ export class NotificationServer {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/notify') return this.#handler(req, res);
       if (path === '/health') {
-        const get = req.method === 'GET' || req.method === 'HEAD';
-        res.statusCode = get ? 200 : 405;
-        if (!get) res.setHeader('allow', 'GET, HEAD');
         res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify(get ? { status: 'healthy' } : { error: '[client] use GET /health' }));
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          res.statusCode = 405;
+          res.setHeader('allow', 'GET, HEAD');
+          res.end(JSON.stringify({ error: '[client] use GET /health' }));
+          return;
+        }
+        void this.#healthy().then((ok) => {
+          res.statusCode = ok ? 200 : 503;
+          res.end(JSON.stringify({ status: ok ? 'healthy' : 'unhealthy' }));
+        });
         return;
       }
       res.statusCode = 404;
@@ -74,6 +86,14 @@ export class NotificationServer {
       throw error;
     });
     return this.port!;
+  }
+
+  async #healthy(): Promise<boolean> {
+    try {
+      return (await (this.#options.health?.() ?? true)) === true;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops accepting connections, closes idle ones, and resolves once the server is closed. */

@@ -56,4 +56,25 @@ describe('NotificationServer', () => {
     expect((await fetch(`http://127.0.0.1:${again}/health`)).status).toBe(200);
     expect(() => new NotificationServer({ port: 70000, onNotification: () => undefined })).toThrow(/port/);
   });
+
+  it('reports what the health option says: 503 when unhealthy or when the check throws', async () => {
+    let state: boolean | 'throw' = true;
+    server = new NotificationServer({
+      port: 0,
+      host: '127.0.0.1',
+      onNotification: () => undefined,
+      health: () => {
+        if (state === 'throw') throw new Error('probe broke');
+        return state;
+      },
+    });
+    const base = `http://127.0.0.1:${await server.start()}`;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    state = false;
+    const down = await fetch(`${base}/health`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unhealthy' });
+    state = 'throw';
+    expect((await fetch(`${base}/health`)).status).toBe(503);
+  });
 });
