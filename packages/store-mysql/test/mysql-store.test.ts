@@ -161,6 +161,23 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     expect(error.cause).toBeDefined();
   }, 8000);
 
+  it('a server that never answers gives a transient timeout StoreError after connectTimeoutMs', async () => {
+    const { createServer } = await import('node:net');
+    const held = new Set<import('node:net').Socket>();
+    const silent = createServer((socket) => held.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const store = open({ connectionString: `mysql://root@127.0.0.1:${port}/test`, connectTimeoutMs: 300 });
+      const error = await storeError(store.ping());
+      expect(error.message).toMatch(/timed out/);
+      expect(error.transient).toBe(true);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 8000);
+
   it('a wrong password is an authentication StoreError that says what to check', async () => {
     const url = new URL(MYSQL_URL);
     url.password = 'definitely-wrong';
