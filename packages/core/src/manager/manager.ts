@@ -117,6 +117,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       concurrency: c.probeConcurrency,
       logger: c.logger,
       onResult: (key, result) => this.#onProbeResult(key, result),
+      guard: this.#guard,
     });
     const gate = new HealthGate(c);
     this.#gate = gate.passthrough ? undefined : gate;
@@ -353,7 +354,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
   }
 
-  async #process(batch: LaneItem[], retry = true): Promise<void> {
+  async #process(batch: LaneItem[], attempt: 'first' | 'fallback' = 'first'): Promise<void> {
     const plan = planBatch(batch, this.#view, new Date());
     const mutations: StoreMutation[] = [];
     for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
@@ -363,31 +364,43 @@ export class Manager extends EventEmitter<ManagerEvents> {
           this.#store.applyBatch !== undefined
             ? this.#store.applyBatch(mutations)
             : applyMutationsSequentially(this.#store, mutations);
-        await (retry ? withStoreRetry(write, this.config.storeRetry) : write());
+        await (attempt === 'first' ? withStoreRetry(write, this.config.storeRetry) : write());
       } catch (error) {
-        if (batch.length > 1) {
-          // One bad change must not fail the others: apply them one by one, in order.
-          for (const item of batch) await this.#process([item], false);
-          return;
-        }
-        this.#fail(plan[0]!, error);
+        if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
+        else this.#fail(plan, error);
         return;
       }
     }
     this.#commit(plan);
   }
 
-  #fail(change: PlannedChange, error: unknown): void {
+  /**
+   * After a failed group commit: one bad change must not fail the others, so registrations and
+   * unregistrations are applied one by one, in order; health results (checked again at the next
+   * interval anyway) are tried once more as one group.
+   */
+  async #fallBack(batch: LaneItem[]): Promise<void> {
+    const health: LaneItem[] = [];
+    for (const item of batch) {
+      if (item.kind === 'health') health.push(item);
+      else await this.#process([item], 'fallback');
+    }
+    if (health.length > 0) await this.#process(health, 'fallback');
+  }
+
+  #fail(plan: PlannedChange[], error: unknown): void {
     const storeError =
       error instanceof StoreError
         ? error
         : new StoreError(this.#store.name, 'applyBatch', error instanceof Error ? error.message : String(error), { cause: error });
-    const item = change.item;
-    if (item.kind === 'health') {
-      this.config.logger.warn({ err: storeError, key: item.key }, '[core] could not store a health result');
-      this.#reportError(storeError, 'storing a health result failed');
-    } else {
-      item.reject(storeError);
+    let lostResults = 0;
+    for (const { item, mutation } of plan) {
+      if (item.kind !== 'health') item.reject(storeError);
+      else if (mutation !== undefined) lostResults++;
+    }
+    if (lostResults > 0) {
+      this.config.logger.warn({ err: storeError, results: lostResults }, '[core] could not store health results; the pods are checked again at the next interval');
+      this.#reportError(storeError, `storing ${lostResults} health results failed`);
     }
   }
 

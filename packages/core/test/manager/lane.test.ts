@@ -18,11 +18,13 @@ class ControlledStore extends MemoryStore {
   batches: number[] = [];
   failPods = new Set<string>();
   transientFailures = 0;
+  down = false;
 
   override async applyBatch(mutations: readonly StoreMutation[]): Promise<StoreMutationResult[]> {
     this.batches.push(mutations.length);
     this.entered.resolve();
     if (this.gate !== undefined) await this.gate;
+    if (this.down) throw new StoreError('store-test', 'applyBatch', 'connection refused', { transient: true });
     if (this.transientFailures > 0) {
       this.transientFailures--;
       throw new StoreError('store-test', 'applyBatch', 'connection reset', { transient: true });
@@ -143,6 +145,32 @@ describe('Manager ordered lane', () => {
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreError);
     expect(await keysOf(manager)).toEqual(['svc:a', 'svc:c']);
     expect((await inner.getAllServices()).map(keyOf).sort()).toEqual(['svc:a', 'svc:c']);
+  });
+
+  it('health results the store cannot take are reported once per batch, and the view stays equal to the store', async () => {
+    const store = new ControlledStore();
+    manager = new Manager({ ...FAST, healthCheckInterval: 60_000, storeRetry: { retries: 1, delayMs: 5 } }, store);
+    const errors: Error[] = [];
+    manager.on('error', (e) => errors.push(e));
+    await manager.start();
+    for (let i = 0; i < 5; i++) await manager.register(podRegistration(fleet, 'svc', `p${i}`));
+    await waitFor(() => manager.stats().pods.healthy === 5, 'first checks');
+    const checker = manager._internals().healthChecker;
+
+    store.down = true;
+    for (let i = 0; i < 5; i++) fleet.setHealth(`p${i}`, 'down');
+    await checker.sweep();
+    await waitFor(() => errors.length > 0, 'an error event');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(errors[0]).toBeInstanceOf(StoreError);
+    expect(manager.stats().pods.healthy).toBe(5);
+    await expect(manager.register(podRegistration(fleet, 'svc', 'late'))).rejects.toBeInstanceOf(StoreError);
+
+    store.down = false;
+    await checker.sweep();
+    await waitFor(() => manager.stats().pods.unhealthy === 5, 'results stored after recovery');
+    expect((await store.getAllServices()).map((s) => s.status)).toEqual(Array(5).fill('unhealthy'));
   });
 
   it('retries a transient store failure within the retry budget', async () => {
