@@ -207,15 +207,15 @@ function formatPath(path: readonly PathSegment[], rename?: (field: string) => st
   return out;
 }
 
-/**
- * Turns zod issues into at most `LIMITS.maxReportedErrors` field errors (plus one entry saying
- * how many were left out), so a hostile body cannot make us build an enormous error.
- */
 interface SchemaIssue {
   readonly message: string;
   readonly path?: readonly PathSegment[] | undefined;
 }
 
+/**
+ * Turns schema issues into at most `LIMITS.maxReportedErrors` field errors (plus one entry saying
+ * how many were left out), so a hostile body cannot make us build an enormous error.
+ */
 function toFieldErrors(issues: readonly SchemaIssue[], rootMessage: string, rename?: (field: string) => string): FieldError[] {
   const errors: FieldError[] = [];
   const shown = Math.min(issues.length, LIMITS.maxReportedErrors);
