@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import PQueue from 'p-queue';
+import type { TargetPolicyGuard } from '../security/target-policy';
 import { CancelToken } from './backoff';
 import { AgentPair } from './http-agent';
 import { silentLogger, type Logger } from './logger';
@@ -46,6 +47,8 @@ export interface HealthCheckerOptions {
   concurrency: number;
   /** Called once per completed check of a still-tracked pod. A throwing callback is logged. */
   onResult(key: string, result: ProbeResult): void;
+  /** The outbound target policy: a refused URL or resolved address fails the check with the reason. */
+  guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
   logger?: Logger;
 }
 
@@ -291,7 +294,13 @@ export class HealthChecker {
     let result: ProbeResult;
     try {
       const agent = target.kind === 'http' ? this.agents.for(target.request) : false;
-      result = await runProbe(target, { timeoutMs: this.options.timeoutMs, retries: this.options.retries, agent, token });
+      result = await runProbe(target, {
+        timeoutMs: this.options.timeoutMs,
+        retries: this.options.retries,
+        agent,
+        token,
+        guard: this.options.guard,
+      });
     } catch (error) {
       result = { healthy: false, attempts: 0, durationMs: 0, error: `[core] health check crashed: ${String(error)}` };
     }
