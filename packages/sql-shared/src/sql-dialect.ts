@@ -24,6 +24,8 @@ export interface SqlDialectAdapter {
   readonly jsonType: string;
   /** Column type of the timestamps, millisecond precision (`timestamptz(3)`, `datetime(3)`). */
   readonly timestampType: string;
+  /** Whether UPDATE / DELETE can return the affected keys (saves a round trip in batches). */
+  readonly supportsReturning: boolean;
   /** Text appended to `CREATE TABLE` (MySQL: charset and binary collation), or `undefined`. */
   readonly tableOptions: string | undefined;
 

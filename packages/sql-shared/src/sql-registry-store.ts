@@ -311,12 +311,16 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   async #deleteMany(db: RegistryDb, keys: string[]): Promise<Set<string>> {
-    const found = await this.#lockExisting(db, keys);
+    const returning = this.#dialect.supportsReturning;
+    const found = returning ? new Set<string>() : await this.#lockExisting(db, keys);
     for (let at = 0; at < keys.length; at += CHUNK) {
       const chunk = keys.slice(at, at + CHUNK);
       await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', 'in', chunk).execute();
-      if (chunk.some((key) => found.has(key))) {
-        await db.deleteFrom(this.#t.services).where('service_key', 'in', chunk).execute();
+      const query = db.deleteFrom(this.#t.services).where('service_key', 'in', chunk);
+      if (returning) {
+        for (const row of await query.returning('service_key').execute()) found.add(row.service_key);
+      } else if (chunk.some((key) => found.has(key))) {
+        await query.execute();
       }
     }
     return found;
@@ -324,8 +328,9 @@ export class SqlRegistryStore implements RegistryStore {
 
   /** One UPDATE per chunk, choosing each row's values with CASE on its key. */
   async #healthMany(db: RegistryDb, latest: Map<string, { status: ServiceStatus; at: Date }>): Promise<Set<string>> {
-    const found = await this.#lockExisting(db, [...latest.keys()]);
-    const keys = [...found];
+    const returning = this.#dialect.supportsReturning;
+    const found = returning ? new Set<string>() : await this.#lockExisting(db, [...latest.keys()]);
+    const keys = returning ? [...latest.keys()] : [...found];
     const stamp = sql.raw(this.#dialect.timestampType);
     for (let at = 0; at < keys.length; at += CHUNK) {
       const chunk = keys.slice(at, at + CHUNK);
@@ -334,14 +339,18 @@ export class SqlRegistryStore implements RegistryStore {
         chunk.map((k) => sql`when ${k} then cast(${new Date(latest.get(k)!.at.getTime())} as ${stamp})`),
         sql` `,
       );
-      await db
+      const query = db
         .updateTable(this.#t.services)
         .set({
           status: sql<string>`case ${sql.ref('service_key')} ${statuses} end`,
           last_health_check: sql<Date>`case ${sql.ref('service_key')} ${times} end`,
         })
-        .where('service_key', 'in', chunk)
-        .execute();
+        .where('service_key', 'in', chunk);
+      if (returning) {
+        for (const row of await query.returning('service_key').execute()) found.add(row.service_key);
+      } else {
+        await query.execute();
+      }
     }
     return found;
   }

@@ -19,6 +19,7 @@ const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 export class MySqlDialectAdapter implements SqlDialectAdapter {
   readonly storeName = 'store-mysql';
   readonly jsonType = 'json';
+  readonly supportsReturning = false;
   readonly timestampType = 'datetime(3)';
   readonly tableOptions = 'default charset = utf8mb4 collate = utf8mb4_bin';
   readonly #database: string;

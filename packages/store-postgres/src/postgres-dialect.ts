@@ -7,6 +7,7 @@ const RETRYABLE = new Set(['40001', '40P01']);
 export class PostgresDialectAdapter implements SqlDialectAdapter {
   readonly storeName = 'store-postgres';
   readonly jsonType = 'jsonb';
+  readonly supportsReturning = true;
   readonly timestampType = 'timestamptz(3)';
   readonly tableOptions = undefined;
   readonly #database: string;
