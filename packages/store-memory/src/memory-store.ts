@@ -186,9 +186,11 @@ export class MemoryStore implements RegistryStore {
     let pods = this.#byName.get(copy.serviceName);
     if (pods === undefined) this.#byName.set(copy.serviceName, (pods = new Set()));
     pods.add(key);
-    // Make the subscription index equal to the record's list.
-    const wanted = new Set(copy.subscriptions);
+    // Make the subscription index equal to the record's list (a re-save with the same list,
+    // the common case, leaves the index alone).
     const current = this.#groupsOf.get(key);
+    if (sameGroups(current, copy.subscriptions)) return;
+    const wanted = new Set(copy.subscriptions);
     if (current !== undefined) {
       for (const group of [...current]) if (!wanted.has(group)) this.#unsubscribe(key, group);
     }
@@ -248,4 +250,15 @@ export class MemoryStore implements RegistryStore {
 
 function validDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+/** True when `index` holds exactly the groups in `list` (a list with duplicates never matches). */
+function sameGroups(index: Set<string> | undefined, list: readonly string[]): boolean {
+  if (index === undefined) return list.length === 0;
+  if (index.size !== list.length) return false;
+  for (let i = 0; i < list.length; i++) {
+    const group = list[i]!;
+    if (!index.has(group) || list.indexOf(group) !== i) return false;
+  }
+  return true;
 }

@@ -127,3 +127,26 @@ describe('MemoryStore specifics', () => {
     expect((failure as StoreError).message).toBe('[store-memory] getService failed: the store is closed; create a new MemoryStore');
   });
 });
+
+describe('MemoryStore subscription index on re-save', () => {
+  it('a re-save whose list has duplicates still drops groups the list no longer names', async () => {
+    const store = new MemoryStore();
+    const pod = makeService({ serviceName: 'http-gw', podName: 'p1', subscriptions: ['a', 'b'] });
+    await store.saveService(pod);
+    await store.saveService({ ...pod, subscriptions: ['a', 'a'] });
+    expect(await store.getSubscribers('b')).toEqual([]);
+    expect(await store.getSubscribers('a')).toEqual(['http-gw:p1']);
+    expect((await store.stats()).subscriptions).toBe(1);
+  });
+
+  it('a re-save with the same list keeps pairs equal to the list, and one with a new list replaces hand-added pairs', async () => {
+    const store = new MemoryStore();
+    const pod = makeService({ serviceName: 'http-gw', podName: 'p1', subscriptions: ['a'] });
+    await store.saveService(pod);
+    await store.saveService({ ...pod });
+    expect(await store.getSubscribers('a')).toEqual(['http-gw:p1']);
+    await store.addSubscription('http-gw:p1', 'extra');
+    await store.saveService({ ...pod });
+    expect(await store.getSubscribers('extra')).toEqual([]);
+  });
+});
