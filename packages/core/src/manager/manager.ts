@@ -216,7 +216,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * Registers a pod, or updates it when its content changed (status and `registeredAt` are
    * kept, subscriptions replaced). Resolves once the store has applied the change.
    * Identical content changes nothing and notifies nobody (`outcome: 'unchanged'`).
-   * @throws ValidationError (camelCase field paths), QueueFullError, StoreError, ManagerStoppedError
+   * @throws ValidationError (camelCase field paths; also when `targetPolicy` refuses a URL),
+   *   QueueFullError, StoreError, ManagerStoppedError
    */
   register(registration: ServiceRegistration): Promise<RegisterResult> {
     try {

@@ -46,7 +46,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  *
  * Errors are JSON `{ error, errors? }`: 400 bad input (every field error), 404 unknown route
  * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
- * from `authorize`, 503 + `Retry-After` when the lane is full, the store fails or the manager
+ * from `authorize` or the manager's bearer `tokens` (checked before the body is read; only
+ * the register scope check needs the parsed `service_name`; `/health` stays open), 503 + `Retry-After` when the lane is full, the store fails or the manager
  * is stopped, 500 only for bugs (logged). The returned function never rejects.
  */
 export function createGovernanceHandler(
