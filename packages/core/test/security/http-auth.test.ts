@@ -1,6 +1,8 @@
 import http from 'node:http';
+import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Manager, type ManagerConfigInput } from '@governance/core';
+import { governanceRouter } from '@governance/core/express';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
 import { GovernanceClient, UnauthorizedError } from '@governance/client';
@@ -132,6 +134,28 @@ describe('bearer tokens on the HTTP API', () => {
     await expect(anonymous.register(pod)).rejects.toMatchObject({ status: 401 });
     await client.unregister();
     expect(await manager.getService('eir:eir-7')).toBeUndefined();
+  });
+});
+
+describe('bearer tokens under Express', () => {
+  it('are enforced when express.json() parsed the body first', async () => {
+    const manager = new Manager({ ...TEST_CONFIG, tokens: TOKENS }, new MemoryStore());
+    await manager.start();
+    const app = express();
+    app.use(express.json());
+    app.use('/gov', governanceRouter(manager));
+    const server = await listen(http.createServer(app), '/gov');
+    try {
+      const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
+      expect((await postJson(server.baseUrl, '/register', body)).status).toBe(401);
+      expect((await postJson(server.baseUrl, '/register', body, bearer(READER))).status).toBe(403);
+      expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(201);
+      expect((await send(server.baseUrl, 'GET', '/services/eir', { headers: bearer(READER) })).json.count).toBe(1);
+      expect((await send(server.baseUrl, 'GET', '/health')).status).toBe(200);
+    } finally {
+      await server.close();
+      await manager.stop({ timeoutMs: 500 });
+    }
   });
 });
 
