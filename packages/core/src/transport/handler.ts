@@ -180,7 +180,7 @@ export function createGovernanceHandler(
           headers: request.headers,
           query: request.query,
         });
-        if (verdict && verdict !== true) return rejected(verdict);
+        if (verdict && verdict !== true) return rejected(verdict, bodyPending(request));
       }
       let caller: ApiToken | undefined;
       if (auth && match.route !== 'health') {

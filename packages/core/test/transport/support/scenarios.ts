@@ -341,6 +341,7 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
       expect(anonymous.headers['www-authenticate']).toBe('Bearer');
       const huge = await postJson(server.baseUrl, '/register', Buffer.alloc(1024 * 1024, 0x20), { authorization: 'Bearer bad' });
       expect(huge.status).toBe(403);
+      expect(huge.headers.connection).toBe('close');
       const wrongType = await send(server.baseUrl, 'POST', '/register', { body: 'x', headers: { 'content-type': 'text/plain' } });
       expect(wrongType.status).toBe(401);
       const del = await send(server.baseUrl, 'DELETE', '/unregister?service_name=a&pod_name=b');
