@@ -20,7 +20,7 @@ describe('manager config: tokens, signing, target policy, thresholds', () => {
     expect(c.successThreshold).toBe(1);
     expect(c.deregisterAfter).toBe(0);
     expect(c.targetPolicy.schemes).toEqual(['http', 'https', 'tcp']);
-    expect(c.targetPolicy.deny).toContain('169.254.0.0/16');
+    expect(c.targetPolicy.deny).toEqual(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128']);
     expect(DEFAULT_MANAGER_CONFIG.targetPolicy.allow).toEqual([]);
   });
 

@@ -93,8 +93,11 @@ export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tok
   targetPolicy?: Partial<TargetPolicy>;
 };
 
-/** Denied by default: link-local (cloud metadata at 169.254.169.254) and "this network". */
-export const DEFAULT_DENIED_RANGES: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8']);
+/**
+ * Denied by default: link-local (cloud metadata at 169.254.169.254) and the unspecified /
+ * "this network" addresses (connecting to 0.0.0.0 or :: reaches the local host).
+ */
+export const DEFAULT_DENIED_RANGES: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128']);
 
 /** The defaults (the Go library's for the settings it has). */
 export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({

@@ -21,6 +21,8 @@ describe('TargetPolicyGuard', () => {
     expect(g.addressProblem('[fe80::1]')).toMatch(/denied/);
     expect(g.addressProblem('fe80::1%eth0')).toMatch(/denied/);
     expect(g.addressProblem('0.0.0.0')).toMatch(/denied/);
+    expect(g.addressProblem('::')).toMatch(/denied/);
+    expect(g.addressProblem('[::]')).toMatch(/denied/);
     expect(g.addressProblem('127.0.0.1')).toBeUndefined();
     expect(g.addressProblem('::1')).toBeUndefined();
     expect(g.addressProblem('10.1.2.3')).toBeUndefined();
