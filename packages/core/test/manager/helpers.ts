@@ -131,10 +131,10 @@ export function podRegistration(
 /** Short intervals so the engine acts within a test's lifetime. */
 export const FAST: ManagerConfigInput = {
   healthCheckInterval: 100,
-  healthCheckTimeout: 300,
+  healthCheckTimeout: 2_000,
   healthCheckRetry: 0,
   notificationInterval: 60_000,
-  notificationTimeout: 1_000,
+  notificationTimeout: 2_000,
   notificationRetries: 3,
   stopTimeout: 1_000,
 };
