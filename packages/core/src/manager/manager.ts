@@ -216,6 +216,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * Registers a pod, or updates it when its content changed (status and `registeredAt` are
    * kept, subscriptions replaced). Resolves once the store has applied the change.
    * Identical content changes nothing and notifies nobody (`outcome: 'unchanged'`).
+   * Subscribers of the pod's group are sent `register`; a group the pod newly subscribes to is
+   * sent to the pod right away (`reconcile`), so it need not wait for the periodic reconcile.
    * @throws ValidationError (camelCase field paths; also when `targetPolicy` refuses a URL),
    *   QueueFullError, StoreError, ManagerStoppedError
    */
@@ -280,7 +282,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** Whether the manager runs and its store answers (for a `/health` endpoint). */
   async checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }> {
     try {
-      await this.#store.ping();
+      await pingWithin(this.#store, HEALTH_PING_TIMEOUT_MS);
       return { healthy: this.isRunning, store: { ok: true } };
     } catch (error) {
       return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) } };
@@ -514,6 +516,25 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
 function isServiceInfo(value: unknown): value is ServiceInfo {
   return typeof value === 'object' && value !== null && 'registeredAt' in value && 'podName' in value;
+}
+
+/** How long `checkHealth()` waits for the store's ping: a black-holed database must not hang `/health`. */
+const HEALTH_PING_TIMEOUT_MS = 3_000;
+
+async function pingWithin(store: RegistryStore, ms: number): Promise<void> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`[core] the store (${store.name}) did not answer a ping within ${ms} ms; check the database and the network to it`));
+    }, ms);
+  });
+  try {
+    await Promise.race([store.ping({ signal: controller.signal }), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function withDeadline(promise: Promise<unknown>, ms: number): Promise<boolean> {
