@@ -120,6 +120,18 @@ describe('Manager notifications', () => {
     expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
   });
 
+  it('sends a new subscriber the current state of the group it subscribes to', async () => {
+    manager = new Manager(FAST, new MemoryStore());
+    await manager.start();
+    await manager.register(podRegistration(fleet, 'diam-gw', 'gw-1'));
+    await manager.register(podRegistration(fleet, 'diam-gw', 'gw-2'));
+    await manager.register(podRegistration(fleet, 'eir', 'newcomer', ['diam-gw']));
+    await waitFor(() => fleet.received('newcomer').length > 0, 'the group state');
+    const first = fleet.received('newcomer')[0]!;
+    expect(first.service_name).toBe('diam-gw');
+    expect(first.pods.map((p) => p.pod_name).sort()).toEqual(['gw-1', 'gw-2']);
+  });
+
   it('reconciles every subscribed group, including one with no pods', async () => {
     manager = new Manager({ ...FAST, notificationInterval: 150 }, new MemoryStore());
     const reconciles: number[] = [];
