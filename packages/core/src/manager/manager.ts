@@ -7,10 +7,10 @@ import { TargetPolicyGuard } from '../security/target-policy';
 import { validateRegistration } from '../validation';
 import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
 import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
+import { GroupNotifications } from './group-notifications';
 import { HealthChecker, type ProbeResult } from './health-checker';
 import { HealthGate } from './health-gate';
 import { Lane } from './lane';
-import { buildNotification } from './notification-builder';
 import { Notifier, type DeliveryTarget } from './notifier';
 import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
@@ -82,6 +82,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #notifier: Notifier;
   readonly #guard: TargetPolicyGuard;
   readonly #clock = new RevisionClock();
+  readonly #outbox: GroupNotifications;
   #state: State = 'idle';
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
@@ -137,6 +138,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
           error,
         }),
     });
+    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock);
   }
 
   /** True between a completed `start()` and the beginning of `stop()`. */
@@ -448,41 +450,16 @@ export class Manager extends EventEmitter<ManagerEvents> {
         this.#emit('statusChanged', after, before.status);
       }
     }
-    for (const [group, eventType] of groups) this.#notify(group, eventType);
+    for (const [group, eventType] of groups) this.#outbox.toSubscribers(group, eventType);
     for (const [group, targets] of joined) {
       // A pod that just subscribed learns the group's current state without waiting for a reconcile.
-      if (!groups.has(group)) this.#send(group, 'reconcile', targets);
+      if (!groups.has(group)) this.#outbox.toTargets(group, 'reconcile', targets);
     }
-  }
-
-  #notify(group: string, eventType: EventType): number {
-    const subscribers = this.#view.subscribersOf(group);
-    if (subscribers === undefined || subscribers.size === 0) return 0;
-    const targets: DeliveryTarget[] = [];
-    for (const subscriberKey of subscribers) {
-      const subscriber = this.#view.get(subscriberKey);
-      if (subscriber !== undefined) targets.push({ subscriberKey, url: subscriber.notificationUrl });
-    }
-    this.#send(group, eventType, targets);
-    return targets.length;
-  }
-
-  #send(group: string, eventType: EventType, targets: DeliveryTarget[]): void {
-    if (targets.length === 0) return;
-    const revision = this.#clock.next();
-    const body = buildNotification(group, eventType, this.#view.podsOf(group), revision);
-    this.#notifier.send(body, targets, { group, eventType, revision });
   }
 
   #reconcile(): void {
     if (this.#state !== 'running') return;
-    let groups = 0;
-    let deliveries = 0;
-    for (const group of [...this.#view.subscribedGroups()]) {
-      groups++;
-      deliveries += this.#notify(group, 'reconcile');
-    }
-    this.#emit('reconciled', { groups, deliveries });
+    this.#emit('reconciled', this.#outbox.reconcileAll());
   }
 
   /** Emits without letting a listener's exception reach the engine. Listeners get copies. */
