@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   Manager,
+  ManagerStoppedError,
   QueueFullError,
   StoreError,
   keyOf,
@@ -171,6 +172,21 @@ describe('Manager ordered lane', () => {
     await checker.sweep();
     await waitFor(() => manager.stats().pods.unhealthy === 5, 'results stored after recovery');
     expect((await store.getAllServices()).map((s) => s.status)).toEqual(Array(5).fill('unhealthy'));
+  });
+
+  it('stop() keeps its deadline when the store hangs, and refuses the changes still waiting', async () => {
+    const store = new ControlledStore();
+    manager = new Manager(FAST, store);
+    await manager.start();
+    store.gate = new Promise(() => {});
+    const stuck = manager.register(podRegistration(fleet, 'svc', 'p0'));
+    stuck.catch(() => {});
+    await store.entered.promise;
+    const waiting = manager.register(podRegistration(fleet, 'svc', 'p1'));
+    // Without the deadline this would hang until the test times out.
+    await manager.stop({ timeoutMs: 300 });
+    await expect(waiting).rejects.toBeInstanceOf(ManagerStoppedError);
+    expect(manager.isRunning).toBe(false);
   });
 
   it('retries a transient store failure within the retry budget', async () => {
