@@ -28,6 +28,8 @@ interface OutageFigures {
   present: number;
   refusedDuringOutage: number;
   recoveryMs: number;
+  /** Answers to the writers that kept registering through the outage, by status. */
+  streamStatuses: Record<string, number>;
 }
 
 /** The figures of the last run, printed for docs/reliability.md. */
@@ -36,7 +38,8 @@ afterAll(() => {
   for (const [db, f] of figures) {
     console.log(
       `[reliability] outage ${db}: acknowledged ${f.acknowledged}, present ${f.present}, ` +
-        `503 during the outage ${f.refusedDuringOutage}, recovered in ${f.recoveryMs} ms`,
+        `503 during the outage ${f.refusedDuringOutage}, recovered in ${f.recoveryMs} ms, ` +
+        `concurrent writers' answers ${JSON.stringify(f.streamStatuses)}`,
     );
   }
 });
@@ -62,10 +65,30 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
     return answer;
   };
 
+  // Writers that keep registering through the cut and the recovery: whatever they got a 2xx for
+  // must be stored, whatever the timing.
+  const streamStatuses: Record<string, number> = {};
+  let streaming = true;
+  const writer = async (w: number): Promise<void> => {
+    for (let n = 0; streaming; n++) {
+      let status = 0;
+      try {
+        status = (await register(`stream-${w}-${n}`, ['s', `w${w % 3}`])).status;
+      } catch {
+        status = 0;
+      }
+      streamStatuses[status] = (streamStatuses[status] ?? 0) + 1;
+      if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  let writers: Promise<void[]> | undefined;
+
   try {
     for (let i = 0; i < 20; i++) expect((await register(`before-${i}`, i % 2 ? ['a', 'b'] : ['c'])).status).toBe(201);
     expect((await client.json('GET', '/health')).status).toBe(200);
 
+    writers = Promise.all(Array.from({ length: 6 }, (_, w) => writer(w)));
+    await pollUntil(() => (streamStatuses['201'] ?? 0) >= 30, 'the concurrent writers to get going');
     proxy.cut();
     const health = await client.json('GET', '/health');
     expect(health.status).toBe(503);
@@ -81,8 +104,8 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
 
     const reads = await client.json('GET', '/services');
     expect(reads.status).toBe(200);
-    expect(reads.body.count).toBe(20);
-    expect((await client.json('GET', '/services/svc')).body.count).toBe(20);
+    const listedBefore = reads.body.services.filter((s: { pod_name: string }) => s.pod_name.startsWith('before-')).length;
+    expect(listedBefore).toBe(20);
     // Health results keep arriving while the store is away: they fail quietly, nothing crashes.
     const probesBefore = fleet.healthRequests;
     await pollUntil(() => fleet.healthRequests >= probesBefore + 20, 'health checks during the outage');
@@ -96,6 +119,9 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
     expect(recoveryMs).toBeLessThan(5_000);
 
     for (let i = 1; i < 20; i++) expect((await register(`after-${i}`, ['b'])).status).toBe(201);
+    streaming = false;
+    await writers;
+    for (const status of Object.keys(streamStatuses)) expect(['201', '503']).toContain(status);
     expect((await client.json('DELETE', '/unregister?service_name=svc&pod_name=before-0')).status).toBe(200);
     acknowledged.delete('svc:before-0');
 
@@ -104,7 +130,7 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
     for (const [key, subs] of acknowledged) {
       if (rows.has(key) && JSON.stringify(rows.get(key)) === JSON.stringify(subs)) present++;
     }
-    figures.set(label, { acknowledged: acknowledged.size, present, refusedDuringOutage: during.length, recoveryMs });
+    figures.set(label, { acknowledged: acknowledged.size, present, refusedDuringOutage: during.length, recoveryMs, streamStatuses });
     expect(present).toBe(acknowledged.size);
     expect(rows.has('svc:before-0')).toBe(false);
     const view = await client.json('GET', '/services');
@@ -113,6 +139,61 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
     }
     expect(unhandled).toBe(0);
   } finally {
+    streaming = false;
+    await writers?.catch(() => undefined);
+    client.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await manager.stop();
+    await fleet.close();
+    await proxy.stop();
+  }
+}
+
+/**
+ * A network freeze instead of a refusal: connections stay open but no byte moves. `/health`
+ * must still answer (503, bounded by the manager's ping timeout), reads keep answering, and a
+ * write sent during the freeze either completes after it (and is then stored) or fails — never
+ * a 2xx that is not stored.
+ */
+async function runStall(label: string, db: ScratchDatabase, makeStore: (host: string, port: number) => RegistryStore): Promise<void> {
+  const proxy = new TcpProxy(db.host, db.port);
+  const proxyPort = await proxy.start();
+  const fleet = await Fleet.start();
+  const manager = new Manager({ healthCheckInterval: 60_000, stopTimeout: 2_000 }, makeStore('127.0.0.1', proxyPort));
+  manager.on('error', () => undefined);
+  await manager.start();
+  const server = http.createServer(createNodeListener(manager));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new HttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const body = (pod: string) => wireRegistration('frozen', pod, { health: fleet.healthUrl(pod), notify: fleet.notifyUrl(pod) });
+  try {
+    expect((await client.json('POST', '/register', body('p-0'))).status).toBe(201);
+    proxy.stall();
+    const pending = client.json('POST', '/register', body('p-1')).catch((error: unknown) => ({ status: 0, body: String(error) }));
+    const health = await client.json('GET', '/health');
+    expect(health.status).toBe(503);
+    // The store's connect timeout (10 s by default) is longer than the manager's ping deadline.
+    expect(health.body.error).toMatch(/did not answer a ping within/);
+    const reads = await client.json('GET', '/services/frozen');
+    expect(reads.status).toBe(200);
+    expect(reads.body.count).toBe(1);
+
+    proxy.restore();
+    const restoredAt = performance.now();
+    const late = await pending;
+    expect([201, 503], JSON.stringify(late.body)).toContain(late.status);
+    await pollUntil(async () => (await client.json('GET', '/health')).status === 200, 'GET /health = 200 after the freeze', 5_000);
+    await pollUntil(async () => (await client.json('POST', '/register', body('p-2'))).status === 201, 'a register after the freeze', 5_000);
+    const recoveryMs = Math.round(performance.now() - restoredAt);
+    console.log(`[reliability] freeze ${label}: write sent during the freeze answered ${late.status}; recovered in ${recoveryMs} ms`);
+    const rows = await db.rows();
+    expect(rows.has('frozen:p-0')).toBe(true);
+    expect(rows.has('frozen:p-2')).toBe(true);
+    if (late.status === 201) expect(rows.has('frozen:p-1')).toBe(true);
+    expect(unhandled).toBe(0);
+  } finally {
+    proxy.restore();
     client.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -135,6 +216,10 @@ describe.skipIf(pgSkip !== undefined)('database outage on PostgreSQL (through a 
   it('answers 503 to /health and writes, keeps serving reads, and recovers by itself with no acknowledged write lost', async () => {
     await runOutage('PostgreSQL', db, (host, port) => new PostgresStore({ ...db.storeOptions, host, port, connectTimeoutMs: 1_000 }));
   });
+
+  it('answers /health (503) and reads during a network freeze, and loses no acknowledged write', async () => {
+    await runStall('PostgreSQL', db, (host, port) => new PostgresStore({ ...db.storeOptions, host, port }));
+  });
 });
 
 const myskip = await mysqlSkip();
@@ -149,5 +234,9 @@ describe.skipIf(myskip !== undefined)('database outage on MariaDB/MySQL (through
 
   it('answers 503 to /health and writes, keeps serving reads, and recovers by itself with no acknowledged write lost', async () => {
     await runOutage('MariaDB', db, (host, port) => new MySqlStore({ ...db.storeOptions, host, port, connectTimeoutMs: 1_000 }));
+  });
+
+  it('answers /health (503) and reads during a network freeze, and loses no acknowledged write', async () => {
+    await runStall('MariaDB', db, (host, port) => new MySqlStore({ ...db.storeOptions, host, port }));
   });
 });

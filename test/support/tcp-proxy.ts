@@ -7,6 +7,8 @@ import net from 'node:net';
 export class TcpProxy {
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<net.Socket>();
+  readonly #pairs = new Set<[net.Socket, net.Socket]>();
+  #stalled = false;
   #server: net.Server | undefined;
   #port = 0;
   #cut = false;
@@ -36,11 +38,37 @@ export class TcpProxy {
     this.#cut = true;
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+    this.#pairs.clear();
   }
 
-  /** Database reachable again. */
+  /**
+   * Network freeze (a black hole): connections stay open and new ones are accepted, but no byte
+   * moves in either direction until `restore()`, which delivers what was held back.
+   */
+  stall(): void {
+    this.#stalled = true;
+    for (const pair of this.#pairs) this.#hold(pair);
+  }
+
+  /** Database reachable again (after `cut()` or `stall()`). */
   restore(): void {
     this.#cut = false;
+    if (this.#stalled) {
+      this.#stalled = false;
+      for (const pair of this.#pairs) this.#flow(pair);
+    }
+  }
+
+  #hold([client, upstream]: [net.Socket, net.Socket]): void {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  }
+
+  #flow([client, upstream]: [net.Socket, net.Socket]): void {
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
 
   async stop(): Promise<void> {
@@ -56,17 +84,20 @@ export class TcpProxy {
       return;
     }
     const upstream = net.connect(this.#target.port, this.#target.host);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
     this.#sockets.add(client);
     this.#sockets.add(upstream);
+    this.#pairs.add(pair);
     const drop = () => {
       client.destroy();
       upstream.destroy();
       this.#sockets.delete(client);
       this.#sockets.delete(upstream);
+      this.#pairs.delete(pair);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (this.#stalled) this.#hold(pair);
+    else this.#flow(pair);
   }
 }
