@@ -26,6 +26,8 @@ afterAll(() => {
   }
 });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function subscriptionsFor(client: number, n: number): string[] {
   const count = 1 + ((client + n) % 3);
   return GROUPS.slice(0, count);
@@ -69,7 +71,8 @@ async function runCrash(label: string, db: ScratchDatabase): Promise<void> {
         }
         if (status >= 200 && status < 300) acknowledged.set(`worker-${c}:${pod}`, [...subs].sort());
         else if (killing === undefined) throw new Error(`unexpected ${status} for ${pod} before the kill`);
-        if (acknowledged.size >= KILL_AFTER) killing ??= first!.kill('SIGKILL');
+        // A few ms of jitter, so the kill lands at a different point of a group commit each run.
+        if (acknowledged.size >= KILL_AFTER) killing ??= sleep(Math.random() * 25).then(() => first!.kill('SIGKILL'));
       }
     };
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => worker(c)));
