@@ -4,26 +4,10 @@
  */
 import { ValidationError, parseRegistration, toWireService, validateRegistration } from '@governance/core';
 import { report, runCases } from '../lib/harness.mjs';
+import { EIR_BODY, HTTP_GW_BODY } from '../../test/fixtures/go-telco.mjs';
 
-const httpGw = {
-  service_name: 'http-gw',
-  pod_name: 'http-gw-pod-1',
-  providers: [{ protocol: 'http', ip: '192.168.1.10', port: 8080 }],
-  health_check_url: 'http://192.168.1.10:8080/health',
-  notification_url: 'http://192.168.1.10:8080/notify',
-  subscriptions: ['diam-gw', 'eir'],
-};
-const eir = {
-  service_name: 'eir',
-  pod_name: 'eir-pod-1',
-  providers: [
-    { protocol: 'http', ip: '192.168.1.30', port: 8080 },
-    { protocol: 'tcp', ip: '192.168.1.30', port: 3868 },
-  ],
-  health_check_url: 'http://192.168.1.30:8080/health',
-  notification_url: 'http://192.168.1.30:8080/notify',
-  subscriptions: [],
-};
+const httpGw = JSON.parse(HTTP_GW_BODY);
+const eir = JSON.parse(EIR_BODY);
 const bad = {
   ...httpGw,
   service_name: 'bad:name',

@@ -1,57 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM JavaScript without type declarations
 import { startTelcoManager } from '../src/app.mjs';
-
-/** The exact request bodies of the Go telco example's README (seed 002). */
-const SEED_BODIES = {
-  'http-gw': `{
-    "service_name": "http-gw",
-    "pod_name": "http-gw-pod-1",
-    "providers": [
-      {
-        "protocol": "http",
-        "ip": "192.168.1.10",
-        "port": 8080
-      }
-    ],
-    "health_check_url": "http://192.168.1.10:8080/health",
-    "notification_url": "http://192.168.1.10:8080/notify",
-    "subscriptions": ["diam-gw", "eir"]
-  }`,
-  'diam-gw': `{
-    "service_name": "diam-gw",
-    "pod_name": "diam-gw-pod-1",
-    "providers": [
-      {
-        "protocol": "tcp",
-        "ip": "192.168.1.20",
-        "port": 3868
-      }
-    ],
-    "health_check_url": "http://192.168.1.20:8080/health",
-    "notification_url": "http://192.168.1.20:8080/notify",
-    "subscriptions": ["eir"]
-  }`,
-  eir: `{
-    "service_name": "eir",
-    "pod_name": "eir-pod-1",
-    "providers": [
-      {
-        "protocol": "http",
-        "ip": "192.168.1.30",
-        "port": 8080
-      },
-      {
-        "protocol": "tcp",
-        "ip": "192.168.1.30",
-        "port": 3868
-      }
-    ],
-    "health_check_url": "http://192.168.1.30:8080/health",
-    "notification_url": "http://192.168.1.30:8080/notify",
-    "subscriptions": []
-  }`,
-};
+import { GO_TELCO_BODIES } from '../../../test/fixtures/go-telco.mjs';
 
 interface Running {
   port: number;
@@ -88,7 +38,7 @@ describe('startTelcoManager', () => {
     running = (await startTelcoManager({ env: ENV, port: 0, host: '127.0.0.1' })) as Running;
     const base = `http://127.0.0.1:${running.port}`;
 
-    for (const body of Object.values(SEED_BODIES)) {
+    for (const body of Object.values(GO_TELCO_BODIES)) {
       const response = await fetch(`${base}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
       expect(response.status).toBeGreaterThanOrEqual(200);
       expect(response.status).toBeLessThan(300);

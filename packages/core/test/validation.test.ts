@@ -9,57 +9,7 @@ import {
   type FieldError,
   type ServiceRegistration,
 } from '@governance/core';
-
-// The three registration bodies of the Go telco example (seed 002), byte for byte.
-const GO_TELCO_BODIES = {
-  'http-gw': `{
-    "service_name": "http-gw",
-    "pod_name": "http-gw-pod-1",
-    "providers": [
-      {
-        "protocol": "http",
-        "ip": "192.168.1.10",
-        "port": 8080
-      }
-    ],
-    "health_check_url": "http://192.168.1.10:8080/health",
-    "notification_url": "http://192.168.1.10:8080/notify",
-    "subscriptions": ["diam-gw", "eir"]
-  }`,
-  'diam-gw': `{
-    "service_name": "diam-gw",
-    "pod_name": "diam-gw-pod-1",
-    "providers": [
-      {
-        "protocol": "tcp",
-        "ip": "192.168.1.20",
-        "port": 3868
-      }
-    ],
-    "health_check_url": "http://192.168.1.20:8080/health",
-    "notification_url": "http://192.168.1.20:8080/notify",
-    "subscriptions": ["eir"]
-  }`,
-  eir: `{
-    "service_name": "eir",
-    "pod_name": "eir-pod-1",
-    "providers": [
-      {
-        "protocol": "http",
-        "ip": "192.168.1.30",
-        "port": 8080
-      },
-      {
-        "protocol": "tcp",
-        "ip": "192.168.1.30",
-        "port": 3868
-      }
-    ],
-    "health_check_url": "http://192.168.1.30:8080/health",
-    "notification_url": "http://192.168.1.30:8080/notify",
-    "subscriptions": []
-  }`,
-};
+import { GO_TELCO_BODIES } from '../../../test/fixtures/go-telco.mjs';
 
 function wireBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

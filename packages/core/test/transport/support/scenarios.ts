@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Manager, type GovernanceHandlerOptions, type NotificationPayload, type RegistryStore } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
 import { postJson, send } from './http-client';
-import { DIAM_GW_BODY, EIR_BODY, HTTP_GW_BODY, UNREGISTER_HTTP_GW } from './seed-bodies';
+import { DIAM_GW_BODY, EIR_BODY, HTTP_GW_BODY, UNREGISTER_HTTP_GW } from '../../../../../test/fixtures/go-telco.mjs';
 
 /** A running server with the Governance API mounted; `baseUrl` ends at the mount point. */
 export interface MountedServer {
