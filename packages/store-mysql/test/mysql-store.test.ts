@@ -3,28 +3,10 @@ import { makeService } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
 import { createPool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBatchesMatchSequential } from '../../sql-shared/test/batch-equivalence';
+import { sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
 import { createTestDatabase, MYSQL_URL, mysqlSkip, type TestDatabase, urlFor } from './mysql-test-env';
 
 const skip = await mysqlSkip();
-
-async function storeError(call: Promise<unknown>): Promise<StoreError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StoreError);
-  return error as StoreError;
-}
-
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
   let db: TestDatabase;
@@ -38,6 +20,12 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
   });
+  const target = {
+    packageName: 'store-mysql',
+    open: (tablePrefix: string) => open({ tablePrefix }),
+    inspect: (tablePrefix: string) => db.inspect(tablePrefix),
+    openAt: (port: number, connectTimeoutMs: number) => open({ connectionString: `mysql://root@127.0.0.1:${port}/test`, connectTimeoutMs }),
+  } as const;
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await db?.drop();
@@ -89,46 +77,8 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     }
   });
 
-  it('a batch failing at its last mutation leaves none of the earlier ones behind', async () => {
-    const store = open({ tablePrefix: 'atomic_' });
-    await store.saveService(makeService({ podName: 'kept', subscriptions: ['eir'] }));
-    const error = await storeError(
-      store.applyBatch([
-        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['diam-gw'] }) },
-        { type: 'delete', key: 'http-gw:kept' },
-        { type: 'save', service: makeService({ podName: 'bad', status: 'sleepy' as never }) },
-      ]),
-    );
-    expect(error.message).toMatch(/^\[store-mysql\] applyBatch failed: .*status must be healthy, unhealthy or unknown/);
-    expect(error.transient).toBe(false);
-    expect(await db.inspect('atomic_').serviceKeys()).toEqual(['http-gw:kept']);
-    expect(await db.inspect('atomic_').subscriptionPairs()).toEqual([['http-gw:kept', 'eir']]);
-  });
-
-  it('a batch whose later stage fails rolls back the statements already sent', async () => {
-    const store = open({ tablePrefix: 'stages_' });
-    await storeError(
-      store.applyBatch([
-        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['eir'] }) },
-        { type: 'health', key: 'http-gw:first', status: 'sleepy' as never, at: new Date() },
-      ]),
-    );
-    expect(await db.inspect('stages_').serviceKeys()).toEqual([]);
-    expect(await db.inspect('stages_').subscriptionPairs()).toEqual([]);
-  });
-
-  it('mixed batches give the same results and state as applying them one by one', async () => {
-    const store = open({ tablePrefix: 'mixed_' });
-    await expectBatchesMatchSequential(store);
-  });
-
-  it('a save with an invalid status changes nothing', async () => {
-    const store = open({ tablePrefix: 'badsave_' });
-    await store.saveService(makeService({ subscriptions: ['eir'] }));
-    await storeError(store.saveService(makeService({ status: 'sleepy' as never, subscriptions: ['other'] })));
-    expect(await db.inspect('badsave_').subscriptionPairs()).toEqual([['http-gw:http-gw-1', 'eir']]);
-    expect((await store.getService('http-gw:http-gw-1'))?.status).toBe('unknown');
-  });
+  sqlStoreBatchScenarios(target);
+  sqlStoreConnectionScenarios(target);
 
   it('recovers by itself after the server kills its connection', async () => {
     const pool = createPool({ uri: db.url, connectionLimit: 1, timezone: 'Z' });
@@ -149,34 +99,6 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
       await pool.end();
     }
   });
-
-  it('a refused connection is a transient StoreError that names the server', async () => {
-    const port = await closedPort();
-    const store = open({ connectionString: `mysql://root@127.0.0.1:${port}/test`, connectTimeoutMs: 2000 });
-    const error = await storeError(store.ping());
-    expect(error.message).toBe(
-      `[store-mysql] ping failed: cannot connect to 127.0.0.1:${port}/test: connection refused; is the server running at 127.0.0.1:${port}/test?`,
-    );
-    expect(error.transient).toBe(true);
-    expect(error.cause).toBeDefined();
-  }, 8000);
-
-  it('a server that never answers gives a transient timeout StoreError after connectTimeoutMs', async () => {
-    const { createServer } = await import('node:net');
-    const held = new Set<import('node:net').Socket>();
-    const silent = createServer((socket) => held.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as { port: number }).port;
-    try {
-      const store = open({ connectionString: `mysql://root@127.0.0.1:${port}/test`, connectTimeoutMs: 300 });
-      const error = await storeError(store.ping());
-      expect(error.message).toMatch(/timed out/);
-      expect(error.transient).toBe(true);
-    } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
-  }, 8000);
 
   it('a wrong password is an authentication StoreError that says what to check', async () => {
     const url = new URL(MYSQL_URL);

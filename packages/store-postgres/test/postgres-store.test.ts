@@ -3,19 +3,10 @@ import { makeService } from '@governance/core/testing';
 import { PostgresStore } from '@governance/store-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBatchesMatchSequential } from '../../sql-shared/test/batch-equivalence';
-import { closedPort, createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
+import { sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
+import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
-
-async function storeError(call: Promise<unknown>): Promise<StoreError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StoreError);
-  return error as StoreError;
-}
 
 describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
   let schema: TestSchema;
@@ -29,6 +20,13 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
   beforeAll(async () => {
     schema = await createTestSchema();
   });
+  const target = {
+    packageName: 'store-postgres',
+    open: (tablePrefix: string) => open({ tablePrefix }),
+    inspect: (tablePrefix: string) => schema.inspect(tablePrefix),
+    openAt: (port: number, connectTimeoutMs: number) =>
+      open({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, schema: undefined, connectTimeoutMs }),
+  } as const;
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await schema?.drop();
@@ -90,48 +88,8 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     }
   });
 
-  it('a batch failing at its last mutation leaves none of the earlier ones behind', async () => {
-    const store = open({ tablePrefix: 'atomic_' });
-    await store.saveService(makeService({ podName: 'kept', subscriptions: ['eir'] }));
-    const error = await storeError(
-      store.applyBatch([
-        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['diam-gw'] }) },
-        { type: 'delete', key: 'http-gw:kept' },
-        { type: 'save', service: makeService({ podName: 'bad', status: 'sleepy' as never }) },
-      ]),
-    );
-    expect(error.operation).toBe('applyBatch');
-    expect(error.message).toMatch(/^\[store-postgres\] applyBatch failed: .*status must be healthy, unhealthy or unknown/);
-    expect(error.transient).toBe(false);
-    const keys = await schema.inspect('atomic_').serviceKeys();
-    expect(keys).toEqual(['http-gw:kept']);
-    expect(await schema.inspect('atomic_').subscriptionPairs()).toEqual([['http-gw:kept', 'eir']]);
-  });
-
-  it('a batch whose later stage fails rolls back the statements already sent', async () => {
-    const store = open({ tablePrefix: 'stages_' });
-    await storeError(
-      store.applyBatch([
-        { type: 'save', service: makeService({ podName: 'first', subscriptions: ['eir'] }) },
-        { type: 'health', key: 'http-gw:first', status: 'sleepy' as never, at: new Date() },
-      ]),
-    );
-    expect(await schema.inspect('stages_').serviceKeys()).toEqual([]);
-    expect(await schema.inspect('stages_').subscriptionPairs()).toEqual([]);
-  });
-
-  it('mixed batches give the same results and state as applying them one by one', async () => {
-    const store = open({ tablePrefix: 'mixed_' });
-    await expectBatchesMatchSequential(store);
-  });
-
-  it('a save with an invalid status changes nothing', async () => {
-    const store = open({ tablePrefix: 'badsave_' });
-    await store.saveService(makeService({ subscriptions: ['eir'] }));
-    await storeError(store.saveService(makeService({ status: 'sleepy' as never, subscriptions: ['other'] })));
-    expect(await schema.inspect('badsave_').subscriptionPairs()).toEqual([['http-gw:http-gw-1', 'eir']]);
-    expect((await store.getService('http-gw:http-gw-1'))?.status).toBe('unknown');
-  });
+  sqlStoreBatchScenarios(target);
+  sqlStoreConnectionScenarios(target);
 
   it("the Go example's documented queries work unchanged", async () => {
     const store = open();
@@ -180,36 +138,6 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
       await pool.end();
     }
   });
-
-  it('a refused connection is a transient StoreError that names the server', async () => {
-    const port = await closedPort();
-    const store = open({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, schema: undefined, connectTimeoutMs: 2000 });
-    const error = await storeError(store.ping());
-    expect(error.message).toBe(
-      `[store-postgres] ping failed: cannot connect to 127.0.0.1:${port}/test: connection refused; is the server running at 127.0.0.1:${port}/test?`,
-    );
-    expect(error.transient).toBe(true);
-    expect(error.cause).toBeDefined();
-    const viaCall = await storeError(store.getService('x:y'));
-    expect(viaCall.operation).toBe('migrate');
-  }, 8000);
-
-  it('a server that never answers gives a transient timeout StoreError after connectTimeoutMs', async () => {
-    const { createServer } = await import('node:net');
-    const held = new Set<import('node:net').Socket>();
-    const silent = createServer((socket) => held.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as { port: number }).port;
-    try {
-      const store = open({ connectionString: `postgres://root@127.0.0.1:${port}/test`, schema: undefined, connectTimeoutMs: 300 });
-      const error = await storeError(store.ping());
-      expect(error.message).toMatch(/timed out/);
-      expect(error.transient).toBe(true);
-    } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
-  }, 8000);
 
   it('an unknown user is an authentication StoreError that says what to check', async () => {
     const store = open({ connectionString: POSTGRES_URL.replace('//postgres@', '//no_such_user_gov@'), schema: undefined, connectTimeoutMs: 2000 });

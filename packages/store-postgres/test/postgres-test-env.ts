@@ -54,13 +54,3 @@ export async function createTestSchema(): Promise<TestSchema> {
     },
   };
 }
-
-/** A port on 127.0.0.1 where nothing listens. */
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
