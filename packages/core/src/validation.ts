@@ -71,11 +71,27 @@ function describeNameChars(issue: { input?: unknown }): string {
   return problems.join('; ');
 }
 
-const name = z
-  .string({ error: typeError(NAME_MESSAGE) })
-  .min(LIMITS.nameMinLength, { error: 'must not be empty', abort: true })
-  .max(LIMITS.nameMaxLength, { error: `must be at most ${LIMITS.nameMaxLength} characters`, abort: true })
-  .regex(NAME_CHARS, { error: describeNameChars });
+/**
+ * The one rule for a service, pod or subscription name, used by the registration schema and by
+ * the HTTP handler's `DELETE /unregister` and `GET /services/:name` parameters, so a name that
+ * can be registered can always be unregistered: 1..128 characters, not blank (not only
+ * whitespace), no ':' (it separates service and pod in the registry key), no control characters
+ * and no lone surrogates.
+ *
+ * @returns why the name is refused, or `undefined` when it is a valid name.
+ */
+export function nameProblem(value: string): string | undefined {
+  if (value.length < LIMITS.nameMinLength) return 'must not be empty';
+  if (value.length > LIMITS.nameMaxLength) return `must be at most ${LIMITS.nameMaxLength} characters`;
+  if (!NAME_CHARS.test(value)) return describeNameChars({ input: value });
+  if (value.trim() === '') return 'must not be blank';
+  return undefined;
+}
+
+const name = z.string({ error: typeError(NAME_MESSAGE) }).superRefine((value, ctx) => {
+  const problem = nameProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
 
 const ip = z
   .string({ error: typeError(`must be a string of 1..${LIMITS.ipMaxLength} characters (an address or a host name)`) })

@@ -1,7 +1,7 @@
 import { ValidationError, type FieldError } from '../errors';
 import type { ApiToken } from '../manager/config';
 import { TokenAuthenticator } from '../security/token-auth';
-import { LIMITS, parseRegistration } from '../validation';
+import { nameProblem, parseRegistration } from '../validation';
 import { WIRE_FIELD_NAMES, toWireService } from '../wire';
 import { BodyReadError } from './body-reader';
 import type {
@@ -234,16 +234,6 @@ function nameParam(query: URLSearchParams, name: string, errors: FieldError[]): 
   const problem = nameProblem(values[0]!);
   if (problem) errors.push({ path: name, message: problem });
   return values[0]!;
-}
-
-const CONTROL_CHAR = /[\p{Cc}\p{Cs}]/u;
-
-function nameProblem(value: string): string | undefined {
-  if (value.trim() === '') return 'must not be empty';
-  if (value.length > LIMITS.nameMaxLength) return `must be at most ${LIMITS.nameMaxLength} characters`;
-  if (value.includes(':')) return "must not contain ':'; it separates service and pod in the registry key";
-  if (CONTROL_CHAR.test(value)) return 'must not contain control characters or lone surrogates';
-  return undefined;
 }
 
 function invalid(where: 'query' | 'path', errors: FieldError[]): GovernanceResponse {
