@@ -5,3 +5,11 @@ export { rowToService, serviceToRow, uniqueGroups, type ServiceInsert, type Serv
 export { describeNetworkError, errorCode, errorMessage, toStoreError } from './error-classifier';
 export { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
 export { OptionChecker, parseUrl, urlPart } from './options-checks';
+export {
+  readConnectionUrl,
+  resolveCommonSqlSettings,
+  startOptionCheck,
+  type CommonSqlOptions,
+  type CommonSqlSettings,
+  type UrlParameter,
+} from './connection-options';

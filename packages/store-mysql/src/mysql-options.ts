@@ -1,4 +1,4 @@
-import { OptionChecker, parseUrl, urlPart } from '@governance/sql-shared';
+import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck, type UrlParameter } from '@governance/sql-shared';
 import type { MysqlPool } from 'kysely';
 import type { SslOptions } from 'mysql2';
 
@@ -61,18 +61,12 @@ const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS,
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOptions {
-  const c = new OptionChecker('MySqlStore options');
-  if (typeof options !== 'object' || options === null) {
-    c.fail('options', 'must be an object');
-    c.done();
-  }
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) c.fail(key, 'is not a MySqlStore option');
-  const given = (keys: readonly string[]) => keys.filter((k) => (options as Record<string, unknown>)[k] !== undefined);
+  const { c, given } = startOptionCheck('MySqlStore', options, KNOWN);
 
-  const fromUrl: Record<string, unknown> = {};
+  let fromUrl: Record<string, unknown> = {};
   if (options.connectionString !== undefined) {
     if (typeof options.connectionString !== 'string') c.fail('connectionString', 'must be a string');
-    else readConnectionString(c, options.connectionString, fromUrl);
+    else fromUrl = readConnectionUrl(c, options.connectionString, ['mysql:', 'mariadb:'], URL_PARAMETERS);
     for (const k of given(CONNECTION_FIELDS)) c.fail(k, 'cannot be combined with connectionString; put it in the URL');
   }
 
@@ -86,61 +80,32 @@ export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOp
     }
   }
 
-  const pick = (key: string): unknown => (options as Record<string, unknown>)[key] ?? fromUrl[key];
-  const database = c.text('database', pick('database'));
+  const database = c.text('database', options.database ?? fromUrl.database);
   if (database === undefined && options.pool === undefined && !c.errors.some((e) => e.path === 'database' || e.path === 'connectionString')) {
     c.fail('database', 'is required (the database that holds the registry tables)');
   }
-  const ssl = pick('ssl');
+  const ssl = options.ssl ?? fromUrl.ssl;
   if (ssl !== undefined && typeof ssl !== 'boolean' && (typeof ssl !== 'object' || ssl === null)) {
     c.fail('ssl', 'must be true, false or an object of TLS settings');
   }
-  if (options.password !== undefined && typeof options.password !== 'string') c.fail('password', 'must be a string');
-
-  const maxConnections = c.integer('maxConnections', options.maxConnections, 1, 10_000, 25);
-  const idleConnections = c.integer('idleConnections', options.idleConnections, 0, 10_000, Math.min(5, maxConnections));
-  if (idleConnections > maxConnections) c.fail('idleConnections', 'must not exceed maxConnections');
 
   const resolved: ResolvedMySqlOptions = {
     pool,
-    host: c.text('host', pick('host')) ?? 'localhost',
-    port: c.integer('port', pick('port'), 1, 65_535, 3306),
     database: database ?? '(pool)',
-    user: c.text('user', pick('user')) ?? 'root',
-    password: typeof pick('password') === 'string' ? (pick('password') as string) : undefined,
+    ...resolveCommonSqlSettings(c, options, fromUrl, { port: 3306, user: 'root' }),
     ssl: ssl === true ? {} : typeof ssl === 'object' && ssl !== null ? (ssl as SslOptions) : undefined,
-    maxConnections,
-    idleConnections,
-    connectionLifetimeMs: c.integer('connectionLifetimeMs', options.connectionLifetimeMs, 0, 2_147_483_647, 300_000),
-    connectTimeoutMs: c.integer('connectTimeoutMs', pick('connectTimeoutMs'), 1, 2_147_483_647, 10_000),
-    tablePrefix: c.identifier('tablePrefix', options.tablePrefix, '', 30, true),
   };
   c.done();
   return resolved;
 }
 
-function readConnectionString(c: OptionChecker, value: string, out: Record<string, unknown>): void {
-  const url = parseUrl(c, 'connectionString', value, ['mysql:', 'mariadb:']);
-  if (url === undefined) return;
-  if (url.hostname !== '') out.host = urlPart(url.hostname.replace(/^\[(.*)\]$/, '$1'));
-  if (url.port !== '') out.port = Number(url.port);
-  const database = urlPart(url.pathname.replace(/^\//, ''));
-  if (database !== undefined) out.database = database;
-  if (url.username !== '') out.user = urlPart(url.username);
-  if (url.password !== '') out.password = urlPart(url.password);
-  for (const [key, v] of url.searchParams) {
-    if (key === 'ssl') {
-      if (v !== 'true' && v !== 'false') c.fail('connectionString', 'ssl must be true or false');
-      else out.ssl = v === 'true';
-    } else if (key === 'connect_timeout') {
-      const seconds = Number(v);
-      if (!Number.isInteger(seconds) || seconds < 1) c.fail('connectionString', 'connect_timeout must be a whole number of seconds ≥ 1');
-      else out.connectTimeoutMs = seconds * 1000;
-    } else {
-      c.fail('connectionString', `unknown parameter "${key}"; supported: ssl, connect_timeout`);
-    }
-  }
-}
+const URL_PARAMETERS: Record<string, UrlParameter> = {
+  ssl(value, out) {
+    if (value !== 'true' && value !== 'false') return 'ssl must be true or false';
+    out.ssl = value === 'true';
+    return undefined;
+  },
+};
 
 /** The callback-style pool Kysely drives: the pool itself, or the one inside a mysql2/promise pool. */
 function callbackPool(value: unknown): MysqlPool | undefined {

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { OptionChecker, parseUrl, urlPart } from '@governance/sql-shared';
+import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck, type UrlParameter } from '@governance/sql-shared';
 import type { PostgresPool } from 'kysely';
 
 /** How the connection uses TLS, with libpq's meanings. */
@@ -68,18 +68,12 @@ const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS,
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {
-  const c = new OptionChecker('PostgresStore options');
-  if (typeof options !== 'object' || options === null) {
-    c.fail('options', 'must be an object');
-    c.done();
-  }
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) c.fail(key, 'is not a PostgresStore option');
-  const given = (keys: readonly string[]) => keys.filter((k) => (options as Record<string, unknown>)[k] !== undefined);
+  const { c, given } = startOptionCheck('PostgresStore', options, KNOWN);
 
-  const fromUrl: Partial<Record<'host' | 'port' | 'database' | 'user' | 'password' | 'sslMode' | 'connectTimeoutMs', unknown>> = {};
+  let fromUrl: Record<string, unknown> = {};
   if (options.connectionString !== undefined) {
     if (typeof options.connectionString !== 'string') c.fail('connectionString', 'must be a string');
-    else readConnectionString(c, options.connectionString, fromUrl);
+    else fromUrl = readConnectionUrl(c, options.connectionString, ['postgres:', 'postgresql:'], URL_PARAMETERS);
     for (const k of given(CONNECTION_FIELDS.filter((f) => f !== 'tls'))) c.fail(k, 'cannot be combined with connectionString; put it in the URL');
   }
   if (options.pool !== undefined) {
@@ -91,59 +85,29 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
     }
   }
 
-  const pick = <T>(key: keyof typeof fromUrl & keyof PostgresStoreOptions): T | undefined =>
-    (options[key] ?? fromUrl[key]) as T | undefined;
-  const sslMode = pick<unknown>('sslMode') ?? 'disable';
+  const sslMode = options.sslMode ?? fromUrl.sslMode ?? 'disable';
   if (!SSL_MODES.includes(sslMode as PostgresSslMode)) c.fail('sslMode', `must be one of ${SSL_MODES.join(', ')}`);
   const tls = options.tls;
   if (tls !== undefined && (typeof tls !== 'object' || tls === null)) c.fail('tls', 'must be an object of TLS settings');
 
-  const maxConnections = c.integer('maxConnections', options.maxConnections, 1, 10_000, 25);
-  const idleConnections = c.integer('idleConnections', options.idleConnections, 0, 10_000, Math.min(5, maxConnections));
-  if (idleConnections > maxConnections) c.fail('idleConnections', 'must not exceed maxConnections');
-
   const resolved: ResolvedPostgresOptions = {
     pool: options.pool,
-    host: c.text('host', pick('host')) ?? 'localhost',
-    port: c.integer('port', pick('port'), 1, 65_535, 5432),
-    database: c.text('database', pick('database')) ?? 'postgres',
-    user: c.text('user', pick('user')) ?? 'postgres',
-    password: typeof pick('password') === 'string' ? (pick('password') as string) : undefined,
+    database: c.text('database', options.database ?? fromUrl.database) ?? 'postgres',
+    ...resolveCommonSqlSettings(c, options, fromUrl, { port: 5432, user: 'postgres' }),
     ssl: sslOption(sslMode as PostgresSslMode, tls),
-    maxConnections,
-    idleConnections,
-    connectionLifetimeMs: c.integer('connectionLifetimeMs', options.connectionLifetimeMs, 0, 2_147_483_647, 300_000),
-    connectTimeoutMs: c.integer('connectTimeoutMs', pick('connectTimeoutMs'), 1, 2_147_483_647, 10_000),
-    tablePrefix: c.identifier('tablePrefix', options.tablePrefix, '', 30, true),
     schema: c.identifier('schema', options.schema, 'public', 63, false),
   };
-  if (options.password !== undefined && typeof options.password !== 'string') c.fail('password', 'must be a string');
   c.done();
   return resolved;
 }
 
-function readConnectionString(c: OptionChecker, value: string, out: Record<string, unknown>): void {
-  const url = parseUrl(c, 'connectionString', value, ['postgres:', 'postgresql:']);
-  if (url === undefined) return;
-  if (url.hostname !== '') out.host = urlPart(url.hostname.replace(/^\[(.*)\]$/, '$1'));
-  if (url.port !== '') out.port = Number(url.port);
-  const database = urlPart(url.pathname.replace(/^\//, ''));
-  if (database !== undefined) out.database = database;
-  if (url.username !== '') out.user = urlPart(url.username);
-  if (url.password !== '') out.password = urlPart(url.password);
-  for (const [key, v] of url.searchParams) {
-    if (key === 'sslmode') {
-      if (!SSL_MODES.includes(v as PostgresSslMode)) c.fail('connectionString', `sslmode must be one of ${SSL_MODES.join(', ')}`);
-      else out.sslMode = v;
-    } else if (key === 'connect_timeout') {
-      const seconds = Number(v);
-      if (!Number.isInteger(seconds) || seconds < 1) c.fail('connectionString', 'connect_timeout must be a whole number of seconds ≥ 1');
-      else out.connectTimeoutMs = seconds * 1000;
-    } else {
-      c.fail('connectionString', `unknown parameter "${key}"; supported: sslmode, connect_timeout`);
-    }
-  }
-}
+const URL_PARAMETERS: Record<string, UrlParameter> = {
+  sslmode(value, out) {
+    if (!SSL_MODES.includes(value as PostgresSslMode)) return `sslmode must be one of ${SSL_MODES.join(', ')}`;
+    out.sslMode = value;
+    return undefined;
+  },
+};
 
 /** pg's `ssl` option for a libpq SSL mode. */
 function sslOption(mode: PostgresSslMode, tls: ConnectionOptions | undefined): false | ConnectionOptions {

@@ -1,0 +1,118 @@
+import { OptionChecker, parseUrl, urlPart } from './options-checks';
+
+/** The option fields both SQL stores read the same way. */
+export interface CommonSqlOptions {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  maxConnections?: number;
+  idleConnections?: number;
+  connectionLifetimeMs?: number;
+  connectTimeoutMs?: number;
+  tablePrefix?: string;
+}
+
+/** The validated common settings, defaults applied. */
+export interface CommonSqlSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  maxConnections: number;
+  idleConnections: number;
+  connectionLifetimeMs: number;
+  connectTimeoutMs: number;
+  tablePrefix: string;
+}
+
+/**
+ * Starts checking a store's options: refuses a non-object at once and names every unknown key.
+ * Returns the checker and `given`, which keeps the keys that were set.
+ */
+export function startOptionCheck(
+  storeName: string,
+  options: unknown,
+  known: ReadonlySet<string>,
+): { c: OptionChecker; given: (keys: readonly string[]) => string[] } {
+  const c = new OptionChecker(`${storeName} options`);
+  if (typeof options !== 'object' || options === null) {
+    c.fail('options', 'must be an object');
+    c.done();
+  }
+  const record = options as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (!known.has(key)) c.fail(key, `is not a ${storeName} option`);
+  return { c, given: (keys) => keys.filter((k) => record[k] !== undefined) };
+}
+
+/**
+ * A query parameter a store accepts in its connection URL besides `connect_timeout`: stores
+ * what it reads in `out`, or returns the problem to report.
+ */
+export type UrlParameter = (value: string, out: Record<string, unknown>) => string | undefined;
+
+/**
+ * Reads host, port, database, user, password and `connect_timeout` (seconds, as
+ * `connectTimeoutMs`) from a connection URL, plus the store's own `parameters`; every problem is
+ * reported under `connectionString`.
+ */
+export function readConnectionUrl(
+  c: OptionChecker,
+  value: string,
+  protocols: string[],
+  parameters: Record<string, UrlParameter>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const url = parseUrl(c, 'connectionString', value, protocols);
+  if (url === undefined) return out;
+  if (url.hostname !== '') out.host = urlPart(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+  if (url.port !== '') out.port = Number(url.port);
+  const database = urlPart(url.pathname.replace(/^\//, ''));
+  if (database !== undefined) out.database = database;
+  if (url.username !== '') out.user = urlPart(url.username);
+  if (url.password !== '') out.password = urlPart(url.password);
+  for (const [key, v] of url.searchParams) {
+    const own = Object.hasOwn(parameters, key) ? parameters[key] : undefined;
+    if (own !== undefined) {
+      const problem = own(v, out);
+      if (problem !== undefined) c.fail('connectionString', problem);
+    } else if (key === 'connect_timeout') {
+      const seconds = Number(v);
+      if (!Number.isInteger(seconds) || seconds < 1) c.fail('connectionString', 'connect_timeout must be a whole number of seconds ≥ 1');
+      else out.connectTimeoutMs = seconds * 1000;
+    } else {
+      c.fail('connectionString', `unknown parameter "${key}"; supported: ${[...Object.keys(parameters), 'connect_timeout'].join(', ')}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks the settings both SQL stores share, a field given directly winning over the same part
+ * of the connection URL (`fromUrl`). Pool sizes default to the Go library's recommendation.
+ */
+export function resolveCommonSqlSettings(
+  c: OptionChecker,
+  options: CommonSqlOptions,
+  fromUrl: Record<string, unknown>,
+  defaults: { port: number; user: string },
+): CommonSqlSettings {
+  const pick = (key: keyof CommonSqlOptions): unknown => options[key] ?? fromUrl[key];
+  const maxConnections = c.integer('maxConnections', options.maxConnections, 1, 10_000, 25);
+  const idleConnections = c.integer('idleConnections', options.idleConnections, 0, 10_000, Math.min(5, maxConnections));
+  if (idleConnections > maxConnections) c.fail('idleConnections', 'must not exceed maxConnections');
+  const password = pick('password');
+  if (options.password !== undefined && typeof options.password !== 'string') c.fail('password', 'must be a string');
+  return {
+    host: c.text('host', pick('host')) ?? 'localhost',
+    port: c.integer('port', pick('port'), 1, 65_535, defaults.port),
+    user: c.text('user', pick('user')) ?? defaults.user,
+    password: typeof password === 'string' ? password : undefined,
+    maxConnections,
+    idleConnections,
+    connectionLifetimeMs: c.integer('connectionLifetimeMs', options.connectionLifetimeMs, 0, 2_147_483_647, 300_000),
+    connectTimeoutMs: c.integer('connectTimeoutMs', pick('connectTimeoutMs'), 1, 2_147_483_647, 10_000),
+    tablePrefix: c.identifier('tablePrefix', options.tablePrefix, '', 30, true),
+  };
+}
