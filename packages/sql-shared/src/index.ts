@@ -1,6 +1,6 @@
 export { SqlRegistryStore, type SqlStoreSetup } from './sql-registry-store';
 export type { ErrorDescription, RegistryDb, SqlDialectAdapter } from './sql-dialect';
-export { tableNames, type RegistryDatabase, type ServicesTable, type SubscriptionsTable, type TableNames } from './registry-database';
+export { tableNames, UPSERT_REPLACED_COLUMNS, type RegistryDatabase, type ServicesTable, type SubscriptionsTable, type TableNames } from './registry-database';
 export { rowToService, serviceToRow, uniqueGroups, type ServiceInsert, type ServiceRow } from './row-mapping';
 export { describeNetworkError, errorCode, errorMessage, toStoreError } from './error-classifier';
 export { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
@@ -13,3 +13,4 @@ export {
   type CommonSqlSettings,
   type UrlParameter,
 } from './connection-options';
+export { dialectFailures } from './dialect-failures';

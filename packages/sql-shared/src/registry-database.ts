@@ -18,6 +18,20 @@ export interface ServicesTable {
   updated_at: ColumnType<Date | string, Date, Date>;
 }
 
+/** Every `services` column an upsert replaces when the key exists (all but `service_key`). */
+export const UPSERT_REPLACED_COLUMNS = [
+  'service_name',
+  'pod_name',
+  'providers',
+  'health_check_url',
+  'notification_url',
+  'subscriptions',
+  'status',
+  'last_health_check',
+  'registered_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<Exclude<keyof ServicesTable, 'service_key'>>;
+
 /** Row shape of the `subscriptions` table: one (subscriber, group) pair per row. */
 export interface SubscriptionsTable {
   subscriber_key: string;

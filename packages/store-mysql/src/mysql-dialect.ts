@@ -1,4 +1,14 @@
-import { type ErrorDescription, type RegistryDb, type ServiceInsert, type SqlDialectAdapter, type TableNames, errorCode, errorMessage } from '@governance/sql-shared';
+import {
+  type ErrorDescription,
+  type RegistryDb,
+  type ServiceInsert,
+  type SqlDialectAdapter,
+  type TableNames,
+  UPSERT_REPLACED_COLUMNS,
+  dialectFailures,
+  errorCode,
+  errorMessage,
+} from '@governance/sql-shared';
 import { sql } from 'kysely';
 
 const AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
@@ -31,22 +41,10 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   }
 
   async upsertServices(db: RegistryDb, t: TableNames, rows: readonly ServiceInsert[]): Promise<void> {
-    const fresh = <T = string>(column: string) => sql<T>`values(${sql.ref(column)})`;
     await db
       .insertInto(t.services)
       .values(rows as ServiceInsert[])
-      .onDuplicateKeyUpdate({
-        service_name: fresh('service_name'),
-        pod_name: fresh('pod_name'),
-        providers: fresh('providers'),
-        health_check_url: fresh('health_check_url'),
-        notification_url: fresh('notification_url'),
-        subscriptions: fresh('subscriptions'),
-        status: fresh('status'),
-        last_health_check: fresh<Date>('last_health_check'),
-        registered_at: fresh<Date>('registered_at'),
-        updated_at: fresh<Date>('updated_at'),
-      })
+      .onDuplicateKeyUpdate(Object.fromEntries(UPSERT_REPLACED_COLUMNS.map((column) => [column, sql`values(${sql.ref(column)})`])))
       .execute();
   }
 
@@ -74,27 +72,16 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
     const text = errorMessage(error);
     if (code === undefined) return undefined;
     if (AUTH.has(code)) {
-      return { message: `authentication failed for user "${this.#user}" at ${target} (${text}); check user/password`, transient: false };
+      return dialectFailures.authentication(this.#user, target, text);
     }
     if (code === 'ER_BAD_DB_ERROR') {
-      return {
-        message: `database "${this.#database}" does not exist at ${target}; create it with CREATE DATABASE \`${this.#database}\``,
-        transient: false,
-      };
+      return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE \`${this.#database}\``);
     }
-    if (CONNECTION_LOST.has(code)) {
-      return { message: `the connection to ${target} was lost (${text}); the pool reconnects on the next call`, transient: true };
-    }
+    if (CONNECTION_LOST.has(code)) return dialectFailures.connectionLost(target, text);
     if (RETRYABLE.has(code)) return { message: `the transaction was aborted by a lock conflict (${text}); retry it`, transient: true };
-    if (code === 'ER_CONSTRAINT_FAILED' || code === 'ER_CHECK_CONSTRAINT_VIOLATED') {
-      return { message: `a value was rejected by the table's check (${text}); status must be healthy, unhealthy or unknown`, transient: false };
-    }
-    if (code === 'ER_DATA_TOO_LONG') {
-      return { message: `a value is too long for its column (${text}); keys and names are limited to 255 characters, URLs to 2048`, transient: false };
-    }
-    if (code === 'ER_NO_SUCH_TABLE') {
-      return { message: `the registry tables are missing at ${target} (${text}); create a new store so it migrates the schema again`, transient: false };
-    }
+    if (code === 'ER_CONSTRAINT_FAILED' || code === 'ER_CHECK_CONSTRAINT_VIOLATED') return dialectFailures.checkRejected(text);
+    if (code === 'ER_DATA_TOO_LONG') return dialectFailures.tooLong(text);
+    if (code === 'ER_NO_SUCH_TABLE') return dialectFailures.tablesMissing(target, text);
     if (code.startsWith('ER_')) return { message: `${text} (${code}, server ${target})`, transient: false };
     return undefined;
   }

@@ -1,4 +1,14 @@
-import { type ErrorDescription, type RegistryDb, type ServiceInsert, type SqlDialectAdapter, type TableNames, errorCode, errorMessage } from '@governance/sql-shared';
+import {
+  type ErrorDescription,
+  type RegistryDb,
+  type ServiceInsert,
+  type SqlDialectAdapter,
+  type TableNames,
+  UPSERT_REPLACED_COLUMNS,
+  dialectFailures,
+  errorCode,
+  errorMessage,
+} from '@governance/sql-shared';
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '53300', '53000']);
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -23,18 +33,9 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
       .insertInto(t.services)
       .values(rows as ServiceInsert[])
       .onConflict((oc) =>
-        oc.column('service_key').doUpdateSet((eb) => ({
-          service_name: eb.ref('excluded.service_name'),
-          pod_name: eb.ref('excluded.pod_name'),
-          providers: eb.ref('excluded.providers'),
-          health_check_url: eb.ref('excluded.health_check_url'),
-          notification_url: eb.ref('excluded.notification_url'),
-          subscriptions: eb.ref('excluded.subscriptions'),
-          status: eb.ref('excluded.status'),
-          last_health_check: eb.ref('excluded.last_health_check'),
-          registered_at: eb.ref('excluded.registered_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
+        oc
+          .column('service_key')
+          .doUpdateSet((eb) => Object.fromEntries(UPSERT_REPLACED_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]))),
       )
       .execute();
   }
@@ -59,13 +60,10 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     const code = errorCode(error);
     const text = errorMessage(error);
     if (code === '28P01' || code === '28000') {
-      return { message: `authentication failed for user "${this.#user}" at ${target} (${text}); check user/password`, transient: false };
+      return dialectFailures.authentication(this.#user, target, text);
     }
     if (code === '3D000') {
-      return {
-        message: `database "${this.#database}" does not exist at ${target}; create it with CREATE DATABASE "${this.#database}"`,
-        transient: false,
-      };
+      return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE "${this.#database}"`);
     }
     if (code !== undefined && (code.startsWith('08') || CONNECTION_LOST.has(code))) {
       return { message: `the server at ${target} dropped or refused the connection (${text}); the pool reconnects on the next call`, transient: true };
@@ -73,16 +71,14 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     if (code !== undefined && RETRYABLE.has(code)) {
       return { message: `the transaction was aborted by a conflict (${text}); retry it`, transient: true };
     }
-    if (code === '23514') return { message: `a value was rejected by the table's check (${text}); status must be healthy, unhealthy or unknown`, transient: false };
-    if (code === '22001') return { message: `a value is too long for its column (${text}); keys and names are limited to 255 characters, URLs to 2048`, transient: false };
-    if (code === '42P01' || code === '3F000') {
-      return { message: `the registry tables are missing at ${target} (${text}); create a new store so it migrates the schema again`, transient: false };
-    }
+    if (code === '23514') return dialectFailures.checkRejected(text);
+    if (code === '22001') return dialectFailures.tooLong(text);
+    if (code === '42P01' || code === '3F000') return dialectFailures.tablesMissing(target, text);
     if (/timeout exceeded when trying to connect|connection timeout/i.test(text)) {
       return { message: `timed out connecting to ${target}; is the server running at ${target}? raise connectTimeoutMs for a slow network`, transient: true };
     }
     if (/Connection terminated|connection ended|Client has encountered a connection error/i.test(text)) {
-      return { message: `the connection to ${target} was lost (${text}); the pool reconnects on the next call`, transient: true };
+      return dialectFailures.connectionLost(target, text);
     }
     if (/does not support SSL/i.test(text)) {
       return { message: `the server at ${target} does not accept SSL; set sslMode to 'disable' or enable SSL on the server`, transient: false };
