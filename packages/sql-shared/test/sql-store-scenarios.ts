@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { StoreError, type RegistryStore, type StoreMutation } from '@governance/core';
+import { StoreError, ValidationError, type RegistryStore, type StoreMutation } from '@governance/core';
 import { makeService, type StoreInspector } from '@governance/core/testing';
 import { expect, it } from 'vitest';
 import { expectBatchesMatchSequential } from './batch-equivalence';
@@ -114,4 +114,19 @@ export function sqlStoreConnectionScenarios(target: SqlStoreTarget): void {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   }, 8000);
+}
+
+/**
+ * The field paths of the `ValidationError` that `make` throws for `${storeName} options` (fails
+ * the test when it throws anything else or nothing).
+ */
+export function optionFieldsOf(storeName: string, make: () => unknown): string[] {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(new RegExp(`^\\[core\\] invalid ${storeName} options: `));
+    return (error as ValidationError).errors.map((e) => e.path);
+  }
+  throw new Error('expected a ValidationError');
 }

@@ -1,20 +1,11 @@
-import { ValidationError } from '@governance/core';
 import { MySqlStore } from '@governance/store-mysql';
 import { createPool } from 'mysql2';
 import { createPool as createPromisePool } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
+import { optionFieldsOf } from '../../sql-shared/test/sql-store-scenarios';
 import { resolveMySqlOptions } from '../src/mysql-options';
 
-function fieldsOf(make: () => unknown): string[] {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(/^\[core\] invalid MySqlStore options: /);
-    return (error as ValidationError).errors.map((e) => e.path);
-  }
-  throw new Error('expected a ValidationError');
-}
+const fieldsOf = (make: () => unknown) => optionFieldsOf('MySqlStore', make);
 
 describe('MySqlStore options', () => {
   it('applies the Go library defaults', () => {

@@ -1,19 +1,10 @@
-import { ValidationError } from '@governance/core';
 import { PostgresStore } from '@governance/store-postgres';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { optionFieldsOf } from '../../sql-shared/test/sql-store-scenarios';
 import { resolvePostgresOptions } from '../src/postgres-options';
 
-function fieldsOf(make: () => unknown): string[] {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(/^\[core\] invalid PostgresStore options: /);
-    return (error as ValidationError).errors.map((e) => e.path);
-  }
-  throw new Error('expected a ValidationError');
-}
+const fieldsOf = (make: () => unknown) => optionFieldsOf('PostgresStore', make);
 
 describe('PostgresStore options', () => {
   it('applies the Go library defaults', () => {
