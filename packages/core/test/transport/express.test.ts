@@ -1,11 +1,10 @@
 import http from 'node:http';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Manager } from '@governance/core';
+import { describe, expect, it } from 'vitest';
 import { governanceRouter } from '@governance/core/express';
-import { MemoryStore } from '@governance/store-memory';
+import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
-import { TEST_CONFIG, httpScenarios, listen, wireRegistration, type MountedServer } from './support/scenarios';
+import { httpScenarios, listen, wireRegistration } from './support/scenarios';
 
 httpScenarios('express', (manager, options) => {
   const app = express();
@@ -14,25 +13,13 @@ httpScenarios('express', (manager, options) => {
 });
 
 describe('express router', () => {
-  let manager: Manager | undefined;
-  let server: MountedServer | undefined;
-
-  afterEach(async () => {
-    await server?.close();
-    await manager?.stop({ timeoutMs: 500 });
-  });
-
-  async function startManager(): Promise<Manager> {
-    manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
-    return manager;
-  }
+  const { startManager, serve } = adapterTestBed();
 
   it('uses the body express.json() already parsed, and still refuses __proto__ keys in it', async () => {
     const app = express();
     app.use(express.json());
     app.use('/gov', governanceRouter(await startManager()));
-    server = await listen(http.createServer(app), '/gov');
+    const server = await serve(http.createServer(app), '/gov');
 
     const created = await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()));
     expect(created.status).toBe(201);
@@ -49,7 +36,7 @@ describe('express router', () => {
       next();
     });
     app.use('/gov', governanceRouter(await startManager()));
-    server = await listen(http.createServer(app), '/gov');
+    const server = await serve(http.createServer(app), '/gov');
 
     const created = await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration({ pod_name: 'from-stream' })));
     expect(created.status).toBe(201);
@@ -58,12 +45,13 @@ describe('express router', () => {
 
   it("leaves the host app's other routes alone", async () => {
     const app = express();
-    app.use('/gov', governanceRouter(await startManager()));
-    app.use(governanceRouter(manager!, { unknownRoutes: 'next' }));
+    const manager = await startManager();
+    app.use('/gov', governanceRouter(manager));
+    app.use(governanceRouter(manager, { unknownRoutes: 'next' }));
     app.get('/status', (_req, res) => {
       res.json({ host: true });
     });
-    server = await listen(http.createServer(app), '');
+    const server = await serve(http.createServer(app), '');
 
     expect((await send(server.baseUrl, 'GET', '/status')).json).toEqual({ host: true });
     expect((await send(server.baseUrl, 'GET', '/health')).json).toEqual({ status: 'healthy' });

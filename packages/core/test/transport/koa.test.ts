@@ -1,11 +1,10 @@
 import http from 'node:http';
 import Koa from 'koa';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Manager } from '@governance/core';
+import { describe, expect, it } from 'vitest';
 import { governanceKoa } from '@governance/core/koa';
-import { MemoryStore } from '@governance/store-memory';
+import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
-import { TEST_CONFIG, httpScenarios, listen, wireRegistration, type MountedServer } from './support/scenarios';
+import { httpScenarios, listen, wireRegistration } from './support/scenarios';
 
 httpScenarios('koa', (manager, options) => {
   const app = new Koa();
@@ -14,19 +13,7 @@ httpScenarios('koa', (manager, options) => {
 });
 
 describe('koa middleware', () => {
-  let manager: Manager | undefined;
-  let server: MountedServer | undefined;
-
-  afterEach(async () => {
-    await server?.close();
-    await manager?.stop({ timeoutMs: 500 });
-  });
-
-  async function startManager(): Promise<Manager> {
-    manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
-    return manager;
-  }
+  const { startManager, serve } = adapterTestBed();
 
   it('calls next() outside its prefix, and for non-API paths when mounted at the root', async () => {
     const app = new Koa();
@@ -36,7 +23,7 @@ describe('koa middleware', () => {
     app.use((ctx) => {
       ctx.body = { host: ctx.path };
     });
-    server = await listen(http.createServer(app.callback()), '');
+    const server = await serve(http.createServer(app.callback()), '');
 
     expect((await send(server.baseUrl, 'GET', '/elsewhere')).json).toEqual({ host: '/elsewhere' });
     expect((await send(server.baseUrl, 'GET', '/government')).json).toEqual({ host: '/government' });
@@ -53,7 +40,7 @@ describe('koa middleware', () => {
       await next();
     });
     app.use(governanceKoa(await startManager(), { prefix: '/gov' }));
-    server = await listen(http.createServer(app.callback()), '/gov');
+    const server = await serve(http.createServer(app.callback()), '/gov');
 
     const answer = await postJson(server.baseUrl, '/register', '', { 'x-pre-parsed': '1' });
     expect(answer.status).toBe(201);

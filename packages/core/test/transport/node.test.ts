@@ -1,27 +1,19 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Manager } from '@governance/core';
+import { describe, expect, it } from 'vitest';
 import { createNodeListener } from '@governance/core/node';
-import { MemoryStore } from '@governance/store-memory';
+import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
-import { TEST_CONFIG, httpScenarios, listen, wireRegistration, type MountedServer } from './support/scenarios';
+import { httpScenarios, listen, wireRegistration } from './support/scenarios';
 
 httpScenarios('node:http', (manager, options) =>
   listen(http.createServer(createNodeListener(manager, { ...options, prefix: '/gov' })), '/gov'),
 );
 
 describe('node:http listener', () => {
-  let manager: Manager | undefined;
-  let server: MountedServer | undefined;
-
-  afterEach(async () => {
-    await server?.close();
-    await manager?.stop({ timeoutMs: 500 });
-  });
+  const { startManager, serve } = adapterTestBed();
 
   it('serves at the root without a prefix and 404s paths outside a prefix', async () => {
-    manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
+    const manager = await startManager();
     const root = await listen(http.createServer(createNodeListener(manager)), '');
     const prefixed = await listen(http.createServer(createNodeListener(manager, { prefix: '/gov/' })), '');
     try {
@@ -38,10 +30,9 @@ describe('node:http listener', () => {
   });
 
   it('hands other paths to next() inside a host router and uses a body parsed by an earlier layer', async () => {
-    manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
+    const manager = await startManager();
     const listener = createNodeListener(manager, { prefix: '/gov' });
-    server = await listen(
+    const server = await serve(
       http.createServer((req, res) => {
         if (req.url === '/gov/register' && req.headers['x-pre-parsed']) {
           (req as http.IncomingMessage & { body?: unknown }).body = wireRegistration({ pod_name: 'parsed-before' });
@@ -63,9 +54,8 @@ describe('node:http listener', () => {
   });
 
   it('answers HEAD without a body', async () => {
-    manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
-    server = await listen(http.createServer(createNodeListener(manager)), '');
+    const manager = await startManager();
+    const server = await serve(http.createServer(createNodeListener(manager)), '');
     const head = await send(server.baseUrl, 'HEAD', '/health');
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
