@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../packages/core/test/manager/helpers';
 import { ChildManager } from '../support/child-manager';
-import { mysqlSkip, postgresSkip, scratchMysql, scratchPostgres, type ScratchDatabase } from '../support/databases';
+import { SCRATCH_SERVERS, useScratchDatabase, type ScratchDatabase } from '../support/databases';
 import { HttpClient, pollUntil, wireRegistration } from '../support/http-client';
 
 const CLIENTS = 16;
@@ -124,32 +124,13 @@ async function runCrash(label: string, db: ScratchDatabase): Promise<void> {
   }
 }
 
-const pgSkip = await postgresSkip();
-describe.skipIf(pgSkip !== undefined)('crash durability on PostgreSQL (SIGKILL mid-stream, restart on the same database)', () => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await scratchPostgres();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+for (const server of SCRATCH_SERVERS) {
+  const skip = await server.skip();
+  describe.skipIf(skip !== undefined)(`crash durability on ${server.title} (SIGKILL mid-stream, restart on the same database)`, () => {
+    const db = useScratchDatabase(server);
 
-  it('every acknowledged registration survives with its subscriptions; the restarted manager checks and notifies', async () => {
-    await runCrash('PostgreSQL', db);
-  }, 90_000);
-});
-
-const myskip = await mysqlSkip();
-describe.skipIf(myskip !== undefined)('crash durability on MariaDB/MySQL (SIGKILL mid-stream, restart on the same database)', () => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await scratchMysql();
+    it('every acknowledged registration survives with its subscriptions; the restarted manager checks and notifies', async () => {
+      await runCrash(server.label, db());
+    }, 90_000);
   });
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  it('every acknowledged registration survives with its subscriptions; the restarted manager checks and notifies', async () => {
-    await runCrash('MariaDB', db);
-  }, 90_000);
-});
+}

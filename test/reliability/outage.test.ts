@@ -2,11 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Manager, type RegistryStore } from '@governance/core';
 import { createNodeListener } from '@governance/core/node';
-import { MySqlStore } from '@governance/store-mysql';
-import { PostgresStore } from '@governance/store-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../packages/core/test/manager/helpers';
-import { mysqlSkip, postgresSkip, scratchMysql, scratchPostgres, type ScratchDatabase } from '../support/databases';
+import { SCRATCH_SERVERS, useScratchDatabase, type ScratchDatabase } from '../support/databases';
 import { HttpClient, pollUntil, wireRegistration } from '../support/http-client';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -203,40 +201,17 @@ async function runStall(label: string, db: ScratchDatabase, makeStore: (host: st
   }
 }
 
-const pgSkip = await postgresSkip();
-describe.skipIf(pgSkip !== undefined)('database outage on PostgreSQL (through a TCP proxy that is cut and restored)', () => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await scratchPostgres();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+for (const server of SCRATCH_SERVERS) {
+  const skip = await server.skip();
+  describe.skipIf(skip !== undefined)(`database outage on ${server.title} (through a TCP proxy that is cut and restored)`, () => {
+    const db = useScratchDatabase(server);
 
-  it('answers 503 to /health and writes, keeps serving reads, and recovers by itself with no acknowledged write lost', async () => {
-    await runOutage('PostgreSQL', db, (host, port) => new PostgresStore({ ...db.storeOptions, host, port, connectTimeoutMs: 1_000 }));
-  });
+    it('answers 503 to /health and writes, keeps serving reads, and recovers by itself with no acknowledged write lost', async () => {
+      await runOutage(server.label, db(), (host, port) => db().openStore(host, port, { connectTimeoutMs: 1_000 }));
+    });
 
-  it('answers /health (503) and reads during a network freeze, and loses no acknowledged write', async () => {
-    await runStall('PostgreSQL', db, (host, port) => new PostgresStore({ ...db.storeOptions, host, port }));
+    it('answers /health (503) and reads during a network freeze, and loses no acknowledged write', async () => {
+      await runStall(server.label, db(), (host, port) => db().openStore(host, port));
+    });
   });
-});
-
-const myskip = await mysqlSkip();
-describe.skipIf(myskip !== undefined)('database outage on MariaDB/MySQL (through a TCP proxy that is cut and restored)', () => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await scratchMysql();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  it('answers 503 to /health and writes, keeps serving reads, and recovers by itself with no acknowledged write lost', async () => {
-    await runOutage('MariaDB', db, (host, port) => new MySqlStore({ ...db.storeOptions, host, port, connectTimeoutMs: 1_000 }));
-  });
-
-  it('answers /health (503) and reads during a network freeze, and loses no acknowledged write', async () => {
-    await runStall('MariaDB', db, (host, port) => new MySqlStore({ ...db.storeOptions, host, port }));
-  });
-});
+}
