@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, type FieldError } from './errors';
-import { PROTOCOLS, SERVICE_STATUSES, type ServiceInfo, type ServiceRegistration } from './model';
+import { PROTOCOLS, SERVICE_STATUSES, type Protocol, type Provider, type ServiceInfo, type ServiceRegistration } from './model';
 import {
   MODEL_FIELD_NAMES,
   fromWireRegistration,
@@ -141,11 +141,22 @@ function urlChecker(field: 'notification' | 'health check', allowTcp: boolean) {
     });
 }
 
-function urlProblem(value: string, allowTcp: boolean, allowed: string, field: string): string | undefined {
-  let url: URL;
+function parseUrl(value: string): URL | undefined {
   try {
-    url = new URL(value);
+    return new URL(value);
   } catch {
+    return undefined;
+  }
+}
+
+function urlProblem(
+  value: string,
+  allowTcp: boolean,
+  allowed: string,
+  field: string,
+  url: URL | undefined = parseUrl(value),
+): string | undefined {
+  if (url === undefined) {
     if (allowTcp && /^tcp:/i.test(value)) return tcpMessage(field);
     return value === '' ? `is required (an ${allowed} URL)` : `must be an absolute ${allowed} URL`;
   }
@@ -281,6 +292,107 @@ function errorText(error: unknown): string {
   }
 }
 
+/** The hosts a valid registration's two URLs name, as validation parsed them. */
+export interface RegistrationTargets {
+  readonly healthCheck: URL;
+  readonly notification: URL;
+}
+
+interface Accepted {
+  registration: ServiceRegistration;
+  targets: RegistrationTargets;
+}
+
+type FieldKeys = Readonly<Record<'service' | 'pod' | 'providers' | 'health' | 'notification' | 'subscriptions', string>>;
+
+const WIRE_KEYS: FieldKeys = {
+  service: 'service_name',
+  pod: 'pod_name',
+  providers: 'providers',
+  health: 'health_check_url',
+  notification: 'notification_url',
+  subscriptions: 'subscriptions',
+};
+
+const MODEL_KEYS: FieldKeys = {
+  service: 'serviceName',
+  pod: 'podName',
+  providers: 'providers',
+  health: 'healthCheckUrl',
+  notification: 'notificationUrl',
+  subscriptions: 'subscriptions',
+};
+
+const PROTOCOL_SET: ReadonlySet<unknown> = new Set(PROTOCOLS);
+
+function validName(value: unknown): value is string {
+  return typeof value === 'string' && nameProblem(value) === undefined;
+}
+
+function acceptedUrl(value: unknown, allowTcp: boolean): URL | undefined {
+  if (typeof value !== 'string' || value.length > LIMITS.urlMaxLength) return undefined;
+  const url = parseUrl(value);
+  return url !== undefined && urlProblem(value, allowTcp, '', '', url) === undefined ? url : undefined;
+}
+
+/**
+ * The fast path: accepts a plain object that breaks none of the schema's rules and builds the
+ * same normalized registration the schema would. Anything it is unsure about (a rule broken, an
+ * unusual object) gives `undefined`, and the schema then decides and words the errors; so it can
+ * never accept what the schema refuses.
+ */
+function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefined {
+  try {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+    const proto: unknown = Object.getPrototypeOf(input);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const o = input as Record<string, unknown>;
+    const serviceName = o[keys.service];
+    const podName = o[keys.pod];
+    if (!validName(serviceName) || !validName(podName)) return undefined;
+    const list = o[keys.providers];
+    if (!Array.isArray(list) || list.length < LIMITS.providersMin || list.length > LIMITS.providersMax) return undefined;
+    const providers: Provider[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const p: unknown = list[i];
+      if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined;
+      const { protocol, ip, port } = p as Record<string, unknown>;
+      if (!PROTOCOL_SET.has(protocol)) return undefined;
+      if (typeof ip !== 'string' || ip.length < 1 || ip.length > LIMITS.ipMaxLength || BAD_CHAR.test(ip)) return undefined;
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < LIMITS.portMin || port > LIMITS.portMax) return undefined;
+      providers[i] = { protocol: protocol as Protocol, ip, port };
+    }
+    const healthCheckUrl = o[keys.health];
+    const notificationUrl = o[keys.notification];
+    const healthCheck = acceptedUrl(healthCheckUrl, true);
+    const notification = acceptedUrl(notificationUrl, false);
+    if (healthCheck === undefined || notification === undefined) return undefined;
+    const subs = o[keys.subscriptions];
+    let subscriptions: string[] = [];
+    if (subs !== undefined && subs !== null) {
+      if (!Array.isArray(subs) || subs.length > LIMITS.subscriptionsMax) return undefined;
+      for (let i = 0; i < subs.length; i++) if (!validName(subs[i])) return undefined;
+      subscriptions = subs.length < 2 ? subs.slice() : [...new Set<string>(subs)];
+    }
+    return {
+      registration: {
+        serviceName,
+        podName,
+        providers,
+        healthCheckUrl: healthCheckUrl as string,
+        notificationUrl: notificationUrl as string,
+        subscriptions,
+      },
+      targets: { healthCheck, notification },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registrations validated by {@link parseFrozenRegistration}: deep-frozen, so still valid. */
+const frozenValid = new WeakMap<object, RegistrationTargets | undefined>();
+
 /**
  * Validates a decoded JSON registration body (snake_case, as Go services send it) and returns
  * it in model form with its subscriptions de-duplicated (first appearance kept). Unknown
@@ -290,7 +402,26 @@ function errorText(error: unknown): string {
  *   `service_name`), at most `LIMITS.maxReportedErrors` of them. Nothing else is ever thrown.
  */
 export function parseRegistration(body: unknown): ServiceRegistration {
+  return quickAccept(body, WIRE_KEYS)?.registration ?? parseWithSchema(body);
+}
+
+function parseWithSchema(body: unknown): ServiceRegistration {
   return fromWireRegistration(run(registrationSchema, body, 'registration', BODY_MESSAGE) as WireRegistration);
+}
+
+/**
+ * @internal What the HTTP handler uses: {@link parseRegistration}, but the result is deep-frozen
+ * and remembered, so `Manager.register()` does not validate it a second time.
+ */
+export function parseFrozenRegistration(body: unknown): ServiceRegistration {
+  const quick = quickAccept(body, WIRE_KEYS);
+  const registration = quick?.registration ?? parseWithSchema(body);
+  for (const provider of registration.providers) Object.freeze(provider);
+  Object.freeze(registration.providers);
+  Object.freeze(registration.subscriptions);
+  Object.freeze(registration);
+  frozenValid.set(registration, quick?.targets);
+  return registration;
 }
 
 const toModelName = (field: string): string => MODEL_FIELD_NAMES[field] ?? field;
@@ -304,6 +435,18 @@ const toModelName = (field: string): string => MODEL_FIELD_NAMES[field] ?? field
  *   `serviceName`). Nothing else is ever thrown.
  */
 export function validateRegistration(reg: ServiceRegistration): ServiceRegistration {
+  return checkRegistration(reg).registration;
+}
+
+/**
+ * @internal The manager's entry point: {@link validateRegistration}, plus the parsed URLs when
+ * they are at hand (for the target policy). A registration from {@link parseFrozenRegistration}
+ * is returned as it is, without a second validation.
+ */
+export function checkRegistration(reg: ServiceRegistration): { registration: ServiceRegistration; targets?: RegistrationTargets | undefined } {
+  if (typeof reg === 'object' && reg !== null && frozenValid.has(reg)) return { registration: reg, targets: frozenValid.get(reg) };
+  const quick = quickAccept(reg, MODEL_KEYS);
+  if (quick !== undefined) return quick;
   let wireShaped: unknown = reg;
   try {
     if (typeof reg === 'object' && reg !== null && !Array.isArray(reg)) {
@@ -322,7 +465,10 @@ export function validateRegistration(reg: ServiceRegistration): ServiceRegistrat
       cause,
     });
   }
-  return fromWireRegistration(run(registrationSchema, wireShaped, 'registration', 'the registration must be an object', toModelName) as WireRegistration);
+  const registration = fromWireRegistration(
+    run(registrationSchema, wireShaped, 'registration', 'the registration must be an object', toModelName) as WireRegistration,
+  );
+  return { registration };
 }
 
 /**

@@ -4,7 +4,7 @@ import { cloneService, keyOf, serviceKey, type EventType, type ServiceInfo, type
 import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
-import { validateRegistration } from '../validation';
+import { checkRegistration } from '../validation';
 import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
 import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
 import { GroupNotifications } from './group-notifications';
@@ -226,8 +226,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   register(registration: ServiceRegistration): Promise<RegisterResult> {
     try {
       this.#assertRunning();
-      const normalized = validateRegistration(registration);
-      const refused = this.#guard.registrationProblems(normalized);
+      const { registration: normalized, targets } = checkRegistration(registration);
+      const refused = this.#guard.registrationProblems(normalized, targets);
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
         this.#lane.push({ kind: 'register', registration: normalized, resolve, reject });

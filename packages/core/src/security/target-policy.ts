@@ -19,6 +19,9 @@ export class TargetPolicyError extends Error {
   }
 }
 
+/** Most address verdicts a guard remembers (the oldest is forgotten first). */
+const VERDICT_CACHE_SIZE = 1024;
+
 /** Names that resolve to loopback without asking DNS (RFC 6761). */
 const LOCALHOST_ADDRESSES = ['127.0.0.1', '::1'] as const;
 
@@ -61,6 +64,8 @@ export class TargetPolicyGuard {
   readonly #schemeList: string;
   readonly #deny: BlockList;
   readonly #allow: BlockList | undefined;
+  /** Verdicts per address string: the policy never changes, and BlockList checks are costly. */
+  readonly #verdicts = new Map<string, string | undefined>();
 
   constructor(policy: TargetPolicy) {
     this.#schemes = new Set(policy.schemes.map((s) => `${s.toLowerCase()}:`));
@@ -71,6 +76,15 @@ export class TargetPolicyGuard {
 
   /** Why the policy refuses this IP address, or `undefined` when it is allowed. */
   addressProblem(address: string): string | undefined {
+    const known = this.#verdicts.get(address);
+    if (known !== undefined || this.#verdicts.has(address)) return known;
+    const verdict = this.#check(address);
+    if (this.#verdicts.size >= VERDICT_CACHE_SIZE) this.#verdicts.delete(this.#verdicts.keys().next().value!);
+    this.#verdicts.set(address, verdict);
+    return verdict;
+  }
+
+  #check(address: string): string | undefined {
     const ip = bareHost(address);
     const family = isIP(ip);
     if (family === 0) return `${JSON.stringify(address)} is not an IP address`;
@@ -93,10 +107,10 @@ export class TargetPolicyGuard {
    * Unparseable URLs pass (validation reports them); names other than `localhost` pass (they
    * are checked when connecting).
    */
-  urlProblem(raw: string): string | undefined {
+  urlProblem(raw: string | URL): string | undefined {
     let url: URL;
     try {
-      url = new URL(raw);
+      url = typeof raw === 'string' ? new URL(raw) : raw;
     } catch {
       return undefined;
     }
@@ -113,13 +127,21 @@ export class TargetPolicyGuard {
     return undefined;
   }
 
-  /** Problems of a registration's two URLs, with camelCase field paths. */
-  registrationProblems(registration: { healthCheckUrl: string; notificationUrl: string }): FieldError[] {
+  /**
+   * Problems of a registration's two URLs, with camelCase field paths. `parsed` are the same URLs
+   * already parsed by validation (saves parsing them again).
+   */
+  registrationProblems(
+    registration: { healthCheckUrl: string; notificationUrl: string },
+    parsed?: { healthCheck: URL; notification: URL },
+  ): FieldError[] {
+    const health = this.urlProblem(parsed?.healthCheck ?? registration.healthCheckUrl);
+    const notify = this.urlProblem(parsed?.notification ?? registration.notificationUrl);
+    if (health === undefined && notify === undefined) return [];
     const errors: FieldError[] = [];
-    for (const path of ['healthCheckUrl', 'notificationUrl'] as const) {
-      const problem = this.urlProblem(registration[path]);
-      if (problem !== undefined) errors.push({ path, message: `${problem}; use an allowed address or change targetPolicy` });
-    }
+    const hint = '; use an allowed address or change targetPolicy';
+    if (health !== undefined) errors.push({ path: 'healthCheckUrl', message: health + hint });
+    if (notify !== undefined) errors.push({ path: 'notificationUrl', message: notify + hint });
     return errors;
   }
 

@@ -1,7 +1,7 @@
 import { ValidationError, type FieldError } from '../errors';
 import type { ApiToken } from '../manager/config';
 import { TokenAuthenticator } from '../security/token-auth';
-import { nameProblem, parseRegistration } from '../validation';
+import { nameProblem, parseFrozenRegistration } from '../validation';
 import { WIRE_FIELD_NAMES, toWireService } from '../wire';
 import { BodyReadError } from './body-reader';
 import type {
@@ -102,7 +102,7 @@ export function createGovernanceHandler(
     async register(request, _param, caller) {
       assertJsonContentType(request.headers);
       const raw = request.parsedBody !== undefined ? request.parsedBody : await request.body(bodyLimit);
-      const registration = parseRegistration(parseJsonBody(raw));
+      const registration = parseFrozenRegistration(parseJsonBody(raw));
       const denied = caller && auth?.checkWrite(caller, registration.serviceName);
       if (denied) return rejected(denied);
       const { service, outcome } = await manager.register(registration).catch((error: unknown) => {
