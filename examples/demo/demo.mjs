@@ -23,6 +23,22 @@ const overall = setTimeout(() => {
 }, OVERALL_TIMEOUT_MS);
 overall.unref();
 
+/** Flips eir's health check and waits until the manager marks it and both subscribers are told (update). */
+async function turnEirHealth(healthy, said, waitingFor) {
+  const to = healthy ? 'healthy' : 'unhealthy';
+  const mark = timeline.events.length;
+  pods.eir.setHealthy(healthy);
+  say('eir', said);
+  await timeline.until(
+    waitingFor,
+    () =>
+      seenSince(mark, { kind: 'status', service: 'eir', to }) &&
+      ['http-gw', 'diam-gw'].every(
+        (r) => seenSince(mark, { kind: 'notify', receiver: r, group: 'eir', eventType: 'update' }) && statusIn(pods[r], 'eir').join() === to,
+      ),
+  );
+}
+
 async function main() {
   timeline.out('Governance demo: the telco manager and three pods (http-gw, diam-gw, eir) on 127.0.0.1');
   timeline.out('memory store; health check every 1s (timeout 300ms, 1 retry); reconcile every 10s');
@@ -75,35 +91,11 @@ async function main() {
   say('http-gw', `discovery cache picks eir over http: ${picked ? `${picked.ip}:${picked.port} (${picked.podName})` : 'none'}`);
 
   step('4. eir starts failing its health check');
-  let mark = timeline.events.length;
-  pods.eir.setHealthy(false);
-  say('eir', 'GET /health now answers 503');
-  await timeline.until(
-    'eir marked unhealthy and both subscribers told (update)',
-    () =>
-      seenSince(mark, { kind: 'status', service: 'eir', to: 'unhealthy' }) &&
-      ['http-gw', 'diam-gw'].every(
-        (r) =>
-          seenSince(mark, { kind: 'notify', receiver: r, group: 'eir', eventType: 'update' }) &&
-          statusIn(pods[r], 'eir').join() === 'unhealthy',
-      ),
-  );
+  await turnEirHealth(false, 'GET /health now answers 503', 'eir marked unhealthy and both subscribers told (update)');
   say('http-gw', `healthy eir endpoints now: ${pods['http-gw'].cache.healthyEndpoints('eir', 'http').length}`);
 
   step('5. eir recovers');
-  mark = timeline.events.length;
-  pods.eir.setHealthy(true);
-  say('eir', 'GET /health answers 200 again');
-  await timeline.until(
-    'eir marked healthy again and both subscribers told',
-    () =>
-      seenSince(mark, { kind: 'status', service: 'eir', to: 'healthy' }) &&
-      ['http-gw', 'diam-gw'].every(
-        (r) =>
-          seenSince(mark, { kind: 'notify', receiver: r, group: 'eir', eventType: 'update' }) &&
-          statusIn(pods[r], 'eir').join() === 'healthy',
-      ),
-  );
+  await turnEirHealth(true, 'GET /health answers 200 again', 'eir marked healthy again and both subscribers told');
 
   step('6. http-gw unregisters (no pod subscribes to http-gw, so nobody is notified)');
   await pods['http-gw'].unregister();
