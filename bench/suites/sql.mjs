@@ -67,6 +67,18 @@ function rowParams(p) {
 const COLUMNS =
   'service_key, service_name, pod_name, providers, health_check_url, notification_url, subscriptions, status, last_health_check, registered_at, updated_at';
 
+/** Runs `work` between begin and commit on a pooled connection (pg or mysql2), releasing it after. */
+async function inTransaction(connecting, work) {
+  const conn = await connecting;
+  try {
+    await conn.query('begin');
+    await work(conn);
+    await conn.query('commit');
+  } finally {
+    conn.release();
+  }
+}
+
 async function postgresTarget() {
   const schema = `gov_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
@@ -87,22 +99,16 @@ async function postgresTarget() {
       getServicesByName: (name) => raw.query(`select * from ${t} where service_name = $1`, [name]),
       updateHealthStatus: (key, status, at) =>
         raw.query(`update ${t} set status = $1, last_health_check = $2 where service_key = $3`, [status, at, key]),
-      async saveService(p) {
-        const client = await raw.connect();
-        try {
+      saveService: (p) =>
+        inTransaction(raw.connect(), async (client) => {
           const key = keyOf(p);
-          await client.query('begin');
           await client.query(upsert, rowParams(p));
           await client.query(`delete from ${s} where subscriber_key in ($1)`, [key]);
           await client.query(
             `insert into ${s} (subscriber_key, service_group) values ($1, $2), ($3, $4), ($5, $6) on conflict (subscriber_key, service_group) do nothing`,
             p.subscriptions.flatMap((g) => [key, g]),
           );
-          await client.query('commit');
-        } finally {
-          client.release();
-        }
-      },
+        }),
     },
     async drop() {
       await raw.end();
@@ -132,22 +138,16 @@ async function mysqlTarget() {
       getServicesByName: (name) => raw.query('select * from `services` where `service_name` = ?', [name]),
       updateHealthStatus: (key, status, at) =>
         raw.query('update `services` set `status` = ?, `last_health_check` = ? where `service_key` = ?', [status, at, key]),
-      async saveService(p) {
-        const conn = await raw.getConnection();
-        try {
+      saveService: (p) =>
+        inTransaction(raw.getConnection(), async (conn) => {
           const key = keyOf(p);
-          await conn.query('begin');
           await conn.query(`insert into \`services\` (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on duplicate key update ${fresh}`, rowParams(p));
           await conn.query('delete from `subscriptions` where `subscriber_key` in (?)', [key]);
           await conn.query(
             'insert into `subscriptions` (`subscriber_key`, `service_group`) values (?, ?), (?, ?), (?, ?) on duplicate key update `service_group` = `service_group`',
             p.subscriptions.flatMap((g) => [key, g]),
           );
-          await conn.query('commit');
-        } finally {
-          conn.release();
-        }
-      },
+        }),
     },
     async drop() {
       await raw.end();
