@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Manager, type RegistryStore } from '@governance/core';
+import { Manager, type ManagerConfigInput, type RegistryStore } from '@governance/core';
 import { createNodeListener } from '@governance/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../packages/core/test/manager/helpers';
@@ -42,20 +42,41 @@ afterAll(() => {
   }
 });
 
-async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: string, port: number) => RegistryStore): Promise<void> {
+type StoreAt = (host: string, port: number) => RegistryStore;
+
+/**
+ * A manager whose store reaches the database through a TCP proxy, serving the API over node:http
+ * on 127.0.0.1, with a fleet of pods; `close()` ends all of it, proxy last.
+ */
+async function startBehindProxy(db: ScratchDatabase, makeStore: StoreAt, config: ManagerConfigInput, onError: (error: Error) => void) {
   const proxy = new TcpProxy(db.host, db.port);
   const proxyPort = await proxy.start();
   const fleet = await Fleet.start();
-  const manager = new Manager(
-    { healthCheckInterval: 200, healthCheckTimeout: 500, healthCheckRetry: 0, notificationTimeout: 1_000, stopTimeout: 2_000 },
-    makeStore('127.0.0.1', proxyPort),
-  );
-  const errors: Error[] = [];
-  manager.on('error', (error) => errors.push(error));
+  const manager = new Manager(config, makeStore('127.0.0.1', proxyPort));
+  manager.on('error', onError);
   await manager.start();
   const server = http.createServer(createNodeListener(manager));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = new HttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const close = async (): Promise<void> => {
+    client.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await manager.stop();
+    await fleet.close();
+    await proxy.stop();
+  };
+  return { proxy, fleet, manager, client, close };
+}
+
+async function runOutage(label: string, db: ScratchDatabase, makeStore: StoreAt): Promise<void> {
+  const errors: Error[] = [];
+  const { proxy, fleet, manager, client, close } = await startBehindProxy(
+    db,
+    makeStore,
+    { healthCheckInterval: 200, healthCheckTimeout: 500, healthCheckRetry: 0, notificationTimeout: 1_000, stopTimeout: 2_000 },
+    (error) => errors.push(error),
+  );
   const acknowledged = new Map<string, string[]>();
   const register = async (pod: string, subs: string[]) => {
     const answer = await client.json('POST', '/register', wireRegistration('svc', pod, { health: fleet.healthUrl(pod), notify: fleet.notifyUrl(pod) }, subs));
@@ -139,12 +160,7 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
   } finally {
     streaming = false;
     await writers?.catch(() => undefined);
-    client.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await manager.stop();
-    await fleet.close();
-    await proxy.stop();
+    await close();
   }
 }
 
@@ -154,16 +170,8 @@ async function runOutage(label: string, db: ScratchDatabase, makeStore: (host: s
  * write sent during the freeze either completes after it (and is then stored) or fails — never
  * a 2xx that is not stored.
  */
-async function runStall(label: string, db: ScratchDatabase, makeStore: (host: string, port: number) => RegistryStore): Promise<void> {
-  const proxy = new TcpProxy(db.host, db.port);
-  const proxyPort = await proxy.start();
-  const fleet = await Fleet.start();
-  const manager = new Manager({ healthCheckInterval: 60_000, stopTimeout: 2_000 }, makeStore('127.0.0.1', proxyPort));
-  manager.on('error', () => undefined);
-  await manager.start();
-  const server = http.createServer(createNodeListener(manager));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new HttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+async function runStall(label: string, db: ScratchDatabase, makeStore: StoreAt): Promise<void> {
+  const { proxy, fleet, client, close } = await startBehindProxy(db, makeStore, { healthCheckInterval: 60_000, stopTimeout: 2_000 }, () => undefined);
   const body = (pod: string) => wireRegistration('frozen', pod, { health: fleet.healthUrl(pod), notify: fleet.notifyUrl(pod) });
   try {
     expect((await client.json('POST', '/register', body('p-0'))).status).toBe(201);
@@ -192,12 +200,7 @@ async function runStall(label: string, db: ScratchDatabase, makeStore: (host: st
     expect(unhandled).toBe(0);
   } finally {
     proxy.restore();
-    client.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await manager.stop();
-    await fleet.close();
-    await proxy.stop();
+    await close();
   }
 }
 
