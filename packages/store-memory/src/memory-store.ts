@@ -1,7 +1,7 @@
 import {
   StoreError,
-  cloneService,
   keyOf,
+  type Provider,
   type RegistryStore,
   type ServiceInfo,
   type ServiceStatus,
@@ -13,6 +13,20 @@ import {
 
 const NAME = 'store-memory';
 
+/** A stored pod: like `ServiceInfo`, with its times kept as epoch milliseconds (no Date objects to keep). */
+interface StoredPod {
+  serviceName: string;
+  podName: string;
+  providers: Provider[];
+  healthCheckUrl: string;
+  notificationUrl: string;
+  subscriptions: string[];
+  status: ServiceStatus;
+  lastHealthCheck: number;
+  registeredAt: number;
+  updatedAt: number;
+}
+
 /**
  * The default store: everything in process memory, lost when the process exits.
  *
@@ -23,7 +37,7 @@ const NAME = 'store-memory';
  */
 export class MemoryStore implements RegistryStore {
   readonly name = NAME;
-  readonly #services = new Map<string, ServiceInfo>();
+  readonly #services = new Map<string, StoredPod>();
   /** service name → keys of its pods */
   readonly #byName = new Map<string, Set<string>>();
   /** service group → subscriber keys */
@@ -41,7 +55,7 @@ export class MemoryStore implements RegistryStore {
   async getService(key: string): Promise<ServiceInfo | undefined> {
     this.#open('getService');
     const found = this.#services.get(key);
-    return found === undefined ? undefined : cloneService(found);
+    return found === undefined ? undefined : toServiceInfo(found);
   }
 
   async getServicesByName(serviceName: string): Promise<ServiceInfo[]> {
@@ -53,7 +67,7 @@ export class MemoryStore implements RegistryStore {
     this.#open('getAllServices');
     const out = new Array<ServiceInfo>(this.#services.size);
     let i = 0;
-    for (const s of this.#services.values()) out[i++] = cloneService(s);
+    for (const s of this.#services.values()) out[i++] = toServiceInfo(s);
     return out;
   }
 
@@ -67,7 +81,7 @@ export class MemoryStore implements RegistryStore {
     if (!validDate(at)) {
       throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
     }
-    return this.#health(key, status, at);
+    return this.#health(key, status, at.getTime());
   }
 
   async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
@@ -141,30 +155,41 @@ export class MemoryStore implements RegistryStore {
     }
   }
 
-  #prepare(m: StoreMutation, index: number): StoreMutation {
+  #prepare(m: StoreMutation, index: number): PreparedMutation {
     const where = `mutation ${index}: `;
     if (typeof m === 'object' && m !== null) {
       if (m.type === 'save') return { type: 'save', service: this.#copyIn(m.service, 'applyBatch', where) };
       if (m.type === 'delete' && typeof m.key === 'string') return { type: 'delete', key: m.key };
       if (m.type === 'health' && typeof m.key === 'string' && validDate(m.at)) {
-        return { type: 'health', key: m.key, status: m.status, at: new Date(m.at.getTime()) };
+        return { type: 'health', key: m.key, status: m.status, at: m.at.getTime() };
       }
     }
     throw new StoreError(NAME, 'applyBatch', `${where}not a valid save, delete or health change; nothing was applied`);
   }
 
   /** A deep copy of a caller's record; a malformed record is rejected before anything changes. */
-  #copyIn(service: ServiceInfo, operation: StoreOperation, where = ''): ServiceInfo {
+  #copyIn(service: ServiceInfo, operation: StoreOperation, where = ''): StoredPod {
     const fail = (problem: string, cause?: unknown) =>
       new StoreError(NAME, operation, `${where}${problem}${where ? '; nothing was applied' : ''}`, { cause });
-    let copy: ServiceInfo;
+    let copy: StoredPod;
     try {
-      copy = cloneService(service);
+      copy = {
+        serviceName: service.serviceName,
+        podName: service.podName,
+        providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
+        healthCheckUrl: service.healthCheckUrl,
+        notificationUrl: service.notificationUrl,
+        subscriptions: service.subscriptions.slice(),
+        status: service.status,
+        lastHealthCheck: epoch(service.lastHealthCheck),
+        registeredAt: epoch(service.registeredAt),
+        updatedAt: epoch(service.updatedAt),
+      };
     } catch (error) {
       throw fail('the pod record is malformed (validate registrations before saving them)', error);
     }
     for (const field of ['lastHealthCheck', 'registeredAt', 'updatedAt'] as const) {
-      if (!validDate(copy[field])) throw fail(`${field} is not a valid date`);
+      if (Number.isNaN(copy[field])) throw fail(`${field} is not a valid date`);
     }
     return copy;
   }
@@ -174,13 +199,13 @@ export class MemoryStore implements RegistryStore {
     const out: ServiceInfo[] = [];
     for (const key of keys) {
       const s = this.#services.get(key);
-      if (s !== undefined) out.push(cloneService(s));
+      if (s !== undefined) out.push(toServiceInfo(s));
     }
     return out;
   }
 
   /** Stores `copy` (already a private copy) and makes the pod's subscription index match it. */
-  #save(copy: ServiceInfo): void {
+  #save(copy: StoredPod): void {
     const key = keyOf(copy);
     this.#services.set(key, copy);
     let pods = this.#byName.get(copy.serviceName);
@@ -210,11 +235,11 @@ export class MemoryStore implements RegistryStore {
     return true;
   }
 
-  #health(key: string, status: ServiceStatus, at: Date): boolean {
+  #health(key: string, status: ServiceStatus, at: number): boolean {
     const existing = this.#services.get(key);
     if (existing === undefined) return false;
     existing.status = status;
-    existing.lastHealthCheck = new Date(at.getTime());
+    existing.lastHealthCheck = at;
     return true;
   }
 
@@ -246,6 +271,32 @@ export class MemoryStore implements RegistryStore {
     if (groups === undefined) return;
     for (const group of [...groups]) this.#unsubscribe(subscriberKey, group);
   }
+}
+
+type PreparedMutation =
+  | { type: 'save'; service: StoredPod }
+  | { type: 'delete'; key: string }
+  | { type: 'health'; key: string; status: ServiceStatus; at: number };
+
+/** A caller's copy of a stored pod (fresh arrays, providers and dates). */
+function toServiceInfo(pod: StoredPod): ServiceInfo {
+  return {
+    serviceName: pod.serviceName,
+    podName: pod.podName,
+    providers: pod.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
+    healthCheckUrl: pod.healthCheckUrl,
+    notificationUrl: pod.notificationUrl,
+    subscriptions: pod.subscriptions.slice(),
+    status: pod.status,
+    lastHealthCheck: new Date(pod.lastHealthCheck),
+    registeredAt: new Date(pod.registeredAt),
+    updatedAt: new Date(pod.updatedAt),
+  };
+}
+
+/** Epoch milliseconds of a Date; NaN for anything that is not a valid Date. */
+function epoch(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Number.NaN;
 }
 
 function validDate(value: unknown): value is Date {
