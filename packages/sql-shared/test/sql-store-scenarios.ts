@@ -130,3 +130,18 @@ export function optionFieldsOf(storeName: string, make: () => unknown): string[]
   }
   throw new Error('expected a ValidationError');
 }
+
+/**
+ * After the server dropped the store's connections: the first call may still meet a dying
+ * connection and must then fail transiently; the pool discards it, so the pod is found after.
+ */
+export async function expectRecoversAfterDrop(store: RegistryStore, key: string, podName: string): Promise<void> {
+  let found = await store.getService(key).catch((error: unknown) => {
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).transient).toBe(true);
+    return undefined;
+  });
+  found ??= await store.getService(key);
+  expect(found?.podName).toBe(podName);
+  expect(await store.getService(key)).toBeDefined();
+}

@@ -1,9 +1,8 @@
-import { StoreError } from '@governance/core';
 import { makeService } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
 import { createPool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
+import { expectRecoversAfterDrop, sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
 import { createTestDatabase, MYSQL_URL, mysqlSkip, type TestDatabase, urlFor } from './mysql-test-env';
 
 const skip = await mysqlSkip();
@@ -87,14 +86,7 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
       await store.saveService(makeService());
       const [rows] = await pool.query('select connection_id() as id');
       await db.raw.query(`kill ${(rows as Array<{ id: number }>)[0]!.id}`);
-      let found = await store.getService('http-gw:http-gw-1').catch((error: unknown) => {
-        expect(error).toBeInstanceOf(StoreError);
-        expect((error as StoreError).transient).toBe(true);
-        return undefined;
-      });
-      found ??= await store.getService('http-gw:http-gw-1');
-      expect(found?.podName).toBe('http-gw-1');
-      expect(await store.getService('http-gw:http-gw-1')).toBeDefined();
+      await expectRecoversAfterDrop(store, 'http-gw:http-gw-1', 'http-gw-1');
     } finally {
       await pool.end();
     }

@@ -1,9 +1,8 @@
-import { StoreError } from '@governance/core';
 import { makeService } from '@governance/core/testing';
 import { PostgresStore } from '@governance/store-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
+import { expectRecoversAfterDrop, sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
 import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
@@ -124,16 +123,7 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
       const store = new PostgresStore({ pool, schema: schema.name, tablePrefix: 'recover_' });
       await store.saveService(makeService());
       await schema.raw.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [name]);
-      // The first call may still meet the dying connection; it must fail transiently and the
-      // broken connection must be discarded, so the next call succeeds.
-      let found = await store.getService('http-gw:http-gw-1').catch((error: unknown) => {
-        expect(error).toBeInstanceOf(StoreError);
-        expect((error as StoreError).transient).toBe(true);
-        return undefined;
-      });
-      found ??= await store.getService('http-gw:http-gw-1');
-      expect(found?.podName).toBe('http-gw-1');
-      expect(await store.getService('http-gw:http-gw-1')).toBeDefined();
+      await expectRecoversAfterDrop(store, 'http-gw:http-gw-1', 'http-gw-1');
     } finally {
       await pool.end();
     }
