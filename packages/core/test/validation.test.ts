@@ -9,18 +9,11 @@ import {
   type FieldError,
   type ServiceRegistration,
 } from '@governance/core';
-import { GO_TELCO_BODIES } from '../../../test/fixtures/go-telco.mjs';
+import { GO_TELCO_BODIES, HTTP_GW_BODY } from '../../../test/fixtures/go-telco.mjs';
 
+/** The Go example's http-gw body, parsed afresh; `overrides` replace top-level fields. */
 function wireBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    service_name: 'http-gw',
-    pod_name: 'http-gw-pod-1',
-    providers: [{ protocol: 'http', ip: '192.168.1.10', port: 8080 }],
-    health_check_url: 'http://192.168.1.10:8080/health',
-    notification_url: 'http://192.168.1.10:8080/notify',
-    subscriptions: ['diam-gw', 'eir'],
-    ...overrides,
-  };
+  return { ...(JSON.parse(HTTP_GW_BODY) as Record<string, unknown>), ...overrides };
 }
 
 function provider(port = 8080): Record<string, unknown> {
