@@ -390,8 +390,15 @@ function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefined {
   }
 }
 
-/** Registrations validated by {@link parseFrozenRegistration}: deep-frozen, so still valid. */
-const frozenValid = new WeakMap<object, RegistrationTargets | undefined>();
+/**
+ * Registrations validated by {@link parseFrozenRegistration}: deep-frozen, so still valid. Kept
+ * under a process-wide symbol because the package's entry points are bundled separately (the
+ * HTTP adapters and the manager each carry a copy of this module); bump the version in the
+ * symbol whenever a validation rule changes, so no copy trusts another copy's older rules.
+ */
+const frozenValid: WeakMap<object, RegistrationTargets | undefined> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('@governance/core:validated-registrations:v2')
+] ??= new WeakMap()) as WeakMap<object, RegistrationTargets | undefined>;
 
 /**
  * Validates a decoded JSON registration body (snake_case, as Go services send it) and returns

@@ -96,7 +96,12 @@ function wireTime(date: Date, field: keyof typeof WIRE_FIELD_NAMES, errors: Fiel
 export function toWireService(info: ServiceInfo): WireServiceInfo {
   const errors: FieldError[] = [];
   const wire: WireServiceInfo = {
-    ...toWireRegistration(info),
+    service_name: info.serviceName,
+    pod_name: info.podName,
+    providers: copyProviders(info.providers),
+    health_check_url: info.healthCheckUrl,
+    notification_url: info.notificationUrl,
+    subscriptions: info.subscriptions.slice(),
     status: info.status,
     last_health_check: wireTime(info.lastHealthCheck, 'lastHealthCheck', errors),
     registered_at: wireTime(info.registeredAt, 'registeredAt', errors),
