@@ -1,5 +1,5 @@
 import { PROTOCOLS, SERVICE_STATUSES, StoreError, ValidationError, keyOf, type Provider, type ServiceInfo } from '@governance/core';
-import { makeService } from '@governance/core/testing';
+import { makeService, makeUnicodeService } from '@governance/core/testing';
 import { fromServiceDocument, toServiceDocument } from '@governance/store-mongodb';
 import fc from 'fast-check';
 import { BSON } from 'mongodb';
@@ -96,13 +96,7 @@ describe('document ↔ ServiceInfo through the real BSON codec', () => {
   });
 
   it('unicode names, URLs and groups survive', () => {
-    const pod = makeService({
-      serviceName: 'сервис-ü-日本-😀',
-      podName: 'pod-ñ-Ω-🚀',
-      healthCheckUrl: 'http://10.0.0.1:8080/gesundheit/prüfen?q=✓',
-      notificationUrl: 'http://10.0.0.1:8080/通知',
-      subscriptions: ['café', 'サービス', '🙂-group'],
-    });
+    const pod = makeUnicodeService();
     const back = throughBson(pod);
     expect(back).toEqual(pod);
     expect(keyOf(back)).toBe('сервис-ü-日本-😀:pod-ñ-Ω-🚀');

@@ -24,6 +24,18 @@ export function makeService(overrides: Partial<ServiceInfo> = {}): ServiceInfo {
   };
 }
 
+/** A pod whose names, URLs and groups use non-ASCII text (Cyrillic, CJK, emoji), for round-trip checks. */
+export function makeUnicodeService(overrides: Partial<ServiceInfo> = {}): ServiceInfo {
+  return makeService({
+    serviceName: 'сервис-ü-日本-😀',
+    podName: 'pod-ñ-Ω-🚀',
+    healthCheckUrl: 'http://10.0.0.1:8080/gesundheit/prüfen?q=✓',
+    notificationUrl: 'http://10.0.0.1:8080/通知',
+    subscriptions: ['café', 'サービス', '🙂-group'],
+    ...overrides,
+  });
+}
+
 /** `count` pods of one service, `${serviceName}-0` … with distinct ports. */
 export function makePods(serviceName: string, count: number, overrides: Partial<ServiceInfo> = {}): ServiceInfo[] {
   return Array.from({ length: count }, (_, i) =>

@@ -1,18 +1,12 @@
 import { expect } from 'vitest';
 import { PROTOCOLS, SERVICE_STATUSES, keyOf, type Provider } from '../model';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
-import { makeService } from './fixtures';
+import { makeService, makeUnicodeService } from './fixtures';
 
 /** Values come back exactly as they were saved. */
 export const roundtripChecks: StoreChecks = {
   'unicode names, URLs and subscriptions round-trip': async (store) => {
-    const pod = makeService({
-      serviceName: 'сервис-ü-日本-😀',
-      podName: 'pod-ñ-Ω-🚀',
-      healthCheckUrl: 'http://10.0.0.1:8080/gesundheit/prüfen?q=✓',
-      notificationUrl: 'http://10.0.0.1:8080/通知',
-      subscriptions: ['café', 'サービス', '🙂-group'],
-    });
+    const pod = makeUnicodeService();
     await store.saveService(pod);
     expect(await store.getService(keyOf(pod))).toEqual(pod);
     expect(await store.getServicesByName('сервис-ü-日本-😀')).toEqual([pod]);
