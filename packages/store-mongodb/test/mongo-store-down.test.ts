@@ -1,5 +1,5 @@
-import { StoreError, ValidationError, keyOf } from '@governance/core';
-import { makeService } from '@governance/core/testing';
+import { StoreError, ValidationError } from '@governance/core';
+import { everyStoreCall, makeService } from '@governance/core/testing';
 import { MongoStore } from '@governance/store-mongodb';
 import { MongoClient, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
 import { createServer } from 'node:net';
@@ -60,23 +60,7 @@ describe('MongoStore with the server down', () => {
 
   it('every contract call rejects with StoreError naming its own operation', async () => {
     const store = downStore();
-    const pod = makeService({ subscriptions: ['eir'] });
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      ['saveService', () => store.saveService(pod)],
-      ['getService', () => store.getService(keyOf(pod))],
-      ['getServicesByName', () => store.getServicesByName('http-gw')],
-      ['getAllServices', () => store.getAllServices()],
-      ['deleteService', () => store.deleteService(keyOf(pod))],
-      ['updateHealthStatus', () => store.updateHealthStatus(keyOf(pod), 'healthy', new Date())],
-      ['addSubscription', () => store.addSubscription(keyOf(pod), 'eir')],
-      ['removeSubscription', () => store.removeSubscription(keyOf(pod), 'eir')],
-      ['removeAllSubscriptions', () => store.removeAllSubscriptions(keyOf(pod))],
-      ['getSubscribers', () => store.getSubscribers('eir')],
-      ['getSubscriberServices', () => store.getSubscriberServices('eir')],
-      ['applyBatch', () => store.applyBatch([{ type: 'save', service: pod }])],
-      ['clear', () => store.clear()],
-      ['stats', () => store.stats()],
-    ];
+    const calls = everyStoreCall(store, makeService({ subscriptions: ['eir'] }));
     const errors = await Promise.all(calls.map(([, call]) => failure(call())));
     errors.forEach((error, i) => {
       expect(error, calls[i]![0]).toBeInstanceOf(StoreError);

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { keyOf, type ServiceInfo } from '../model';
+import type { RegistryStore } from '../store';
 
 /**
  * A valid pod record for tests, with millisecond-precise, distinct timestamps. Every field can
@@ -104,4 +105,30 @@ export function malformedServices(base: ServiceInfo): Array<[string, ServiceInfo
     ['providers missing', { ...base, providers: undefined } as unknown as ServiceInfo],
     ['registeredAt an invalid Date', { ...base, registeredAt: new Date(Number.NaN) }],
   ];
+}
+
+/**
+ * Every contract call with valid arguments (`applyBatch` too when the store has it), named by
+ * its operation: for checks that each one fails the same way on a closed or unreachable store.
+ */
+export function everyStoreCall(store: RegistryStore, pod: ServiceInfo = makeService()): Array<[string, () => Promise<unknown>]> {
+  const key = keyOf(pod);
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['saveService', () => store.saveService(pod)],
+    ['getService', () => store.getService(key)],
+    ['getServicesByName', () => store.getServicesByName(pod.serviceName)],
+    ['getAllServices', () => store.getAllServices()],
+    ['deleteService', () => store.deleteService(key)],
+    ['updateHealthStatus', () => store.updateHealthStatus(key, 'healthy', new Date())],
+    ['addSubscription', () => store.addSubscription(key, 'eir')],
+    ['removeSubscription', () => store.removeSubscription(key, 'eir')],
+    ['removeAllSubscriptions', () => store.removeAllSubscriptions(key)],
+    ['getSubscribers', () => store.getSubscribers('eir')],
+    ['getSubscriberServices', () => store.getSubscriberServices('eir')],
+    ['clear', () => store.clear()],
+    ['stats', () => store.stats()],
+    ['ping', () => store.ping()],
+  ];
+  if (store.applyBatch !== undefined) calls.push(['applyBatch', () => store.applyBatch!([{ type: 'save', service: pod }])]);
+  return calls;
 }

@@ -8,7 +8,7 @@ export type {
   StoreInspector,
 } from './conformance-context';
 export { describeChecks } from './conformance-context';
-export { expectStoreError, keysOf, makePods, makeService, makeUnicodeService, pairStrings, sorted } from './fixtures';
+export { everyStoreCall, expectStoreError, keysOf, makePods, makeService, makeUnicodeService, pairStrings, sorted } from './fixtures';
 export { describeServices, serviceChecks } from './services';
 export { copyChecks, describeCopies } from './copies';
 export { describeSubscriptions, subscriptionChecks } from './subscriptions';

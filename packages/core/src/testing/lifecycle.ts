@@ -1,33 +1,7 @@
 import { expect } from 'vitest';
 import { keyOf } from '../model';
-import type { RegistryStore } from '../store';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
-import { expectStoreError, makePods, makeService } from './fixtures';
-
-/** Every contract call, each with valid arguments, to run against a closed store. */
-function everyCall(store: RegistryStore): Array<[string, () => Promise<unknown>]> {
-  const pod = makeService();
-  const calls: Array<[string, () => Promise<unknown>]> = [
-    ['saveService', () => store.saveService(pod)],
-    ['getService', () => store.getService(keyOf(pod))],
-    ['getServicesByName', () => store.getServicesByName(pod.serviceName)],
-    ['getAllServices', () => store.getAllServices()],
-    ['deleteService', () => store.deleteService(keyOf(pod))],
-    ['updateHealthStatus', () => store.updateHealthStatus(keyOf(pod), 'healthy', new Date())],
-    ['addSubscription', () => store.addSubscription(keyOf(pod), 'eir')],
-    ['removeSubscription', () => store.removeSubscription(keyOf(pod), 'eir')],
-    ['removeAllSubscriptions', () => store.removeAllSubscriptions(keyOf(pod))],
-    ['getSubscribers', () => store.getSubscribers('eir')],
-    ['getSubscriberServices', () => store.getSubscriberServices('eir')],
-    ['clear', () => store.clear()],
-    ['stats', () => store.stats()],
-    ['ping', () => store.ping()],
-  ];
-  if (store.applyBatch !== undefined) {
-    calls.push(['applyBatch', () => store.applyBatch!([{ type: 'save', service: pod }])]);
-  }
-  return calls;
-}
+import { everyStoreCall, expectStoreError, makePods, makeService } from './fixtures';
 
 /** ping, stats, clear and close. */
 export const lifecycleChecks: StoreChecks = {
@@ -111,7 +85,7 @@ export const lifecycleChecks: StoreChecks = {
   'every call after close rejects with StoreError': async (store) => {
     await store.saveService(makeService());
     await store.close();
-    for (const [name, call] of everyCall(store)) await expectStoreError(call, `${name} after close`);
+    for (const [name, call] of everyStoreCall(store)) await expectStoreError(call, `${name} after close`);
   },
 };
 
