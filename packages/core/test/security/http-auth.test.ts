@@ -6,6 +6,7 @@ import { governanceRouter } from '@governance/core/express';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
 import { GovernanceClient, UnauthorizedError } from '@governance/client';
+import { adapterTestBed } from '../transport/support/adapter-test-bed';
 import { postJson, send } from '../transport/support/http-client';
 import { TEST_CONFIG, listen, wireRegistration, type MountedServer } from '../transport/support/scenarios';
 
@@ -138,62 +139,49 @@ describe('bearer tokens on the HTTP API', () => {
 });
 
 describe('bearer tokens under Express', () => {
+  const { startManager, serve } = adapterTestBed();
+
   it('are enforced when express.json() parsed the body first', async () => {
-    const manager = new Manager({ ...TEST_CONFIG, tokens: TOKENS }, new MemoryStore());
-    await manager.start();
+    const manager = await startManager({ ...TEST_CONFIG, tokens: TOKENS });
     const app = express();
     app.use(express.json());
     app.use('/gov', governanceRouter(manager));
-    const server = await listen(http.createServer(app), '/gov');
-    try {
-      const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
-      expect((await postJson(server.baseUrl, '/register', body)).status).toBe(401);
-      expect((await postJson(server.baseUrl, '/register', body, bearer(READER))).status).toBe(403);
-      expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(201);
-      expect((await send(server.baseUrl, 'GET', '/services/eir', { headers: bearer(READER) })).json.count).toBe(1);
-      expect((await send(server.baseUrl, 'GET', '/health')).status).toBe(200);
-    } finally {
-      await server.close();
-      await manager.stop({ timeoutMs: 500 });
-    }
+    const server = await serve(http.createServer(app), '/gov');
+    const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
+    expect((await postJson(server.baseUrl, '/register', body)).status).toBe(401);
+    expect((await postJson(server.baseUrl, '/register', body, bearer(READER))).status).toBe(403);
+    expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(201);
+    expect((await send(server.baseUrl, 'GET', '/services/eir', { headers: bearer(READER) })).json.count).toBe(1);
+    expect((await send(server.baseUrl, 'GET', '/health')).status).toBe(200);
   });
 });
 
 describe('without tokens', () => {
+  const { startManager, serve } = adapterTestBed();
+
   it('serves every route as before', async () => {
-    const manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
-    const server = await listen(http.createServer(createNodeListener(manager)), '');
-    try {
-      expect((await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()))).status).toBe(201);
-      expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
-    } finally {
-      await server.close();
-      await manager.stop({ timeoutMs: 500 });
-    }
+    const server = await serve(http.createServer(createNodeListener(await startManager())), '');
+    expect((await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()))).status).toBe(201);
+    expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
   });
 });
 
 describe('target policy through the HTTP API', () => {
+  const { startManager, serve } = adapterTestBed();
+
   it('answers 400 naming the wire field for a denied literal address', async () => {
-    const manager = new Manager(TEST_CONFIG, new MemoryStore());
-    await manager.start();
-    const server = await listen(http.createServer(createNodeListener(manager)), '');
-    try {
-      const answer = await postJson(
-        server.baseUrl,
-        '/register',
-        JSON.stringify(wireRegistration({ health_check_url: 'http://169.254.169.254/latest/meta-data/' })),
-      );
-      expect(answer.status).toBe(400);
-      expect(answer.json.errors).toEqual([
-        { path: 'health_check_url', message: expect.stringMatching(/^address 169\.254\.169\.254 is denied by the target policy/) },
-      ]);
-      expect(answer.json.error).toMatch(/^\[core\] invalid registration: health_check_url: address 169\.254\.169\.254 is denied by the target policy/);
-      expect(await manager.listServices()).toEqual([]);
-    } finally {
-      await server.close();
-      await manager.stop({ timeoutMs: 500 });
-    }
+    const manager = await startManager();
+    const server = await serve(http.createServer(createNodeListener(manager)), '');
+    const answer = await postJson(
+      server.baseUrl,
+      '/register',
+      JSON.stringify(wireRegistration({ health_check_url: 'http://169.254.169.254/latest/meta-data/' })),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors).toEqual([
+      { path: 'health_check_url', message: expect.stringMatching(/^address 169\.254\.169\.254 is denied by the target policy/) },
+    ]);
+    expect(answer.json.error).toMatch(/^\[core\] invalid registration: health_check_url: address 169\.254\.169\.254 is denied by the target policy/);
+    expect(await manager.listServices()).toEqual([]);
   });
 });
