@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HealthChecker, type HealthCheckerOptions, type ProbeResult } from '../../src/manager/health-checker';
-import { eventually, openHandles, refusedPort, startHttpServer, type TestHttpServer } from './test-servers';
+import { eventually, openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
+const { cleanups, server } = serversClosedAfterEach();
+// Registered last, so it runs first: real timers are back before the cleanups run.
+afterEach(() => {
   vi.useRealTimers();
-  while (cleanups.length) await cleanups.pop()!();
 });
-
-async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
-  const s = await startHttpServer(answer);
-  cleanups.push(() => s.close());
-  return s;
-}
 
 function checker(overrides: Partial<HealthCheckerOptions> = {}) {
   const results: Array<{ key: string; result: ProbeResult }> = [];

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DeliveryError,
   Notifier,
@@ -6,18 +6,9 @@ import {
   type DeliveryTarget,
   type NotifierOptions,
 } from '../../src/manager/notifier';
-import { eventually, openHandles, refusedPort, startHttpServer, type TestHttpServer } from './test-servers';
+import { eventually, openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
-  const s = await startHttpServer(answer);
-  cleanups.push(() => s.close());
-  return s;
-}
+const { cleanups, server } = serversClosedAfterEach();
 
 function notifier(overrides: Partial<NotifierOptions> = {}) {
   const failed: Array<{ target: DeliveryTarget; meta: DeliveryMeta; error: Error }> = [];

@@ -1,19 +1,10 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROBE_BACKOFF, backoffDelay, DELIVERY_BACKOFF } from '../../src/manager/backoff';
 import { probeTarget } from '../../src/manager/health-checker';
-import { refusedPort, startHttpServer, startTcpServer, type TestHttpServer } from './test-servers';
+import { refusedPort, serversClosedAfterEach, startTcpServer } from './test-servers';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
-
-async function server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer> {
-  const s = await startHttpServer(answer);
-  closers.push(() => s.close());
-  return s;
-}
+const { cleanups: closers, server } = serversClosedAfterEach();
 
 describe('probeTarget over HTTP', () => {
   it('reports healthy on a 2xx answer after one GET', async () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -102,4 +103,26 @@ export async function eventually(check: () => boolean, ms = 2000): Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return true;
+}
+
+/**
+ * Per-test cleanup for a test file: `cleanups` run after each test, last added first, and
+ * `server(answer)` starts an HTTP test server that is closed that way. Call at the file's top.
+ */
+export function serversClosedAfterEach(): {
+  cleanups: Array<() => Promise<void> | void>;
+  server(answer: Parameters<typeof startHttpServer>[0]): Promise<TestHttpServer>;
+} {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return {
+    cleanups,
+    async server(answer) {
+      const s = await startHttpServer(answer);
+      cleanups.push(() => s.close());
+      return s;
+    },
+  };
 }
