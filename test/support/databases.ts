@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { RegistryStore } from '@governance/core';
-import { checkTestServer } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
 import { PostgresStore } from '@governance/store-postgres';
 import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-
-/** Servers the reliability tests use; override with TEST_POSTGRES_URL / TEST_MYSQL_URL. */
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+// The servers (TEST_POSTGRES_URL / TEST_MYSQL_URL) and their skip checks are the store test suites' own.
+import { MYSQL_URL, mysqlSkip } from '../../packages/store-mysql/test/mysql-test-env';
+import { POSTGRES_URL, postgresSkip } from '../../packages/store-postgres/test/postgres-test-env';
 
 /** What a reliability test needs of a database: where it is and a raw look at its rows. */
 export interface ScratchDatabase {
@@ -24,26 +22,6 @@ export interface ScratchDatabase {
   /** Every stored pod key with its sorted subscriptions, read through the raw driver. */
   rows(): Promise<Map<string, string[]>>;
   drop(): Promise<void>;
-}
-
-export function postgresSkip(): Promise<string | undefined> {
-  return checkTestServer('PostgreSQL', 'Start PostgreSQL or set TEST_POSTGRES_URL=postgres://user@host:port/db.', async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    await client.query('select 1');
-    await client.end();
-  });
-}
-
-export function mysqlSkip(): Promise<string | undefined> {
-  return checkTestServer('MySQL/MariaDB', 'Start MariaDB/MySQL or set TEST_MYSQL_URL=mysql://user:password@host:port/db.', async () => {
-    const pool = createMysqlPool({ uri: MYSQL_URL, connectTimeout: 3000, connectionLimit: 1 });
-    try {
-      await pool.query('select 1');
-    } finally {
-      await pool.end();
-    }
-  });
 }
 
 /** User and password of a server URL, percent-decoded. */
