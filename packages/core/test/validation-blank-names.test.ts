@@ -5,27 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Manager, ValidationError, createGovernanceHandler, nameProblem, parseRegistration, validateRegistration } from '@governance/core';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
+import { TEST_CONFIG as CONFIG, wireRegistration } from './transport/support/scenarios';
 
-const CONFIG = {
-  healthCheckInterval: 60_000,
-  healthCheckTimeout: 300,
-  healthCheckRetry: 0,
-  notificationInterval: 60_000,
-  notificationTimeout: 300,
-  notificationRetries: 0,
-  stopTimeout: 500,
-} as const;
 
 function wireBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    service_name: 'svc',
-    pod_name: 'pod-1',
-    providers: [{ protocol: 'http', ip: '127.0.0.1', port: 9000 }],
-    health_check_url: 'http://127.0.0.1:9/health',
-    notification_url: 'http://127.0.0.1:9/notify',
-    subscriptions: [],
-    ...overrides,
-  };
+  return wireRegistration({ pod_name: 'pod-1', ...overrides });
 }
 
 function fieldErrors(fn: () => unknown): { path: string; message: string }[] {

@@ -10,16 +10,8 @@ import {
   type ServiceRegistration,
 } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
+import { TEST_CONFIG as CONFIG } from '../transport/support/scenarios';
 
-const CONFIG = {
-  healthCheckInterval: 60_000,
-  healthCheckTimeout: 300,
-  healthCheckRetry: 0,
-  notificationInterval: 60_000,
-  notificationTimeout: 300,
-  notificationRetries: 0,
-  stopTimeout: 500,
-} as const;
 
 /** Values that sit on or just past the edges of the rules. */
 const oddValues = fc.constantFrom<unknown>(
