@@ -106,7 +106,10 @@ export function createGovernanceHandler(
       const denied = caller && auth?.checkWrite(caller, registration.serviceName);
       if (denied) return rejected(denied);
       const { service, outcome } = await manager.register(registration).catch((error: unknown) => {
-        throw error instanceof ValidationError ? withWirePaths(error) : error;
+        // By code, not instanceof: the manager may come from another bundle of this package.
+        throw errorCode(error) === 'VALIDATION' && Array.isArray((error as ValidationError).errors)
+          ? withWirePaths(error as ValidationError)
+          : error;
       });
       return json(outcome === 'created' ? 201 : 200, toWireService(service));
     },
