@@ -2,7 +2,15 @@ export * from './model';
 export * from './errors';
 export * from './store';
 export * from './wire';
-export * from './validation';
+export {
+  LIMITS,
+  HTTP_URL_SCHEMES,
+  nameProblem,
+  parseRegistration,
+  validateRegistration,
+  parseServiceInfo,
+  formatFieldErrors,
+} from './validation';
 export * from './manager/index';
 export * from './transport/index';
 export * from './security/index';
