@@ -16,10 +16,17 @@ export function serviceToRow(key: string, service: ServiceInfo): ServiceInsert {
     notification_url: service.notificationUrl,
     subscriptions: JSON.stringify(uniqueGroups(service.subscriptions)),
     status: service.status,
-    last_health_check: toDate(service.lastHealthCheck),
-    registered_at: toDate(service.registeredAt),
-    updated_at: toDate(service.updatedAt),
+    last_health_check: validDate(service.lastHealthCheck, 'lastHealthCheck'),
+    registered_at: validDate(service.registeredAt, 'registeredAt'),
+    updated_at: validDate(service.updatedAt, 'updatedAt'),
   };
+}
+
+/** A copy of a date about to be written; an invalid one is refused before it reaches the driver. */
+export function validDate(value: Date, field: string): Date {
+  const ms = value instanceof Date ? value.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new TypeError(`${field} must be a valid Date`);
+  return new Date(ms);
 }
 
 /** A fresh `ServiceInfo` built from a row; nothing is shared with the driver's objects. */

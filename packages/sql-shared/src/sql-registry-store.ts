@@ -15,7 +15,7 @@ import { planStages } from './batch-stages';
 import { toStoreError } from './error-classifier';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
-import { rowToService, type ServiceRow, serviceToRow, uniqueGroups } from './row-mapping';
+import { rowToService, type ServiceRow, serviceToRow, uniqueGroups, validDate } from './row-mapping';
 import type { RegistryDb, SqlDialectAdapter } from './sql-dialect';
 
 /** Rows per multi-row statement, far below every server's parameter limit. */
@@ -336,7 +336,7 @@ export class SqlRegistryStore implements RegistryStore {
       const chunk = keys.slice(at, at + CHUNK);
       const statuses = sql.join(chunk.map((k) => sql`when ${k} then ${latest.get(k)!.status}`), sql` `);
       const times = sql.join(
-        chunk.map((k) => sql`when ${k} then cast(${new Date(latest.get(k)!.at.getTime())} as ${stamp})`),
+        chunk.map((k) => sql`when ${k} then cast(${validDate(latest.get(k)!.at, 'at')} as ${stamp})`),
         sql` `,
       );
       const query = db
@@ -391,7 +391,7 @@ function compileHotQueries(db: Kysely<RegistryDatabase>, t: TableNames): HotQuer
     health: {
       sql: health.sql,
       order: (key, status, at) => {
-        const values = [key, status, new Date(at.getTime())];
+        const values = [key, status, validDate(at, 'at')];
         return slots.map((slot) => values[slot]);
       },
     },

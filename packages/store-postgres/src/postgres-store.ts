@@ -38,6 +38,8 @@ export class PostgresStore extends SqlRegistryStore {
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
         connectionTimeoutMillis: o.connectTimeoutMs,
         application_name: 'governance',
+        // TCP keep-alive lets the kernel notice a peer that vanished without a reset.
+        keepAlive: true,
       });
       // An idle connection that breaks (server restart) is dropped by the pool; without a
       // listener the 'error' event would crash the process.
