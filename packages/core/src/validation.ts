@@ -219,7 +219,8 @@ const serviceInfoSchema = z.object(
 type PathSegment = PropertyKey | { readonly key: PropertyKey };
 
 /** `['providers', 2, 'port']` → `providers[2].port`; `rename` maps the top-level field name. */
-function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
+/** `providers[2].port` from a schema issue path; `rename` maps the first (top-level) field. */
+export function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
   let out = '';
   for (let i = 0; i < path.length; i++) {
     const step = path[i]!;

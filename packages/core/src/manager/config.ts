@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, type FieldError } from '../errors';
+import { formatPath } from '../validation';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 /** Bounded retry of transient store failures (connection lost, deadlock, timeout). */
@@ -183,15 +184,6 @@ function isCidr(value: string): boolean {
   return bits >= 0 && bits <= (family === 4 ? 32 : 128);
 }
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
-
 /**
  * Validates a config input and fills in the defaults.
  * @throws ValidationError naming every bad field (`healthCheckInterval: …`).
@@ -200,7 +192,7 @@ export function resolveManagerConfig(input: ManagerConfigInput = {}): ManagerCon
   const parsed = configSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const errors: FieldError[] = parsed.error.issues.map((issue) => ({
-      path: fieldPath(issue.path),
+      path: formatPath(issue.path),
       message: issue.message,
     }));
     throw new ValidationError(errors, { context: 'manager config' });
