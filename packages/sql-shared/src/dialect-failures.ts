@@ -22,6 +22,11 @@ export const dialectFailures = {
     message: `a value was rejected by the table's check (${text}); status must be healthy, unhealthy or unknown`,
     transient: false,
   }),
+  /** A deadlock or serialization failure: running the transaction again may succeed. */
+  conflict: (text: string, kind = 'a conflict'): ErrorDescription => ({
+    message: `the transaction was aborted by ${kind} (${text}); retry it`,
+    transient: true,
+  }),
   tooLong: (text: string): ErrorDescription => ({
     message: `a value is too long for its column (${text}); keys and names are limited to 255 characters, URLs to 2048`,
     transient: false,

@@ -78,7 +78,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
       return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE \`${this.#database}\``);
     }
     if (CONNECTION_LOST.has(code)) return dialectFailures.connectionLost(target, text);
-    if (RETRYABLE.has(code)) return { message: `the transaction was aborted by a lock conflict (${text}); retry it`, transient: true };
+    if (RETRYABLE.has(code)) return dialectFailures.conflict(text, 'a lock conflict');
     if (code === 'ER_CONSTRAINT_FAILED' || code === 'ER_CHECK_CONSTRAINT_VIOLATED') return dialectFailures.checkRejected(text);
     if (code === 'ER_DATA_TOO_LONG') return dialectFailures.tooLong(text);
     if (code === 'ER_NO_SUCH_TABLE') return dialectFailures.tablesMissing(target, text);

@@ -69,7 +69,7 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
       return { message: `the server at ${target} dropped or refused the connection (${text}); the pool reconnects on the next call`, transient: true };
     }
     if (code !== undefined && RETRYABLE.has(code)) {
-      return { message: `the transaction was aborted by a conflict (${text}); retry it`, transient: true };
+      return dialectFailures.conflict(text);
     }
     if (code === '23514') return dialectFailures.checkRejected(text);
     if (code === '22001') return dialectFailures.tooLong(text);
