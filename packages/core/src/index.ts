@@ -1,6 +1,7 @@
 export * from './model';
 export * from './errors';
 export * from './store';
+export type * from './coordination';
 export * from './wire';
 export {
   LIMITS,

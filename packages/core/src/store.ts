@@ -1,3 +1,4 @@
+import type { StoreChangeFeed, StoreMembership } from './coordination';
 import type { ServiceInfo, ServiceStatus } from './model';
 
 /** Trailing options every store call accepts. Stores that cannot cancel ignore `signal`. */
@@ -103,6 +104,19 @@ export interface RegistryStore {
    * present, to apply several queued changes with one round trip.
    */
   applyBatch?(mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<StoreMutationResult[]>;
+
+  /**
+   * Optional: membership by leases on the database clock. With `changeFeed` too, several managers
+   * share the store as one registry (cluster mode); alone, it lets the engine refuse a second
+   * manager instead of silently splitting the registry. See `coordination.ts` and docs/cluster.md.
+   */
+  readonly membership?: StoreMembership;
+
+  /**
+   * Optional: the append-only change log every write of this store goes through, which managers
+   * tail to keep their views equal to the store (cluster mode). See `coordination.ts`.
+   */
+  readonly changeFeed?: StoreChangeFeed;
 
   /** Removes every pod and subscription (tests, tooling). */
   clear(options?: StoreCallOptions): Promise<void>;
