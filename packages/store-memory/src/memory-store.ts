@@ -1,7 +1,6 @@
 import {
   StoreError,
   keyOf,
-  type Provider,
   type RegistryStore,
   type ServiceInfo,
   type ServiceStatus,
@@ -10,34 +9,23 @@ import {
   type StoreOperation,
   type StoreStats,
 } from '@governance/core';
+import { epoch, freezeRecord, withHealth, type RecordTimes } from './frozen-record';
 
 const NAME = 'store-memory';
-
-/** A stored pod: like `ServiceInfo`, with its times kept as epoch milliseconds (no Date objects to keep). */
-interface StoredPod {
-  serviceName: string;
-  podName: string;
-  providers: Provider[];
-  healthCheckUrl: string;
-  notificationUrl: string;
-  subscriptions: string[];
-  status: ServiceStatus;
-  lastHealthCheck: number;
-  registeredAt: number;
-  updatedAt: number;
-}
 
 /**
  * The default store: everything in process memory, lost when the process exits.
  *
  * Lookups by key, by service name and by subscribed group are index (Map) lookups, never scans.
- * Every read returns deep copies and every write stores a deep copy, so callers can never
- * change stored state by mutating objects. Each call is applied synchronously inside one
- * microtask, so concurrent calls are atomic with respect to each other.
+ * Stored records are immutable and shared: a write stores a deeply frozen copy of the caller's
+ * record (sharing the unchanged parts of the record it replaces), and reads return those frozen
+ * records themselves — no copy per read. Mutating a returned record, its arrays, providers or
+ * dates throws a `TypeError`; clone it first (`cloneService`) to change it. Each call is applied
+ * synchronously inside one microtask, so concurrent calls are atomic with respect to each other.
  */
 export class MemoryStore implements RegistryStore {
   readonly name = NAME;
-  readonly #services = new Map<string, StoredPod>();
+  readonly #services = new Map<string, ServiceInfo>();
   /** service name → keys of its pods */
   readonly #byName = new Map<string, Set<string>>();
   /** service group → subscriber keys */
@@ -49,26 +37,22 @@ export class MemoryStore implements RegistryStore {
 
   async saveService(service: ServiceInfo): Promise<void> {
     this.#open('saveService');
-    this.#save(this.#copyIn(service, 'saveService'));
+    this.#save(this.#freeze(service, 'saveService'));
   }
 
   async getService(key: string): Promise<ServiceInfo | undefined> {
     this.#open('getService');
-    const found = this.#services.get(key);
-    return found === undefined ? undefined : toServiceInfo(found);
+    return this.#services.get(key);
   }
 
   async getServicesByName(serviceName: string): Promise<ServiceInfo[]> {
     this.#open('getServicesByName');
-    return this.#copies(this.#byName.get(serviceName));
+    return this.#records(this.#byName.get(serviceName));
   }
 
   async getAllServices(): Promise<ServiceInfo[]> {
     this.#open('getAllServices');
-    const out = new Array<ServiceInfo>(this.#services.size);
-    let i = 0;
-    for (const s of this.#services.values()) out[i++] = toServiceInfo(s);
-    return out;
+    return Array.from(this.#services.values());
   }
 
   async deleteService(key: string): Promise<boolean> {
@@ -81,7 +65,7 @@ export class MemoryStore implements RegistryStore {
     if (!validDate(at)) {
       throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
     }
-    return this.#health(key, status, at.getTime());
+    return this.#health(key, status, at);
   }
 
   async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
@@ -107,11 +91,11 @@ export class MemoryStore implements RegistryStore {
 
   async getSubscriberServices(serviceGroup: string): Promise<ServiceInfo[]> {
     this.#open('getSubscriberServices');
-    return this.#copies(this.#subscribers.get(serviceGroup));
+    return this.#records(this.#subscribers.get(serviceGroup));
   }
 
   /**
-   * Applies the batch in order, all or nothing: every mutation is checked and copied before the
+   * Applies the batch in order, all or nothing: every mutation is checked and frozen before the
    * first one is applied, so a malformed mutation rejects the batch with nothing changed.
    */
   async applyBatch(mutations: readonly StoreMutation[]): Promise<StoreMutationResult[]> {
@@ -158,29 +142,25 @@ export class MemoryStore implements RegistryStore {
   #prepare(m: StoreMutation, index: number): PreparedMutation {
     const where = `mutation ${index}: `;
     if (typeof m === 'object' && m !== null) {
-      if (m.type === 'save') return { type: 'save', service: this.#copyIn(m.service, 'applyBatch', where) };
+      if (m.type === 'save') return { type: 'save', service: this.#freeze(m.service, 'applyBatch', where) };
       if (m.type === 'delete' && typeof m.key === 'string') return { type: 'delete', key: m.key };
       if (m.type === 'health' && typeof m.key === 'string' && validDate(m.at)) {
-        return { type: 'health', key: m.key, status: m.status, at: m.at.getTime() };
+        return { type: 'health', key: m.key, status: m.status, at: m.at };
       }
     }
     throw new StoreError(NAME, 'applyBatch', `${where}not a valid save, delete or health change; nothing was applied`);
   }
 
-  /** A deep copy of a caller's record; a malformed record is rejected before anything changes. */
-  #copyIn(service: ServiceInfo, operation: StoreOperation, where = ''): StoredPod {
+  /**
+   * A deeply frozen copy of a caller's record, sharing what is unchanged with the stored one;
+   * a malformed record is rejected before anything changes.
+   */
+  #freeze(service: ServiceInfo, operation: StoreOperation, where = ''): ServiceInfo {
     const fail = (problem: string, cause?: unknown) =>
       new StoreError(NAME, operation, `${where}${problem}${where ? '; nothing was applied' : ''}`, { cause });
-    let copy: StoredPod;
+    let times: RecordTimes;
     try {
-      copy = {
-        serviceName: service.serviceName,
-        podName: service.podName,
-        providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
-        healthCheckUrl: service.healthCheckUrl,
-        notificationUrl: service.notificationUrl,
-        subscriptions: service.subscriptions.slice(),
-        status: service.status,
+      times = {
         lastHealthCheck: epoch(service.lastHealthCheck),
         registeredAt: epoch(service.registeredAt),
         updatedAt: epoch(service.updatedAt),
@@ -189,23 +169,27 @@ export class MemoryStore implements RegistryStore {
       throw fail('the pod record is malformed (validate registrations before saving them)', error);
     }
     for (const field of ['lastHealthCheck', 'registeredAt', 'updatedAt'] as const) {
-      if (Number.isNaN(copy[field])) throw fail(`${field} is not a valid date`);
+      if (Number.isNaN(times[field])) throw fail(`${field} is not a valid date`);
     }
-    return copy;
+    try {
+      return freezeRecord(service, times, this.#services.get(keyOf(service)));
+    } catch (error) {
+      throw fail('the pod record is malformed (validate registrations before saving them)', error);
+    }
   }
 
-  #copies(keys: Set<string> | undefined): ServiceInfo[] {
+  #records(keys: Set<string> | undefined): ServiceInfo[] {
     if (keys === undefined) return [];
     const out: ServiceInfo[] = [];
     for (const key of keys) {
       const s = this.#services.get(key);
-      if (s !== undefined) out.push(toServiceInfo(s));
+      if (s !== undefined) out.push(s);
     }
     return out;
   }
 
-  /** Stores `copy` (already a private copy) and makes the pod's subscription index match it. */
-  #save(copy: StoredPod): void {
+  /** Stores `copy` (already a frozen copy) and makes the pod's subscription index match it. */
+  #save(copy: ServiceInfo): void {
     const key = keyOf(copy);
     this.#services.set(key, copy);
     let pods = this.#byName.get(copy.serviceName);
@@ -235,11 +219,10 @@ export class MemoryStore implements RegistryStore {
     return true;
   }
 
-  #health(key: string, status: ServiceStatus, at: number): boolean {
+  #health(key: string, status: ServiceStatus, at: Date): boolean {
     const existing = this.#services.get(key);
     if (existing === undefined) return false;
-    existing.status = status;
-    existing.lastHealthCheck = at;
+    this.#services.set(key, withHealth(existing, status, at));
     return true;
   }
 
@@ -274,30 +257,9 @@ export class MemoryStore implements RegistryStore {
 }
 
 type PreparedMutation =
-  | { type: 'save'; service: StoredPod }
+  | { type: 'save'; service: ServiceInfo }
   | { type: 'delete'; key: string }
-  | { type: 'health'; key: string; status: ServiceStatus; at: number };
-
-/** A caller's copy of a stored pod (fresh arrays, providers and dates). */
-function toServiceInfo(pod: StoredPod): ServiceInfo {
-  return {
-    serviceName: pod.serviceName,
-    podName: pod.podName,
-    providers: pod.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
-    healthCheckUrl: pod.healthCheckUrl,
-    notificationUrl: pod.notificationUrl,
-    subscriptions: pod.subscriptions.slice(),
-    status: pod.status,
-    lastHealthCheck: new Date(pod.lastHealthCheck),
-    registeredAt: new Date(pod.registeredAt),
-    updatedAt: new Date(pod.updatedAt),
-  };
-}
-
-/** Epoch milliseconds of a Date; NaN for anything that is not a valid Date. */
-function epoch(value: unknown): number {
-  return value instanceof Date ? value.getTime() : Number.NaN;
-}
+  | { type: 'health'; key: string; status: ServiceStatus; at: Date };
 
 function validDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
