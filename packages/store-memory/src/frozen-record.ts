@@ -98,20 +98,19 @@ function record(
   });
 }
 
-/** Times of a record being built, as epoch milliseconds (validated by the caller). */
-export interface RecordTimes {
-  lastHealthCheck: number;
-  registeredAt: number;
-  updatedAt: number;
-}
-
 /**
  * A deeply frozen copy of a caller's record (the caller's objects are never kept or frozen).
  * Parts equal to `previous` — the record stored under the same key, itself frozen — are shared
  * instead of copied: a re-registration or a health change allocates only what changed.
  * Throws a `TypeError` when the record is malformed (no providers array, …).
  */
-export function freezeRecord(service: ServiceInfo, times: RecordTimes, previous?: ServiceInfo): ServiceInfo {
+export function freezeRecord(
+  service: ServiceInfo,
+  lastHealthCheckMs: number,
+  registeredAtMs: number,
+  updatedAtMs: number,
+  previous?: ServiceInfo,
+): ServiceInfo {
   const providers =
     previous !== undefined && sameProviders(previous.providers, service.providers)
       ? previous.providers
@@ -120,9 +119,9 @@ export function freezeRecord(service: ServiceInfo, times: RecordTimes, previous?
     previous !== undefined && sameList(previous.subscriptions, service.subscriptions)
       ? previous.subscriptions
       : Object.freeze(service.subscriptions.slice());
-  const lastHealthCheck = frozenDate(times.lastHealthCheck, service.lastHealthCheck, previous?.lastHealthCheck, previous?.registeredAt);
-  const registeredAt = frozenDate(times.registeredAt, service.registeredAt, lastHealthCheck, previous?.registeredAt);
-  const updatedAt = frozenDate(times.updatedAt, service.updatedAt, lastHealthCheck, previous?.updatedAt);
+  const lastHealthCheck = frozenDate(lastHealthCheckMs, service.lastHealthCheck, previous?.lastHealthCheck, previous?.registeredAt);
+  const registeredAt = frozenDate(registeredAtMs, service.registeredAt, lastHealthCheck, previous?.registeredAt);
+  const updatedAt = frozenDate(updatedAtMs, service.updatedAt, lastHealthCheck, previous?.updatedAt);
   return record(service, providers, subscriptions, service.status, lastHealthCheck, registeredAt, updatedAt);
 }
 
