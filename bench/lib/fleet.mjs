@@ -6,6 +6,10 @@
  *
  *   const fleet = await startFleet();          // { base, port, stats(), close() }
  *   const { healthOk, deadOpened, deadAborted, notify } = await fleet.stats();
+ *
+ * `startFleet({ origins: n })` also listens on the same port of n more loopback addresses
+ * (127.1.0.0, 127.1.0.1, …; `fleet.bases`), so a prober meets n distinct origins, as it meets
+ * pods on their own hosts, without exposing anything beyond loopback.
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -13,9 +17,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROLE = 'governance-bench-fleet';
 
-if (process.argv[2] === ROLE) serve();
+if (process.argv[2] === ROLE) serve(Number(process.argv[3] ?? 0));
 
-function serve() {
+/** The n-th extra loopback address. */
+export function originAddress(n) {
+  return `127.1.${(n >> 8) & 255}.${n & 255}`;
+}
+
+function serve(origins) {
   const counts = { healthOk: 0, deadOpened: 0, deadAborted: 0, notify: 0, lastHealthOkAt: 0, lastDeadAbortedAt: 0 };
   const hanging = new Set();
   const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -44,21 +53,30 @@ function serve() {
     });
   });
   server.maxConnections = 60_000;
-  server.listen(0, '127.0.0.1', () => process.send({ type: 'ready', port: server.address().port }));
+  const servers = [server];
+  server.listen(0, '127.0.0.1', async () => {
+    const { port } = server.address();
+    for (let n = 0; n < origins; n++) {
+      const extra = http.createServer({ keepAliveTimeout: 60_000 }, server.listeners('request')[0]);
+      await new Promise((resolve, reject) => extra.once('error', reject).listen(port, originAddress(n), resolve));
+      servers.push(extra);
+    }
+    process.send({ type: 'ready', port });
+  });
   process.on('message', (msg) => {
     if (msg.type === 'stats') process.send({ type: 'stats', counts: { ...counts, hanging: hanging.size, at: Date.now() } });
     else if (msg.type === 'close') {
       for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      server.close(() => process.exit(0));
+      for (const s of servers) s.closeAllConnections();
+      Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))).then(() => process.exit(0));
     }
   });
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Starts the fleet in a child process; resolves once it listens on 127.0.0.1. */
-export async function startFleet() {
-  const child = fork(fileURLToPath(import.meta.url), [ROLE], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts the fleet in a child process; resolves once it listens on 127.0.0.1 (and `origins` more). */
+export async function startFleet({ origins = 0 } = {}) {
+  const child = fork(fileURLToPath(import.meta.url), [ROLE, String(origins)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve(msg.port));
     child.once('exit', (code) => reject(new Error(`[bench] the fleet process exited early (code ${code})`)));
@@ -77,6 +95,7 @@ export async function startFleet() {
     port,
     pid: child.pid,
     base: `http://127.0.0.1:${port}`,
+    bases: Array.from({ length: origins }, (_, n) => `http://${originAddress(n)}:${port}`),
     /** Counters so far: healthOk, deadOpened, deadAborted, notify, hanging, lastHealthOkAt, at. */
     stats: () => ask('stats'),
     async close() {
