@@ -88,7 +88,15 @@ async function main() {
         const dir = mkdtempSync(join(os.tmpdir(), `gov-bench-prof-${side}-`));
         const run = await measure(side, load, fleet, `p${side}`, PROFILE_MS, { cpuProfileDir: dir });
         const file = newestProfile(dir);
-        profiles[side] = { ...summarizeCpuProfile(file, run.window), file, throughputPerSec: run.throughputPerSec };
+        const summary = summarizeCpuProfile(file, { ...run.window, top: 25 });
+        profiles[side] = {
+          ...summary,
+          file,
+          throughputPerSec: run.throughputPerSec,
+          serverCpuUsPerRequest: run.serverCpuUsPerRequest,
+          // Each area's share of the CPU time, in µs per registration.
+          usPerRequestByArea: Object.fromEntries(summary.areas.map((a) => [a.area, Math.round((a.percent / 100) * run.serverCpuUsPerRequest)])),
+        };
       }
     }
   } finally {
@@ -96,6 +104,15 @@ async function main() {
     await fleet.close();
   }
 
+  if (profiles.manager && profiles.bare) {
+    // Where the manager spends CPU beyond the bare app: µs per registration, area by area.
+    const areas = new Set([...Object.keys(profiles.manager.usPerRequestByArea), ...Object.keys(profiles.bare.usPerRequestByArea)]);
+    profiles.beyondBareUsPerRequest = Object.fromEntries(
+      [...areas]
+        .map((area) => [area, (profiles.manager.usPerRequestByArea[area] ?? 0) - (profiles.bare.usPerRequestByArea[area] ?? 0)])
+        .sort((a, b) => b[1] - a[1]),
+    );
+  }
   const manager = best(runs.manager);
   const bare = best(runs.bare);
   const stats = manager;
@@ -143,7 +160,7 @@ async function main() {
         'Four processes: the server measured (the telco-manager example started as `node examples/telco-manager/src/main.mjs`, STORE_TYPE=memory, LOG_LEVEL=info, its defaults otherwise: 30 s interval, 5 s timeout, 3 retries; its log goes to a file), the bare app, the fleet answering GET /health/<pod> with 200, and the load generator.',
         'The load generator is a small Node program (bench/lib/load-client.mjs) rather than wrk: `pnpm bench` then needs nothing beyond Node on a fresh machine, and it times every request itself. Each of its 50 clients keeps one keep-alive socket and sends the next registration when the previous one is answered (closed loop, like autocannon and wrk). Every registration is a new pod with two providers and no subscriptions.',
         'Manager and bare app are measured in the same run, alternating over rounds, each in a fresh process after a warm-up; the best round of each is reported. On a shared 2-core machine compare throughputRatio and cpuPerRequestRatio, not absolute numbers.',
-        'cpuProfile: self-time shares of the measured window of a separate, shorter round of each server under node --cpu-prof (areas: packages, Node internals, GC, V8 builtins); start-up and warm-up samples are left out.',
+        'cpuProfile: self-time shares of the measured window of a separate, shorter round of each server under node --cpu-prof (areas: packages, Node internals, GC, V8 builtins); start-up and warm-up samples are left out. usPerRequestByArea turns the shares into µs per registration with that round\'s CPU time; beyondBareUsPerRequest is manager minus bare app, area by area (areas outside each side\'s top 25 count as 0).',
       ],
     },
   );
