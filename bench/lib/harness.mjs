@@ -73,15 +73,30 @@ async function batched(fn, batch) {
   return { wrapper, isAsync };
 }
 
-/** Finds a batch size whose run lasts about `targetUs` microseconds. */
-async function calibrate(fn, targetUs) {
+/**
+ * Finds a batch size whose run lasts about `targetUs` microseconds. `fn` is run for `warmupMs`
+ * first: calibrated on cold (not yet optimized) code, the batch comes out far too small and every
+ * sample then carries the timer's own overhead.
+ */
+async function calibrate(fn, targetUs, warmupMs) {
+  const until = performance.now() + warmupMs;
+  for (let i = 0; performance.now() < until; ) {
+    for (let n = 0; n < 64; n++) {
+      const value = fn(i++);
+      if (isThenable(value)) await value;
+    }
+  }
   let batch = 1;
   for (;;) {
     const { wrapper, isAsync } = await batched(fn, batch);
     for (let w = 0; w < 3; w++) await wrapper();
-    const start = process.hrtime.bigint();
-    await wrapper();
-    const us = Number(process.hrtime.bigint() - start) / 1000;
+    // The fastest of a few runs, so one GC pause or preemption does not decide the batch size.
+    let us = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < 5; r++) {
+      const start = process.hrtime.bigint();
+      await wrapper();
+      us = Math.min(us, Number(process.hrtime.bigint() - start) / 1000);
+    }
     if (us >= targetUs || batch >= 1 << 20) return { batch, isAsync };
     batch = us <= 0 ? batch * 16 : Math.min(batch * 16, Math.max(batch * 2, Math.ceil((batch * targetUs) / us)));
   }
@@ -127,7 +142,7 @@ async function measurePair(caseName, fn, partner, opts) {
   if (partner) subjects.push({ name: partner.name, fn: partner.fn });
   const prepared = [];
   for (const s of subjects) {
-    const { batch } = await calibrate(s.fn, opts.batchTargetUs);
+    const { batch } = await calibrate(s.fn, opts.batchTargetUs, opts.warmupTime);
     const { wrapper } = await batched(s.fn, batch);
     prepared.push({ ...s, batch, wrapper, samplesNs: [] });
   }

@@ -34,8 +34,13 @@ export type StoreMutationResult = boolean;
  *
  * - **Not found is not an error.** Reads of missing things resolve to `undefined` or `[]`;
  *   `deleteService` / `updateHealthStatus` of a missing key resolve to `false`.
- * - **Copies.** Returned objects are fresh copies; mutating them, or mutating an object after
- *   passing it to `saveService`, never changes what the store holds.
+ * - **Copies or frozen.** Returned objects are either fresh copies or deeply frozen (the record,
+ *   its arrays, providers and dates: every mutation attempt throws a `TypeError` in strict
+ *   mode); either way, mutating what a read returned never changes what the store holds. A store
+ *   may hand the same frozen object to several readers; it replaces a record on write rather
+ *   than changing it, so a record read earlier stays as it was. Inputs are never kept: mutating
+ *   an object after passing it to `saveService` never changes the store, and the store never
+ *   freezes the caller's objects. To change a record you read, clone it first (`cloneService`).
  * - **Atomic registration.** `saveService` writes the pod's record and replaces the pod's rows in
  *   the subscription index as one unit: after a crash either both or neither are visible.
  *   `deleteService` removes both as one unit as well.

@@ -5,7 +5,7 @@
  * and against a store without `applyBatch`, and a skipped suite must never call `create`.
  */
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, applyMutationsSequentially, keyOf, type RegistryStore, type ServiceInfo, type ServiceStatus } from '@governance/core';
+import { NotFoundError, applyMutationsSequentially, cloneService, keyOf, type RegistryStore, type ServiceInfo, type ServiceStatus } from '@governance/core';
 import {
   batchChecks,
   concurrencyChecks,
@@ -24,12 +24,18 @@ import { MemoryStore } from '@governance/store-memory';
 
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Returns the very objects it was given to save (no copy on write, no copy on read). */
+/**
+ * Returns one shared object per pod for every read: by default the very object it was given to
+ * save (no copy on write, no copy on read), or what `share` makes of it.
+ */
 class SharedReferencesStore extends MemoryStore {
   readonly #saved = new Map<string, ServiceInfo>();
+  constructor(readonly share: (service: ServiceInfo) => ServiceInfo = (service) => service) {
+    super();
+  }
   override async saveService(service: ServiceInfo): Promise<void> {
     await super.saveService(service);
-    this.#saved.set(keyOf(service), service);
+    this.#saved.set(keyOf(service), this.share(service));
   }
   override async getService(key: string): Promise<ServiceInfo | undefined> {
     return (await super.getService(key)) && this.#saved.get(key);
@@ -41,6 +47,19 @@ class SharedReferencesStore extends MemoryStore {
     return (await super.getAllServices()).map((s) => this.#saved.get(keyOf(s))!);
   }
 }
+
+/** A copy frozen at the top only: its arrays, providers and dates can still be changed. */
+const frozenOnTop = (service: ServiceInfo): ServiceInfo => Object.freeze(cloneService(service));
+
+/** A copy frozen all the way down, except that Object.freeze does not stop a Date's setters. */
+const frozenWithLiveDates = (service: ServiceInfo): ServiceInfo => {
+  const copy = cloneService(service);
+  for (const p of copy.providers) Object.freeze(p);
+  Object.freeze(copy.providers);
+  Object.freeze(copy.subscriptions);
+  for (const d of [copy.lastHealthCheck, copy.registeredAt, copy.updatedAt]) Object.freeze(d);
+  return Object.freeze(copy);
+};
 
 /** Saves by reading the whole table, waiting a round trip, and writing it all back. */
 class LostSavesStore extends MemoryStore {
@@ -193,10 +212,30 @@ const mutants: Mutant[] = [
     caughtBy: [
       [copyChecks, 'mutating the object passed to saveService does not change the store'],
       [copyChecks, 'mutating a getService result does not change the store'],
-      [copyChecks, 'two reads return distinct objects'],
+      [copyChecks, 'two reads share no mutable object, and never the saved one'],
       [copyChecks, 'mutating getServicesByName and getAllServices results does not change the store'],
     ],
     stillPasses: [[serviceChecks, 'saveService then getService returns an equal record']],
+  },
+  {
+    defect: 'shares records that are frozen only at the top',
+    create: () => new SharedReferencesStore(frozenOnTop),
+    caughtBy: [
+      [copyChecks, 'mutating a getService result does not change the store'],
+      [copyChecks, 'two reads share no mutable object, and never the saved one'],
+      [copyChecks, 'mutating getServicesByName and getAllServices results does not change the store'],
+    ],
+    stillPasses: [[copyChecks, 'mutating the object passed to saveService does not change the store']],
+  },
+  {
+    defect: 'shares frozen records whose Dates can still be set',
+    create: () => new SharedReferencesStore(frozenWithLiveDates),
+    caughtBy: [
+      [copyChecks, 'mutating a getService result does not change the store'],
+      [copyChecks, 'two reads share no mutable object, and never the saved one'],
+      [copyChecks, 'mutating getServicesByName and getAllServices results does not change the store'],
+    ],
+    stillPasses: [[copyChecks, 'mutating the object passed to saveService does not change the store']],
   },
   {
     defect: 'loses concurrent saves (read-modify-write of the whole table)',

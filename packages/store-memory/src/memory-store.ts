@@ -1,7 +1,6 @@
 import {
   StoreError,
   keyOf,
-  type Provider,
   type RegistryStore,
   type ServiceInfo,
   type ServiceStatus,
@@ -10,64 +9,79 @@ import {
   type StoreOperation,
   type StoreStats,
 } from '@governance/core';
+import { epoch, freezeRecord, withHealth } from './frozen-record';
 
 const NAME = 'store-memory';
 
-/** A stored pod: like `ServiceInfo`, with its times kept as epoch milliseconds (no Date objects to keep). */
-interface StoredPod {
-  serviceName: string;
-  podName: string;
-  providers: Provider[];
-  healthCheckUrl: string;
-  notificationUrl: string;
-  subscriptions: string[];
-  status: ServiceStatus;
-  lastHealthCheck: number;
-  registeredAt: number;
-  updatedAt: number;
+/**
+ * Everything the store keeps under one key: internal and mutable (the record in it is frozen).
+ * A key has an entry while it has a record or subscriptions.
+ */
+interface Entry {
+  readonly key: string;
+  /** The pod's current record; `undefined` for a key that only has subscriptions. */
+  record: ServiceInfo | undefined;
+  /** The groups this key subscribes to (the subscription index, by subscriber). */
+  groups: Set<string> | undefined;
+  /**
+   * The (frozen) subscriptions list `groups` was last made equal to by a save; cleared when the
+   * index is edited directly, so a re-save with the very same list can skip the comparison.
+   */
+  synced: readonly string[] | undefined;
 }
+
+type PreparedMutation =
+  | { type: 'save'; service: ServiceInfo }
+  | { type: 'delete'; key: string }
+  | { type: 'health'; key: string; status: ServiceStatus; at: Date };
 
 /**
  * The default store: everything in process memory, lost when the process exits.
  *
  * Lookups by key, by service name and by subscribed group are index (Map) lookups, never scans.
- * Every read returns deep copies and every write stores a deep copy, so callers can never
- * change stored state by mutating objects. Each call is applied synchronously inside one
+ * Stored records are immutable and shared: a write stores a deeply frozen copy of the caller's
+ * record (sharing the unchanged parts of the record it replaces), and reads return those frozen
+ * records themselves — no copy per read. Mutating a returned record, its arrays, providers or
+ * dates throws a `TypeError`; clone it first (`cloneService`) to change it. A record read earlier
+ * never changes: writes replace records. Each call is applied synchronously inside one
  * microtask, so concurrent calls are atomic with respect to each other.
  */
 export class MemoryStore implements RegistryStore {
   readonly name = NAME;
-  readonly #services = new Map<string, StoredPod>();
-  /** service name → keys of its pods */
-  readonly #byName = new Map<string, Set<string>>();
+  /** key → entry */
+  readonly #entries = new Map<string, Entry>();
+  /** service name → pod name → entry, for pods with a record (the same entries as `#entries`) */
+  readonly #byName = new Map<string, Map<string, Entry>>();
   /** service group → subscriber keys */
   readonly #subscribers = new Map<string, Set<string>>();
-  /** subscriber key → groups it subscribes to */
-  readonly #groupsOf = new Map<string, Set<string>>();
+  #podCount = 0;
   #subscriptionCount = 0;
   #closed = false;
 
   async saveService(service: ServiceInfo): Promise<void> {
     this.#open('saveService');
-    this.#save(this.#copyIn(service, 'saveService'));
+    const entry = this.#entryOf(service, 'saveService');
+    this.#save(service, entry, this.#freeze(service, entry, 'saveService'));
   }
 
   async getService(key: string): Promise<ServiceInfo | undefined> {
     this.#open('getService');
-    const found = this.#services.get(key);
-    return found === undefined ? undefined : toServiceInfo(found);
+    return this.#entries.get(key)?.record;
   }
 
   async getServicesByName(serviceName: string): Promise<ServiceInfo[]> {
     this.#open('getServicesByName');
-    return this.#copies(this.#byName.get(serviceName));
+    const pods = this.#byName.get(serviceName);
+    const out: ServiceInfo[] = [];
+    if (pods !== undefined) for (const entry of pods.values()) out.push(entry.record!);
+    return out;
   }
 
   async getAllServices(): Promise<ServiceInfo[]> {
     this.#open('getAllServices');
-    const out = new Array<ServiceInfo>(this.#services.size);
+    const out = new Array<ServiceInfo>(this.#podCount);
     let i = 0;
-    for (const s of this.#services.values()) out[i++] = toServiceInfo(s);
+    for (const entry of this.#entries.values()) if (entry.record !== undefined) out[i++] = entry.record;
     return out;
   }
 
@@ -81,7 +95,7 @@ export class MemoryStore implements RegistryStore {
     if (!validDate(at)) {
       throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
     }
-    return this.#health(key, status, at.getTime());
+    return this.#health(key, status, at);
   }
 
   async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
@@ -107,11 +121,18 @@ export class MemoryStore implements RegistryStore {
 
   async getSubscriberServices(serviceGroup: string): Promise<ServiceInfo[]> {
     this.#open('getSubscriberServices');
-    return this.#copies(this.#subscribers.get(serviceGroup));
+    const keys = this.#subscribers.get(serviceGroup);
+    const out: ServiceInfo[] = [];
+    if (keys === undefined) return out;
+    for (const key of keys) {
+      const record = this.#entries.get(key)?.record;
+      if (record !== undefined) out.push(record);
+    }
+    return out;
   }
 
   /**
-   * Applies the batch in order, all or nothing: every mutation is checked and copied before the
+   * Applies the batch in order, all or nothing: every mutation is checked and frozen before the
    * first one is applied, so a malformed mutation rejects the batch with nothing changed.
    */
   async applyBatch(mutations: readonly StoreMutation[]): Promise<StoreMutationResult[]> {
@@ -119,7 +140,7 @@ export class MemoryStore implements RegistryStore {
     const prepared = mutations.map((m, i) => this.#prepare(m, i));
     return prepared.map((m) => {
       if (m.type === 'save') {
-        this.#save(m.service);
+        this.#save(m.service, this.#entryOf(m.service, 'applyBatch'), m.service);
         return true;
       }
       if (m.type === 'delete') return this.#delete(m.key);
@@ -129,16 +150,16 @@ export class MemoryStore implements RegistryStore {
 
   async clear(): Promise<void> {
     this.#open('clear');
-    this.#services.clear();
+    this.#entries.clear();
     this.#byName.clear();
     this.#subscribers.clear();
-    this.#groupsOf.clear();
+    this.#podCount = 0;
     this.#subscriptionCount = 0;
   }
 
   async stats(): Promise<StoreStats> {
     this.#open('stats');
-    return { services: this.#services.size, subscriptions: this.#subscriptionCount };
+    return { services: this.#podCount, subscriptions: this.#subscriptionCount };
   }
 
   async ping(): Promise<void> {
@@ -158,88 +179,92 @@ export class MemoryStore implements RegistryStore {
   #prepare(m: StoreMutation, index: number): PreparedMutation {
     const where = `mutation ${index}: `;
     if (typeof m === 'object' && m !== null) {
-      if (m.type === 'save') return { type: 'save', service: this.#copyIn(m.service, 'applyBatch', where) };
+      if (m.type === 'save') {
+        const entry = this.#entryOf(m.service, 'applyBatch', where);
+        return { type: 'save', service: this.#freeze(m.service, entry, 'applyBatch', where) };
+      }
       if (m.type === 'delete' && typeof m.key === 'string') return { type: 'delete', key: m.key };
       if (m.type === 'health' && typeof m.key === 'string' && validDate(m.at)) {
-        return { type: 'health', key: m.key, status: m.status, at: m.at.getTime() };
+        return { type: 'health', key: m.key, status: m.status, at: m.at };
       }
     }
     throw new StoreError(NAME, 'applyBatch', `${where}not a valid save, delete or health change; nothing was applied`);
   }
 
-  /** A deep copy of a caller's record; a malformed record is rejected before anything changes. */
-  #copyIn(service: ServiceInfo, operation: StoreOperation, where = ''): StoredPod {
-    const fail = (problem: string, cause?: unknown) =>
-      new StoreError(NAME, operation, `${where}${problem}${where ? '; nothing was applied' : ''}`, { cause });
-    let copy: StoredPod;
+  /**
+   * The entry of the pod a record to save belongs to, if any: found by its names, without
+   * building the key, when the pod has a record. Rejects what is not a record at all.
+   */
+  #entryOf(service: ServiceInfo, operation: StoreOperation, where = ''): Entry | undefined {
+    if (typeof service !== 'object' || service === null) throw malformed(operation, where);
+    return this.#byName.get(service.serviceName)?.get(service.podName) ?? this.#entries.get(keyOf(service));
+  }
+
+  /**
+   * A deeply frozen copy of a caller's record, sharing what is unchanged with the pod's current
+   * record (in `entry`); a malformed record is rejected before anything changes.
+   */
+  #freeze(service: ServiceInfo, entry: Entry | undefined, operation: StoreOperation, where = ''): ServiceInfo {
+    const lastHealthCheck = epoch(service.lastHealthCheck);
+    const registeredAt = epoch(service.registeredAt);
+    const updatedAt = epoch(service.updatedAt);
+    if (Number.isNaN(lastHealthCheck)) throw malformed(operation, where, 'lastHealthCheck is not a valid date');
+    if (Number.isNaN(registeredAt)) throw malformed(operation, where, 'registeredAt is not a valid date');
+    if (Number.isNaN(updatedAt)) throw malformed(operation, where, 'updatedAt is not a valid date');
     try {
-      copy = {
-        serviceName: service.serviceName,
-        podName: service.podName,
-        providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
-        healthCheckUrl: service.healthCheckUrl,
-        notificationUrl: service.notificationUrl,
-        subscriptions: service.subscriptions.slice(),
-        status: service.status,
-        lastHealthCheck: epoch(service.lastHealthCheck),
-        registeredAt: epoch(service.registeredAt),
-        updatedAt: epoch(service.updatedAt),
-      };
+      return freezeRecord(service, lastHealthCheck, registeredAt, updatedAt, entry?.record);
     } catch (error) {
-      throw fail('the pod record is malformed (validate registrations before saving them)', error);
+      throw malformed(operation, where, undefined, error);
     }
-    for (const field of ['lastHealthCheck', 'registeredAt', 'updatedAt'] as const) {
-      if (Number.isNaN(copy[field])) throw fail(`${field} is not a valid date`);
-    }
-    return copy;
   }
 
-  #copies(keys: Set<string> | undefined): ServiceInfo[] {
-    if (keys === undefined) return [];
-    const out: ServiceInfo[] = [];
-    for (const key of keys) {
-      const s = this.#services.get(key);
-      if (s !== undefined) out.push(toServiceInfo(s));
+  /**
+   * Stores `record` (already frozen) for the pod named like `names`, whose entry (from
+   * `#entryOf`) is `entry`, and makes the pod's subscription index equal to the record's list.
+   */
+  #save(names: ServiceInfo, entry: Entry | undefined, record: ServiceInfo): void {
+    if (entry === undefined) {
+      const key = keyOf(names);
+      entry = { key, record: undefined, groups: undefined, synced: undefined };
+      this.#entries.set(key, entry);
     }
-    return out;
-  }
-
-  /** Stores `copy` (already a private copy) and makes the pod's subscription index match it. */
-  #save(copy: StoredPod): void {
-    const key = keyOf(copy);
-    this.#services.set(key, copy);
-    let pods = this.#byName.get(copy.serviceName);
-    if (pods === undefined) this.#byName.set(copy.serviceName, (pods = new Set()));
-    pods.add(key);
-    // Make the subscription index equal to the record's list (a re-save with the same list,
-    // the common case, leaves the index alone).
-    const current = this.#groupsOf.get(key);
-    if (sameGroups(current, copy.subscriptions)) return;
-    const wanted = new Set(copy.subscriptions);
-    if (current !== undefined) {
-      for (const group of [...current]) if (!wanted.has(group)) this.#unsubscribe(key, group);
+    if (entry.record === undefined) {
+      this.#podCount++;
+      let pods = this.#byName.get(record.serviceName);
+      if (pods === undefined) this.#byName.set(record.serviceName, (pods = new Map()));
+      pods.set(record.podName, entry);
     }
-    for (const group of wanted) this.#subscribe(key, group);
+    entry.record = record;
+    // A re-save with the same list (shared with the record it replaces) leaves the index alone.
+    if (entry.synced === record.subscriptions) return;
+    if (!sameGroups(entry.groups, record.subscriptions)) {
+      const wanted = new Set(record.subscriptions);
+      for (const group of [...(entry.groups ?? [])]) if (!wanted.has(group)) this.#unsubscribe(entry.key, group);
+      for (const group of wanted) this.#subscribe(entry.key, group);
+    }
+    entry.synced = record.subscriptions;
   }
 
   #delete(key: string): boolean {
-    const existing = this.#services.get(key);
-    if (existing === undefined) return false;
-    this.#services.delete(key);
-    const pods = this.#byName.get(existing.serviceName);
+    const entry = this.#entries.get(key);
+    if (entry?.record === undefined) return false;
+    const { serviceName, podName } = entry.record;
+    const pods = this.#byName.get(serviceName);
     if (pods !== undefined) {
-      pods.delete(key);
-      if (pods.size === 0) this.#byName.delete(existing.serviceName);
+      pods.delete(podName);
+      if (pods.size === 0) this.#byName.delete(serviceName);
     }
+    entry.record = undefined;
+    this.#podCount--;
     this.#unsubscribeAll(key);
+    this.#entries.delete(key);
     return true;
   }
 
-  #health(key: string, status: ServiceStatus, at: number): boolean {
-    const existing = this.#services.get(key);
-    if (existing === undefined) return false;
-    existing.status = status;
-    existing.lastHealthCheck = at;
+  #health(key: string, status: ServiceStatus, at: Date): boolean {
+    const entry = this.#entries.get(key);
+    if (entry?.record === undefined) return false;
+    entry.record = withHealth(entry.record, status, at);
     return true;
   }
 
@@ -248,9 +273,13 @@ export class MemoryStore implements RegistryStore {
     if (subs === undefined) this.#subscribers.set(group, (subs = new Set()));
     if (subs.has(subscriberKey)) return;
     subs.add(subscriberKey);
-    let groups = this.#groupsOf.get(subscriberKey);
-    if (groups === undefined) this.#groupsOf.set(subscriberKey, (groups = new Set()));
-    groups.add(group);
+    let entry = this.#entries.get(subscriberKey);
+    if (entry === undefined) {
+      entry = { key: subscriberKey, record: undefined, groups: undefined, synced: undefined };
+      this.#entries.set(subscriberKey, entry);
+    }
+    (entry.groups ??= new Set()).add(group);
+    entry.synced = undefined;
     this.#subscriptionCount++;
   }
 
@@ -258,45 +287,27 @@ export class MemoryStore implements RegistryStore {
     const subs = this.#subscribers.get(group);
     if (subs === undefined || !subs.delete(subscriberKey)) return;
     if (subs.size === 0) this.#subscribers.delete(group);
-    const groups = this.#groupsOf.get(subscriberKey);
-    if (groups !== undefined) {
-      groups.delete(group);
-      if (groups.size === 0) this.#groupsOf.delete(subscriberKey);
-    }
     this.#subscriptionCount--;
+    const entry = this.#entries.get(subscriberKey);
+    if (entry?.groups === undefined) return;
+    entry.groups.delete(group);
+    entry.synced = undefined;
+    if (entry.groups.size > 0) return;
+    entry.groups = undefined;
+    if (entry.record === undefined) this.#entries.delete(subscriberKey);
   }
 
   #unsubscribeAll(subscriberKey: string): void {
-    const groups = this.#groupsOf.get(subscriberKey);
+    const groups = this.#entries.get(subscriberKey)?.groups;
     if (groups === undefined) return;
     for (const group of [...groups]) this.#unsubscribe(subscriberKey, group);
   }
 }
 
-type PreparedMutation =
-  | { type: 'save'; service: StoredPod }
-  | { type: 'delete'; key: string }
-  | { type: 'health'; key: string; status: ServiceStatus; at: number };
-
-/** A caller's copy of a stored pod (fresh arrays, providers and dates). */
-function toServiceInfo(pod: StoredPod): ServiceInfo {
-  return {
-    serviceName: pod.serviceName,
-    podName: pod.podName,
-    providers: pod.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
-    healthCheckUrl: pod.healthCheckUrl,
-    notificationUrl: pod.notificationUrl,
-    subscriptions: pod.subscriptions.slice(),
-    status: pod.status,
-    lastHealthCheck: new Date(pod.lastHealthCheck),
-    registeredAt: new Date(pod.registeredAt),
-    updatedAt: new Date(pod.updatedAt),
-  };
-}
-
-/** Epoch milliseconds of a Date; NaN for anything that is not a valid Date. */
-function epoch(value: unknown): number {
-  return value instanceof Date ? value.getTime() : Number.NaN;
+/** The rejection of a malformed record (`where` names the batch position, if any). */
+function malformed(operation: StoreOperation, where: string, problem?: string, cause?: unknown): StoreError {
+  const what = problem ?? 'the pod record is malformed (validate registrations before saving them)';
+  return new StoreError(NAME, operation, `${where}${what}${where ? '; nothing was applied' : ''}`, { cause });
 }
 
 function validDate(value: unknown): value is Date {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError, keyOf, type ServiceInfo, type StoreMutation } from '@governance/core';
+import { StoreError, cloneService, keyOf, type ServiceInfo, type StoreMutation } from '@governance/core';
 import { makePods, makeService, runStoreConformance } from '@governance/core/testing';
 import { MemoryStore } from '@governance/store-memory';
 
@@ -148,5 +148,89 @@ describe('MemoryStore subscription index on re-save', () => {
     await store.addSubscription('http-gw:p1', 'extra');
     await store.saveService({ ...pod });
     expect(await store.getSubscribers('extra')).toEqual([]);
+  });
+});
+
+describe('MemoryStore shares deeply frozen records', () => {
+  const setters = (d: Date) => [() => d.setTime(0), () => d.setUTCFullYear(1999), () => d.setHours(1), () => d.setMilliseconds(1)];
+
+  it('returns the stored record itself, frozen all the way down, Dates included', async () => {
+    const store = new MemoryStore();
+    const pod = makeService({ subscriptions: ['eir', 'diam-gw'] });
+    await store.saveService(pod);
+    await store.addSubscription(keyOf(pod), 'udm');
+    const a = await store.getService(keyOf(pod));
+    const b = await store.getService(keyOf(pod));
+    const [byName] = await store.getServicesByName(pod.serviceName);
+    const [all] = await store.getAllServices();
+    const [subscriber] = await store.getSubscriberServices('udm');
+    expect(a).toBe(b);
+    expect(byName).toBe(a);
+    expect(all).toBe(a);
+    expect(subscriber).toBe(a);
+    for (const part of [a, a!.providers, ...a!.providers, a!.subscriptions, a!.lastHealthCheck, a!.registeredAt, a!.updatedAt]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    for (const date of [a!.lastHealthCheck, a!.registeredAt, a!.updatedAt]) {
+      for (const set of setters(date)) expect(set).toThrow(/^\[store-memory\] Date\.set\w+: this Date belongs to a stored pod record and is read-only; copy it first/);
+    }
+    expect(() => {
+      (a as { status: string }).status = 'healthy';
+    }).toThrow(TypeError);
+    expect(await store.getService(keyOf(pod))).toEqual(pod);
+  });
+
+  it('hands out Dates that behave like any other Date', async () => {
+    const store = new MemoryStore();
+    const pod = makeService();
+    await store.saveService(pod);
+    const read = (await store.getService(keyOf(pod)))!;
+    expect(read.registeredAt).toBeInstanceOf(Date);
+    expect(read.registeredAt.toISOString()).toBe(pod.registeredAt.toISOString());
+    expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(JSON.stringify(pod)));
+    const cloned = structuredClone(read);
+    expect(cloned.updatedAt.getTime()).toBe(pod.updatedAt.getTime());
+    cloned.updatedAt.setTime(0);
+    const copy = cloneService(read);
+    copy.status = 'healthy';
+    copy.lastHealthCheck.setTime(0);
+    expect(await store.getService(keyOf(pod))).toEqual(pod);
+  });
+
+  it('never freezes or keeps the caller\'s objects', async () => {
+    const store = new MemoryStore();
+    const pod = makeService({ subscriptions: ['eir'] });
+    await store.saveService(pod);
+    await store.applyBatch([{ type: 'save', service: pod }]);
+    await store.updateHealthStatus(keyOf(pod), 'healthy', pod.lastHealthCheck);
+    for (const part of [pod, pod.providers, ...pod.providers, pod.subscriptions, pod.lastHealthCheck, pod.registeredAt, pod.updatedAt]) {
+      expect(Object.isFrozen(part)).toBe(false);
+    }
+    pod.lastHealthCheck.setTime(0);
+    expect((await store.getService(keyOf(pod)))!.lastHealthCheck.getTime()).not.toBe(0);
+  });
+
+  it('replaces a record on every write, so a record read earlier stays as it was', async () => {
+    const store = new MemoryStore();
+    const pod = makeService({ subscriptions: ['eir'] });
+    await store.saveService(pod);
+    const before = (await store.getService(keyOf(pod)))!;
+    const at = new Date('2026-05-06T07:08:09.010Z');
+    await store.updateHealthStatus(keyOf(pod), 'healthy', at);
+    const after = (await store.getService(keyOf(pod)))!;
+    expect(before.status).toBe('unknown');
+    expect(after).toEqual({ ...pod, status: 'healthy', lastHealthCheck: at });
+    // The unchanged parts are shared with the record it replaced, not copied again.
+    expect(after.providers).toBe(before.providers);
+    expect(after.subscriptions).toBe(before.subscriptions);
+    expect(after.registeredAt).toBe(before.registeredAt);
+
+    // Saving a changed copy of a read record (the manager's way) shares what did not change.
+    await store.saveService({ ...after, notificationUrl: 'http://10.0.0.1:8080/notify2', updatedAt: new Date(at.getTime() + 1) });
+    const resaved = (await store.getService(keyOf(pod)))!;
+    expect(resaved.notificationUrl).toBe('http://10.0.0.1:8080/notify2');
+    expect(resaved.providers).toBe(before.providers);
+    expect(resaved.lastHealthCheck).toBe(after.lastHealthCheck);
+    expect(after.notificationUrl).toBe(pod.notificationUrl);
   });
 });
