@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { governanceRouter } from '@governance/core/express';
 import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
-import { httpScenarios, listen, wireRegistration } from './support/scenarios';
+import { lingeringCloseScenarios } from './support/lingering-close-scenarios';
+import { httpScenarios, listen, wireRegistration, type MountGovernance } from './support/scenarios';
 
-httpScenarios('express', (manager, options) => {
+const mount: MountGovernance = (manager, options) => {
   const app = express();
   app.use('/gov', governanceRouter(manager, options));
   return listen(http.createServer(app), '/gov');
-});
+};
+httpScenarios('express', mount);
+lingeringCloseScenarios('express', mount);
 
 describe('express router', () => {
   const { startManager, serve } = adapterTestBed();
@@ -43,18 +46,43 @@ describe('express router', () => {
     expect(created.json.pod_name).toBe('from-stream');
   });
 
-  it("leaves the host app's other routes alone", async () => {
+  it('mounted at the root of an app with its own routes, hands every non-API path to them by default', async () => {
     const app = express();
-    const manager = await startManager();
-    app.use('/gov', governanceRouter(manager));
-    app.use(governanceRouter(manager, { unknownRoutes: 'next' }));
     app.get('/status', (_req, res) => {
-      res.json({ host: true });
+      res.json({ host: 'before' });
+    });
+    app.use(governanceRouter(await startManager()));
+    app.post('/orders', express.json(), (req, res) => {
+      res.status(201).json({ host: 'after', order: req.body });
+    });
+    app.use((req, res) => {
+      res.status(404).json({ host: 'not found', path: req.path });
     });
     const server = await serve(http.createServer(app), '');
 
-    expect((await send(server.baseUrl, 'GET', '/status')).json).toEqual({ host: true });
+    expect((await send(server.baseUrl, 'GET', '/status')).json).toEqual({ host: 'before' });
+    const order = await postJson(server.baseUrl, '/orders', JSON.stringify({ id: 7 }));
+    expect(order.status).toBe(201);
+    expect(order.json).toEqual({ host: 'after', order: { id: 7 } });
+    for (const path of ['/', '/registerx', '/services/a/b', '/gov/register']) {
+      expect((await send(server.baseUrl, 'GET', path)).json, path).toEqual({ host: 'not found', path });
+    }
+    expect((await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()))).status).toBe(201);
+    expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
     expect((await send(server.baseUrl, 'GET', '/health')).json).toEqual({ status: 'healthy' });
-    expect((await send(server.baseUrl, 'GET', '/gov/status')).status).toBe(404);
+  });
+
+  it("answers unknown paths below its mount path with a JSON 404 when unknownRoutes is 'respond'", async () => {
+    const app = express();
+    app.use('/gov', governanceRouter(await startManager(), { unknownRoutes: 'respond' }));
+    app.use((_req, res) => {
+      res.status(299).end('host');
+    });
+    const server = await serve(http.createServer(app), '');
+
+    const unknown = await send(server.baseUrl, 'GET', '/gov/status');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toMatch(/^\[core\] no route GET \/status/);
+    expect((await send(server.baseUrl, 'GET', '/elsewhere')).status).toBe(299);
   });
 });
