@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
 import { readBody } from './body-reader';
 import { isGovernanceRoute } from './handler';
@@ -23,11 +23,8 @@ export interface KoaLikeContext {
   method: string;
   path: string;
   querystring: string;
-  res: ServerResponse;
   /** Koa's request; a body parser may have put the parsed body on `request.body`. */
   request: object;
-  /** Set to `false` when the middleware writes the answer itself (a lingering close). */
-  respond?: boolean | undefined;
   status: number;
   body: unknown;
   set(field: Record<string, string>): void;
@@ -66,14 +63,9 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
       body: (limit) => readBody(ctx.req, limit),
       parsedBody: preParsedBody(ctx.req, (ctx.request as { body?: unknown }).body),
     });
-    ctx.status = response.status;
-    if (writer.leavesBodyUnread(ctx.req)) {
-      // Koa would end the response at once; the writer ends it after draining the body.
-      ctx.respond = false;
-      writer.write(ctx.req, ctx.res, response);
-      return;
-    }
-    ctx.set(response.headers);
-    ctx.body = response.body;
+    const answer = writer.finish(ctx.req, response);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
   };
 }

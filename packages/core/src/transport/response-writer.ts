@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { GovernanceResponse } from './handler-types';
 
 /** Bounds of the lingering close (see {@link ResponseWriter}). */
@@ -22,18 +23,19 @@ export const DEFAULT_LINGERING_CLOSE: Readonly<Required<LingeringCloseOptions>> 
 });
 
 /**
- * Writes handler answers to Node responses, and owns the lingering close of every adapter.
+ * Finishes handler answers for Node responses, and owns the lingering close of every adapter.
  *
  * An answer that leaves request body bytes on the wire (the handler refused before reading it
- * all) is sent with `Connection: close`; the connection then reads and discards the rest of the
- * body, without buffering or parsing it, until the body ends, the client goes away, or
- * `maxBytes` / `timeoutMs` is reached, and only then closes. Closing at once would make the
+ * all: 413, 415, 401/403, …) gets `Connection: close`. Once Node has written it and would
+ * close the socket, the connection instead half-closes (the answer and a FIN go out), reads and
+ * discards the rest of the body without buffering or parsing it, and closes when the body ends,
+ * the client goes away, or `maxBytes` / `timeoutMs` is reached. Closing at once would make the
  * kernel reset a connection that still has unread input, and the reset can destroy the answer
- * before the client reads it. At most `maxConnections` connections discard at once.
+ * before the client reads it. At most `maxConnections` connections linger at once.
  */
 export class ResponseWriter {
   readonly #bounds: Readonly<Required<LingeringCloseOptions>>;
-  #draining = 0;
+  #lingering = 0;
 
   constructor(options: LingeringCloseOptions = {}) {
     this.#bounds = {
@@ -43,45 +45,44 @@ export class ResponseWriter {
     };
   }
 
-  /** Connections that are discarding a request body right now. */
-  get draining(): number {
-    return this.#draining;
-  }
-
   /**
-   * True when answering `req` now leaves part of its body unread on the connection. Nothing is
-   * left when the body was read to its end (by the adapter or by the host's body parser) or
-   * the request declared none.
+   * The answer to send for `req`: unchanged when the request body was read to its end (by the
+   * adapter or by the host's body parser) or there was none; otherwise with `Connection: close`,
+   * and the connection set to linger once Node has written the answer.
    */
-  leavesBodyUnread(req: IncomingMessage): boolean {
-    if (req.complete || req.destroyed || req.socket.destroyed) return false;
-    const length = req.headers['content-length'];
-    return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  finish(req: IncomingMessage, response: GovernanceResponse): GovernanceResponse {
+    if (!leavesBodyUnread(req)) return response;
+    this.#lingerAfterAnswer(req);
+    return { ...response, headers: { ...response.headers, connection: 'close' } };
   }
 
   /** Writes `response` with one `writeHead` (no body for HEAD), lingering when the body is unread. */
   write(req: IncomingMessage, res: ServerResponse, response: GovernanceResponse): void {
-    const headers: Record<string, string | number> = { ...response.headers, 'content-length': Buffer.byteLength(response.body) };
-    const body = req.method === 'HEAD' ? '' : response.body;
-    if (!this.leavesBodyUnread(req)) {
-      res.writeHead(response.status, headers);
-      res.end(body);
-      return;
-    }
-    headers.connection = 'close';
-    res.writeHead(response.status, headers);
-    if (this.#draining >= this.#bounds.maxConnections) {
-      res.end(body);
-      return;
-    }
-    // The answer goes out now; ending the response is what makes Node close the socket.
-    if (body !== '') res.write(body);
-    this.#drainThenEnd(req, res);
+    const { status, headers, body } = this.finish(req, response);
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  #drainThenEnd(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Node ends a `Connection: close` exchange by calling `socket.destroySoon()` once the answer
+   * is written (or `socket.end()` on sockets without it); this connection's own `destroySoon`
+   * lingers instead, within the bounds.
+   */
+  #lingerAfterAnswer(req: IncomingMessage): void {
+    const socket = req.socket;
+    if (!(socket instanceof Socket) || req.httpVersionMajor !== 1 || Object.hasOwn(socket, 'destroySoon')) return;
+    const close = socket.destroySoon;
+    socket.destroySoon = () => {
+      delete (socket as Partial<Socket>).destroySoon;
+      if (req.complete || socket.destroyed || this.#lingering >= this.#bounds.maxConnections) close.call(socket);
+      else this.#linger(req, socket);
+    };
+  }
+
+  #linger(req: IncomingMessage, socket: Socket): void {
     const { maxBytes, timeoutMs } = this.#bounds;
-    this.#draining++;
+    this.#lingering++;
+    socket.end();
     let discarded = 0;
     let done = false;
     const finish = (): void => {
@@ -90,11 +91,9 @@ export class ResponseWriter {
       clearTimeout(timer);
       req.off('data', onData);
       req.off('end', finish);
-      req.off('error', finish);
-      req.off('close', finish);
-      res.off('close', finish);
-      this.#draining--;
-      if (!res.writableEnded) res.end();
+      socket.off('close', finish);
+      this.#lingering--;
+      socket.destroy();
     };
     const onData = (chunk: Buffer): void => {
       discarded += chunk.length;
@@ -104,11 +103,16 @@ export class ResponseWriter {
     timer.unref();
     req.on('data', onData);
     req.on('end', finish);
-    req.on('error', finish);
-    req.on('close', finish);
-    res.on('close', finish);
+    socket.on('close', finish);
     req.resume();
   }
+}
+
+/** True when answering `req` now leaves part of its body unread on the connection. */
+function leavesBodyUnread(req: IncomingMessage): boolean {
+  if (req.complete || req.destroyed || req.socket.destroyed) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function bound(value: number | undefined, name: keyof LingeringCloseOptions, fallback: number): number {

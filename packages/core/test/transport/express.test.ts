@@ -46,6 +46,34 @@ describe('express router', () => {
     expect(created.json.pod_name).toBe('from-stream');
   });
 
+  it('when express.json() already read the body, an early refusal keeps the connection: nothing is left to drain', async () => {
+    const app = express();
+    app.use(express.json({ limit: '2mb' }));
+    const authorize = (r: { method: string }) => (r.method === 'POST' ? { status: 401 as const, message: '[test] token required' } : undefined);
+    app.use('/gov', governanceRouter(await startManager(), { authorize }));
+    const server = await serve(http.createServer(app), '/gov');
+    let connections = 0;
+    server.server.on('connection', () => connections++);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = JSON.stringify({ ...wireRegistration(), pad: ' '.repeat(1024 * 1024) });
+      const request = (method: string, path: string, payload?: string) =>
+        new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+          const req = http.request(`${server.baseUrl}${path}`, { method, agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          });
+          req.on('error', reject);
+          req.end(payload);
+        });
+      expect(await request('POST', '/register', body)).toEqual({ status: 401, connection: 'keep-alive' });
+      expect(await request('GET', '/health')).toEqual({ status: 200, connection: 'keep-alive' });
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('mounted at the root of an app with its own routes, hands every non-API path to them by default', async () => {
     const app = express();
     app.get('/status', (_req, res) => {

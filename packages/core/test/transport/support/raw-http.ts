@@ -28,6 +28,7 @@ export interface RawEnding {
 export class RawConnection {
   readonly #socket: net.Socket;
   readonly #basePath: string;
+  readonly #localPort: number;
   readonly #ended: Promise<RawEnding>;
   #chunks: Buffer[] = [];
   #answer: RawAnswer | undefined;
@@ -39,6 +40,7 @@ export class RawConnection {
   private constructor(socket: net.Socket, basePath: string) {
     this.#socket = socket;
     this.#basePath = basePath;
+    this.#localPort = socket.localPort ?? 0;
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.#error ??= error.code ?? error.message;
     });
@@ -51,11 +53,15 @@ export class RawConnection {
     });
   }
 
-  /** Connects to the host and port of `baseUrl` (paths are relative to its path); reading starts only with {@link read}. */
-  static open(baseUrl: string): Promise<RawConnection> {
+  /**
+   * Connects to the host and port of `baseUrl` (request paths are relative to its path); reading
+   * starts only with {@link read} or {@link answer}. With `ignoreFin`, the client keeps sending
+   * after the server half-closed, as a careless or hostile client does.
+   */
+  static open(baseUrl: string, options: { ignoreFin?: boolean } = {}): Promise<RawConnection> {
     const url = new URL(baseUrl);
     return new Promise((resolve, reject) => {
-      const socket = net.connect(Number(url.port), url.hostname, () => {
+      const socket = net.connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: options.ignoreFin ?? false }, () => {
         socket.off('error', reject);
         resolve(new RawConnection(socket, url.pathname.replace(/\/$/, '')));
       });
@@ -101,6 +107,11 @@ export class RawConnection {
   /** Resolves when the connection has closed (either side). */
   ended(): Promise<RawEnding> {
     return this.#ended;
+  }
+
+  /** The client's port: the server sees it as the connection's remote port. */
+  get localPort(): number {
+    return this.#localPort;
   }
 
   get closed(): boolean {

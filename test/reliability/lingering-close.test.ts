@@ -1,0 +1,172 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import express from 'express';
+import Koa from 'koa';
+import { Manager } from '@governance/core';
+import { governanceRouter } from '@governance/core/express';
+import { governanceKoa } from '@governance/core/koa';
+import { createNodeListener } from '@governance/core/node';
+import { MemoryStore } from '@governance/store-memory';
+import { describe, expect, it } from 'vitest';
+
+const TOTAL = Number(process.env.LINGER_REQUESTS ?? 1_000);
+const CONCURRENCY = 16;
+const MiB = 1024 * 1024;
+const PAYLOAD = Buffer.alloc(8 * MiB, 0x20);
+// fetch sends a Blob several times faster than a Buffer of the same size; slices share the bytes.
+const PAYLOAD_BLOB = new Blob([PAYLOAD]);
+const MESSAGE = /^\[core\] request body is larger than 65536 bytes; send a smaller registration or raise bodyLimit$/;
+
+/** Every way a client sends the oversized body: library, connection reuse, framing. */
+const KINDS = [
+  'fetch keep-alive content-length',
+  'fetch keep-alive streamed',
+  'fetch close content-length',
+  'fetch close streamed',
+  'node:http keep-alive content-length',
+  'node:http keep-alive chunked',
+  'node:http close content-length',
+  'node:http close chunked',
+] as const;
+type Kind = (typeof KINDS)[number];
+
+const ADAPTERS: Record<string, (manager: Manager) => http.Server> = {
+  express: (manager) => {
+    const app = express();
+    app.use('/gov', governanceRouter(manager));
+    return http.createServer(app);
+  },
+  koa: (manager) => {
+    const app = new Koa();
+    app.use(governanceKoa(manager, { prefix: '/gov' }));
+    return http.createServer(app.callback());
+  },
+  'node:http': (manager) => http.createServer(createNodeListener(manager, { prefix: '/gov' })),
+};
+
+interface Answer {
+  status: number;
+  text: string;
+}
+
+/** 1–8 MiB, spread over the range by a multiplicative hash of the request number. */
+function sizeOf(i: number): number {
+  return MiB + ((i * 2_654_435_761) % (7 * MiB + 1));
+}
+
+function streamOf(body: Buffer): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= body.length) controller.close();
+      else controller.enqueue(body.subarray(at, (at += 64 * 1024)));
+    },
+  });
+}
+
+async function viaFetch(url: string, body: Buffer, keepAlive: boolean, streamed: boolean): Promise<Answer> {
+  if (keepAlive) await (await fetch(`${url}/health`)).arrayBuffer(); // so the upload may reuse a warm connection
+  const response = await fetch(`${url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(keepAlive ? {} : { connection: 'close' }) },
+    body: streamed ? streamOf(body) : PAYLOAD_BLOB.slice(0, body.length),
+    ...(streamed ? { duplex: 'half' } : {}),
+  } as RequestInit);
+  return { status: response.status, text: await response.text() };
+}
+
+function viaNodeHttp(url: string, path: string, agent: http.Agent | false, body?: Buffer, chunked = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (body && !chunked) headers['content-length'] = String(body.length);
+    const req = http.request(`${url}${path}`, { method: body ? 'POST' : 'GET', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    // After the answer, the client's own write of the unsent rest may fail; the answer is what counts.
+    req.on('error', reject);
+    if (body && chunked) {
+      for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+async function send(url: string, kind: Kind, body: Buffer, agent: http.Agent): Promise<Answer> {
+  const keepAlive = kind.includes('keep-alive');
+  if (kind.startsWith('fetch')) return viaFetch(url, body, keepAlive, kind.endsWith('streamed'));
+  if (keepAlive) await viaNodeHttp(url, '/health', agent);
+  return viaNodeHttp(url, '/register', keepAlive ? agent : false, body, kind.endsWith('chunked'));
+}
+
+describe('lingering close: oversized uploads always receive their 413', () => {
+  for (const [adapter, createServer] of Object.entries(ADAPTERS)) {
+    it(`${adapter}: ${TOTAL} oversized bodies (1–8 MiB) through fetch and node:http, keep-alive and not, all get the 413 with its message`, async () => {
+      const manager = new Manager({ healthCheckInterval: 3_600_000, notificationInterval: 3_600_000 }, new MemoryStore());
+      await manager.start();
+      const server = createServer(manager);
+      const requestsOnSocket = new WeakMap<Socket, number>();
+      let reused = 0;
+      server.on('request', (req: http.IncomingMessage) => {
+        const count = (requestsOnSocket.get(req.socket) ?? 0) + 1;
+        requestsOnSocket.set(req.socket, count);
+        if (count > 1 && req.method === 'POST') reused++;
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/gov`;
+
+      const byKind = new Map<Kind, { answered: number; resets: number; ms: number }>(KINDS.map((k) => [k, { answered: 0, resets: 0, ms: 0 }]));
+      const wrong: string[] = [];
+      let next = 0;
+      const started = performance.now();
+      try {
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+            try {
+              while (next < TOTAL) {
+                const i = next++;
+                const kind = KINDS[i % KINDS.length]!;
+                const tally = byKind.get(kind)!;
+                const sentAt = performance.now();
+                try {
+                  const answer = await send(url, kind, PAYLOAD.subarray(0, sizeOf(i)), agent);
+                  const message = (JSON.parse(answer.text) as { error?: string }).error ?? '';
+                  if (answer.status === 413 && MESSAGE.test(message)) tally.answered++;
+                  else wrong.push(`${kind} #${i}: ${answer.status} ${answer.text.slice(0, 120)}`);
+                } catch (error) {
+                  tally.resets++;
+                  const cause = (error as { cause?: { code?: string } }).cause;
+                  wrong.push(`${kind} #${i}: no answer (${cause?.code ?? (error as { code?: string }).code ?? String(error)})`);
+                }
+                tally.ms += performance.now() - sentAt;
+              }
+            } finally {
+              agent.destroy();
+            }
+          }),
+        );
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await manager.stop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const answered = [...byKind.values()].reduce((sum, t) => sum + t.answered, 0);
+      const resets = [...byKind.values()].reduce((sum, t) => sum + t.resets, 0);
+      console.log(
+        `[reliability] lingering close, ${adapter}: ${TOTAL} oversized bodies in ${seconds.toFixed(1)} s, ` +
+          `${answered} × 413 with its message, ${resets} resets, ${reused} sent over a reused keep-alive connection; ` +
+          `by client ${JSON.stringify(Object.fromEntries(byKind))}`,
+      );
+
+      expect(wrong.slice(0, 10)).toEqual([]);
+      expect(resets).toBe(0);
+      expect(answered).toBe(TOTAL);
+    }, 120_000);
+  }
+});
