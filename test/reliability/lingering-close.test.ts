@@ -8,8 +8,11 @@ import { governanceKoa } from '@governance/core/koa';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
 import { describe, expect, it } from 'vitest';
+import { writeAllThenRead } from '../../packages/core/test/transport/support/lingering-close-scenarios';
 
 const TOTAL = Number(process.env.LINGER_REQUESTS ?? 1_000);
+// LINGER_MAX_CONNECTIONS=0 turns lingering off, to see what it prevents (the test then fails).
+const LINGERING = { maxConnections: Number(process.env.LINGER_MAX_CONNECTIONS ?? 256) };
 const CONCURRENCY = 16;
 const MiB = 1024 * 1024;
 const PAYLOAD = Buffer.alloc(8 * MiB, 0x20);
@@ -27,21 +30,22 @@ const KINDS = [
   'node:http keep-alive chunked',
   'node:http close content-length',
   'node:http close chunked',
+  'node:net whole body before reading',
 ] as const;
 type Kind = (typeof KINDS)[number];
 
 const ADAPTERS: Record<string, (manager: Manager) => http.Server> = {
   express: (manager) => {
     const app = express();
-    app.use('/gov', governanceRouter(manager));
+    app.use('/gov', governanceRouter(manager, { lingeringClose: LINGERING }));
     return http.createServer(app);
   },
   koa: (manager) => {
     const app = new Koa();
-    app.use(governanceKoa(manager, { prefix: '/gov' }));
+    app.use(governanceKoa(manager, { prefix: '/gov', lingeringClose: LINGERING }));
     return http.createServer(app.callback());
   },
-  'node:http': (manager) => http.createServer(createNodeListener(manager, { prefix: '/gov' })),
+  'node:http': (manager) => http.createServer(createNodeListener(manager, { prefix: '/gov', lingeringClose: LINGERING })),
 };
 
 interface Answer {
@@ -96,7 +100,15 @@ function viaNodeHttp(url: string, path: string, agent: http.Agent | false, body?
   });
 }
 
+/** Writes the whole request before reading anything, as Python's http.client does. */
+async function viaNet(url: string, body: Buffer): Promise<Answer> {
+  const ending = await writeAllThenRead(url, '/register', body);
+  if (!ending.answer) throw Object.assign(new Error(`no answer: ${ending.error ?? 'closed'}`), { code: ending.error });
+  return { status: ending.answer.status, text: ending.answer.text };
+}
+
 async function send(url: string, kind: Kind, body: Buffer, agent: http.Agent): Promise<Answer> {
+  if (kind.startsWith('node:net')) return viaNet(url, body);
   const keepAlive = kind.includes('keep-alive');
   if (kind.startsWith('fetch')) return viaFetch(url, body, keepAlive, kind.endsWith('streamed'));
   if (keepAlive) await viaNodeHttp(url, '/health', agent);
@@ -105,7 +117,7 @@ async function send(url: string, kind: Kind, body: Buffer, agent: http.Agent): P
 
 describe('lingering close: oversized uploads always receive their 413', () => {
   for (const [adapter, createServer] of Object.entries(ADAPTERS)) {
-    it(`${adapter}: ${TOTAL} oversized bodies (1–8 MiB) through fetch and node:http, keep-alive and not, all get the 413 with its message`, async () => {
+    it(`${adapter}: ${TOTAL} oversized bodies (1–8 MiB) through fetch, node:http and a write-first client, keep-alive and not, all get the 413 with its message`, async () => {
       const manager = new Manager({ healthCheckInterval: 3_600_000, notificationInterval: 3_600_000 }, new MemoryStore());
       await manager.start();
       const server = createServer(manager);
@@ -158,10 +170,16 @@ describe('lingering close: oversized uploads always receive their 413', () => {
       const seconds = (performance.now() - started) / 1000;
       const answered = [...byKind.values()].reduce((sum, t) => sum + t.answered, 0);
       const resets = [...byKind.values()].reduce((sum, t) => sum + t.resets, 0);
+      const lines = [...byKind].map(
+        ([kind, t]) => `[reliability]   ${kind}: ${t.answered} × 413, ${t.resets} resets, mean ${(t.ms / Math.max(1, t.answered + t.resets)).toFixed(0)} ms`,
+      );
       console.log(
-        `[reliability] lingering close, ${adapter}: ${TOTAL} oversized bodies in ${seconds.toFixed(1)} s, ` +
-          `${answered} × 413 with its message, ${resets} resets, ${reused} sent over a reused keep-alive connection; ` +
-          `by client ${JSON.stringify(Object.fromEntries(byKind))}`,
+        [
+          `[reliability] lingering close, ${adapter} (maxConnections ${LINGERING.maxConnections}): ${TOTAL} oversized bodies ` +
+            `(1–8 MiB, ${CONCURRENCY} at a time) in ${seconds.toFixed(1)} s: ${answered} × 413 with its message, ${resets} resets; ` +
+            `${reused} uploads went over a reused keep-alive connection`,
+          ...lines,
+        ].join('\n'),
       );
 
       expect(wrong.slice(0, 10)).toEqual([]);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { governanceKoa } from '@governance/core/koa';
 import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
+import { expectHostRoutesAroundRootMount } from './support/root-mount';
 import { lingeringCloseScenarios } from './support/lingering-close-scenarios';
 import { httpScenarios, listen, wireRegistration, type MountGovernance } from './support/scenarios';
 
@@ -30,17 +31,7 @@ describe('koa middleware', () => {
       ctx.body = { host: 'after', path: ctx.path };
     });
     const server = await serve(http.createServer(app.callback()), '');
-
-    expect((await send(server.baseUrl, 'GET', '/status')).json).toEqual({ host: 'before' });
-    const order = await postJson(server.baseUrl, '/orders', JSON.stringify({ id: 7 }));
-    expect(order.status).toBe(201);
-    expect(order.json).toEqual({ host: 'after', path: '/orders' });
-    for (const path of ['/', '/registerx', '/services/a/b', '/gov/register']) {
-      expect((await send(server.baseUrl, 'GET', path)).json, path).toEqual({ host: 'after', path });
-    }
-    expect((await postJson(server.baseUrl, '/register', JSON.stringify(wireRegistration()))).status).toBe(201);
-    expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
-    expect((await send(server.baseUrl, 'GET', '/health')).json).toEqual({ status: 'healthy' });
+    await expectHostRoutesAroundRootMount(server.baseUrl);
   });
 
   it("calls next() outside its prefix, and answers unknown paths inside it with a JSON 404 when unknownRoutes is 'respond'", async () => {
