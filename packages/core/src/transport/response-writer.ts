@@ -84,26 +84,26 @@ export class ResponseWriter {
     this.#lingering++;
     socket.end();
     let discarded = 0;
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
+    let stopped = false;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
       clearTimeout(timer);
       req.off('data', onData);
-      req.off('end', finish);
-      socket.off('close', finish);
+      req.off('end', stop);
+      socket.off('close', stop);
       this.#lingering--;
       socket.destroy();
     };
     const onData = (chunk: Buffer): void => {
       discarded += chunk.length;
-      if (discarded > maxBytes) finish();
+      if (discarded > maxBytes) stop();
     };
-    const timer = setTimeout(finish, timeoutMs);
+    const timer = setTimeout(stop, timeoutMs);
     timer.unref();
     req.on('data', onData);
-    req.on('end', finish);
-    socket.on('close', finish);
+    req.on('end', stop);
+    socket.on('close', stop);
     req.resume();
   }
 }
