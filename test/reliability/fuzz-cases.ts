@@ -7,7 +7,7 @@ export interface FuzzCase {
   path: string;
   body?: string | Buffer;
   headers: Record<string, string>;
-  /** 'valid' → 2xx and stored; 'invalid' → 4xx; 'too-large' → 413 (or the socket closed while sending). */
+  /** 'valid' → 2xx and stored; 'invalid' → 4xx; 'too-large' → 413. */
   expect: 'valid' | 'invalid' | 'too-large';
   /** For valid registrations: the pod as it must be stored. */
   stored?: StoredPod;

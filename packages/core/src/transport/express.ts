@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGovernanceHandler, isGovernanceRoute } from './handler';
-import type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
-import { requestFromNode, splitUrl, writeNodeResponse } from './node-io';
+import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
+import { isGovernanceRoute } from './handler';
+import type { GovernanceHandlerManager } from './handler-types';
+import { requestFromNode, splitUrl } from './node-io';
 
+export type { GovernanceAdapterOptions, LingeringCloseOptions, UnknownRoutes } from './adapter-options';
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
 
-/** Options of `governanceRouter`. */
-export interface GovernanceRouterOptions extends GovernanceHandlerOptions {
-  /**
-   * What to do with paths that are not API routes: `'respond'` (default) answers 404 JSON,
-   * `'next'` hands them to the next middleware (useful when mounted at the app's root).
-   */
-  unknownRoutes?: 'respond' | 'next';
-}
+/** Options of `governanceRouter`: the adapter options (`unknownRoutes`, `lingeringClose`, `bodyLimit`, …). */
+export type GovernanceRouterOptions = GovernanceAdapterOptions;
 
 /** The parts of an Express request the middleware uses (Express's `req` satisfies it). */
 export type ExpressLikeRequest = IncomingMessage & { body?: unknown };
@@ -31,17 +27,17 @@ export type GovernanceExpressMiddleware = (
  * app.use('/gov', governanceRouter(manager));   // POST /gov/register, GET /gov/services, …
  * ```
  *
- * Routes are matched on `req.url`, which Express makes relative to the mount path. When a body
- * parser such as `express.json()` already set `req.body`, that value is used; otherwise the
- * body is streamed with the byte limit. Express is not a dependency: any framework passing
- * Node's `req`/`res` and a `next` works.
+ * Routes are matched on `req.url`, which Express makes relative to the mount path; other paths
+ * go to `next()` unless `unknownRoutes: 'respond'`, so `app.use(governanceRouter(manager))` at
+ * the root leaves the app's own routes alone. When a body parser such as `express.json()`
+ * already set `req.body`, that value is used; otherwise the body is streamed with the byte
+ * limit. Express is not a dependency: any framework passing Node's `req`/`res` and a `next` works.
  */
 export function governanceRouter(
   manager: GovernanceHandlerManager,
   options: GovernanceRouterOptions = {},
 ): GovernanceExpressMiddleware {
-  const handle = createGovernanceHandler(manager, options);
-  const passUnknown = options.unknownRoutes === 'next';
+  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
 
   return (req, res, next) => {
     const { path, search } = splitUrl(req.url ?? '/');
@@ -50,7 +46,7 @@ export function governanceRouter(
       return;
     }
     handle(requestFromNode(req, path, search, req.body)).then(
-      (response) => writeNodeResponse(req, res, response),
+      (response) => writer.write(req, res, response),
       next,
     );
   };

@@ -165,9 +165,7 @@ export function createGovernanceHandler(
     try {
       const method = request.method.toUpperCase();
       const match = matchRoute(request.path);
-      if (!match) {
-        return json(404, { error: `[core] no route ${method} ${request.path}; see the Governance HTTP API` });
-      }
+      if (!match) return noRouteResponse(method, request.path);
       const allowed = ALLOWED[match.route];
       if (!allowed.includes(method)) {
         return json(
@@ -266,6 +264,11 @@ function withWirePaths(error: ValidationError): ValidationError {
     return wire === undefined ? e : { path: wire + e.path.slice(head!.length), message: e.message };
   });
   return new ValidationError(errors, { context: 'registration', cause: error });
+}
+
+/** The 404 answer for a path that is not one of the API's routes. */
+export function noRouteResponse(method: string, path: string): GovernanceResponse {
+  return json(404, { error: `[core] no route ${method.toUpperCase()} ${path}; see the Governance HTTP API` });
 }
 
 function json(status: number, body: unknown, headers?: Record<string, string>): GovernanceResponse {

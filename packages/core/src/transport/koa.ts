@@ -1,17 +1,18 @@
 import type { IncomingMessage } from 'node:http';
+import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
 import { readBody } from './body-reader';
-import { createGovernanceHandler, isGovernanceRoute } from './handler';
-import type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
+import { isGovernanceRoute } from './handler';
+import type { GovernanceHandlerManager } from './handler-types';
 import { normalizePrefix, preParsedBody, stripPrefix } from './node-io';
 
+export type { GovernanceAdapterOptions, LingeringCloseOptions, UnknownRoutes } from './adapter-options';
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
 
 /** Options of `governanceKoa`. */
-export interface GovernanceKoaOptions extends GovernanceHandlerOptions {
+export interface GovernanceKoaOptions extends GovernanceAdapterOptions {
   /**
-   * Mount path, e.g. `/gov`. Requests outside it go to `next()`; unknown paths inside it get a
-   * 404 JSON error. Without a prefix the API answers at the root and every other path goes to
-   * `next()`, so the middleware can sit in front of the host's own routes.
+   * Mount path, e.g. `/gov`. Requests outside it always go to `next()`; unknown paths inside it
+   * go to `next()` too unless `unknownRoutes: 'respond'`. Default: the root.
    */
   prefix?: string;
 }
@@ -39,16 +40,18 @@ export type GovernanceKoaMiddleware = (ctx: KoaLikeContext, next: () => Promise<
  * app.use(governanceKoa(manager, { prefix: '/gov' }));
  * ```
  *
- * A body already parsed onto `ctx.request.body` (koa-bodyparser and friends) is used; otherwise
- * the body is streamed from `ctx.req` with the byte limit. Koa is not a dependency.
+ * Paths that are not API routes go to `next()` unless `unknownRoutes: 'respond'`, so
+ * `app.use(governanceKoa(manager))` sits in front of the app's own routes. A body already
+ * parsed onto `ctx.request.body` (koa-bodyparser and friends) is used; otherwise the body is
+ * streamed from `ctx.req` with the byte limit. Koa is not a dependency.
  */
 export function governanceKoa(manager: GovernanceHandlerManager, options: GovernanceKoaOptions = {}): GovernanceKoaMiddleware {
-  const handle = createGovernanceHandler(manager, options);
+  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
   const prefix = normalizePrefix(options.prefix);
 
   return async (ctx, next) => {
     const path = stripPrefix(ctx.path, prefix);
-    if (path === undefined || (prefix === '' && !isGovernanceRoute(path))) {
+    if (path === undefined || (passUnknown && !isGovernanceRoute(path))) {
       await next();
       return;
     }
@@ -60,8 +63,9 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
       body: (limit) => readBody(ctx.req, limit),
       parsedBody: preParsedBody(ctx.req, (ctx.request as { body?: unknown }).body),
     });
-    ctx.status = response.status;
-    ctx.set(response.headers);
-    ctx.body = response.body;
+    const answer = writer.finish(ctx.req, response);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
   };
 }

@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { readBody } from './body-reader';
-import type { GovernanceRequest, GovernanceResponse } from './handler-types';
+import type { GovernanceRequest } from './handler-types';
 
 /** Normalises a mount prefix to `''` or `/a/b` (leading slash, no trailing slash). */
 export function normalizePrefix(prefix: string | undefined): string {
@@ -51,12 +51,4 @@ export function requestFromNode(
     body: (limit) => readBody(req, limit),
     parsedBody: preParsedBody(req, parsedBody),
   };
-}
-
-/** Writes a handler response to a Node response (no body for HEAD) with one `writeHead`. */
-export function writeNodeResponse(req: IncomingMessage, res: ServerResponse, response: GovernanceResponse): void {
-  const headers: Record<string, string | number> = { ...response.headers, 'content-length': Buffer.byteLength(response.body) };
-  res.writeHead(response.status, headers);
-  if (req.method === 'HEAD') res.end();
-  else res.end(response.body);
 }

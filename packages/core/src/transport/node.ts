@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGovernanceHandler, isGovernanceRoute } from './handler';
-import type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
-import { normalizePrefix, requestFromNode, splitUrl, stripPrefix, writeNodeResponse } from './node-io';
+import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
+import { isGovernanceRoute, noRouteResponse } from './handler';
+import type { GovernanceHandlerManager } from './handler-types';
+import { normalizePrefix, requestFromNode, splitUrl, stripPrefix } from './node-io';
 
+export type { GovernanceAdapterOptions, LingeringCloseOptions, UnknownRoutes } from './adapter-options';
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
 
 /** Options of `createNodeListener`. */
-export interface NodeListenerOptions extends GovernanceHandlerOptions {
+export interface NodeListenerOptions extends GovernanceAdapterOptions {
   /** Mount path, e.g. `/gov`: the API then answers `/gov/register`, `/gov/services`, … Default: the root. */
   prefix?: string;
 }
@@ -16,7 +18,8 @@ export interface NodeListenerOptions extends GovernanceHandlerOptions {
  * connect/polka pass it).
  *
  * Without `next`, every request is answered (unknown paths with a 404 JSON error). With
- * `next`, requests outside `prefix` or to unknown routes are handed to `next()` instead.
+ * `next`, requests outside `prefix` are handed to `next()`, and so are unknown paths inside it
+ * unless `unknownRoutes: 'respond'`.
  */
 export type GovernanceNodeListener = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -30,19 +33,23 @@ export type GovernanceNodeListener = (req: IncomingMessage, res: ServerResponse,
  * A body that another layer already parsed onto `req.body` is used instead of reading the stream.
  */
 export function createNodeListener(manager: GovernanceHandlerManager, options: NodeListenerOptions = {}): GovernanceNodeListener {
-  const handle = createGovernanceHandler(manager, options);
+  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
   const prefix = normalizePrefix(options.prefix);
 
   return (req, res, next) => {
     const { path: fullPath, search } = splitUrl(req.url ?? '/');
     const inner = stripPrefix(fullPath, prefix);
-    if (next && (inner === undefined || !isGovernanceRoute(inner))) {
+    if (next && (inner === undefined || (passUnknown && !isGovernanceRoute(inner)))) {
       next();
       return;
     }
+    if (inner === undefined) {
+      writer.write(req, res, noRouteResponse(req.method ?? 'GET', fullPath));
+      return;
+    }
     const parsedBody = (req as IncomingMessage & { body?: unknown }).body;
-    handle(requestFromNode(req, inner ?? fullPath, search, parsedBody)).then(
-      (response) => writeNodeResponse(req, res, response),
+    handle(requestFromNode(req, inner, search, parsedBody)).then(
+      (response) => writer.write(req, res, response),
       (error: unknown) => {
         if (next) next(error);
         else res.destroy(error instanceof Error ? error : undefined);

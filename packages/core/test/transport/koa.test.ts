@@ -4,22 +4,41 @@ import { describe, expect, it } from 'vitest';
 import { governanceKoa } from '@governance/core/koa';
 import { adapterTestBed } from './support/adapter-test-bed';
 import { postJson, send } from './support/http-client';
-import { httpScenarios, listen, wireRegistration } from './support/scenarios';
+import { expectHostRoutesAroundRootMount } from './support/root-mount';
+import { lingeringCloseScenarios } from './support/lingering-close-scenarios';
+import { httpScenarios, listen, wireRegistration, type MountGovernance } from './support/scenarios';
 
-httpScenarios('koa', (manager, options) => {
+const mount: MountGovernance = (manager, options) => {
   const app = new Koa();
   app.use(governanceKoa(manager, { ...options, prefix: '/gov' }));
   return listen(http.createServer(app.callback()), '/gov');
-});
+};
+httpScenarios('koa', mount);
+lingeringCloseScenarios('koa', mount);
 
 describe('koa middleware', () => {
   const { startManager, serve } = adapterTestBed();
 
-  it('calls next() outside its prefix, and for non-API paths when mounted at the root', async () => {
+  it('mounted at the root of an app with its own routes, hands every non-API path to them by default', async () => {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/status') ctx.body = { host: 'before' };
+      else await next();
+    });
+    app.use(governanceKoa(await startManager()));
+    app.use((ctx) => {
+      ctx.status = ctx.method === 'POST' ? 201 : 404;
+      ctx.body = { host: 'after', path: ctx.path };
+    });
+    const server = await serve(http.createServer(app.callback()), '');
+    await expectHostRoutesAroundRootMount(server.baseUrl);
+  });
+
+  it("calls next() outside its prefix, and answers unknown paths inside it with a JSON 404 when unknownRoutes is 'respond'", async () => {
     const app = new Koa();
     const m = await startManager();
-    app.use(governanceKoa(m, { prefix: '/gov' }));
-    app.use(governanceKoa(m));
+    app.use(governanceKoa(m, { prefix: '/gov', unknownRoutes: 'respond' }));
+    app.use(governanceKoa(m, { prefix: '/api' }));
     app.use((ctx) => {
       ctx.body = { host: ctx.path };
     });
@@ -27,10 +46,12 @@ describe('koa middleware', () => {
 
     expect((await send(server.baseUrl, 'GET', '/elsewhere')).json).toEqual({ host: '/elsewhere' });
     expect((await send(server.baseUrl, 'GET', '/government')).json).toEqual({ host: '/government' });
-    expect((await send(server.baseUrl, 'GET', '/gov/nope')).status).toBe(404);
-    expect((await send(server.baseUrl, 'GET', '/health')).json).toEqual({ status: 'healthy' });
+    const unknown = await send(server.baseUrl, 'GET', '/gov/nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toMatch(/^\[core\] no route GET \/nope/);
+    expect((await send(server.baseUrl, 'GET', '/api/nope')).json).toEqual({ host: '/api/nope' });
     expect((await postJson(server.baseUrl, '/gov/register', JSON.stringify(wireRegistration()))).status).toBe(201);
-    expect((await send(server.baseUrl, 'GET', '/services')).json.count).toBe(1);
+    expect((await send(server.baseUrl, 'GET', '/api/services')).json.count).toBe(1);
   });
 
   it('uses a body an earlier middleware parsed onto ctx.request.body', async () => {

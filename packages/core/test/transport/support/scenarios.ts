@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Manager, type GovernanceHandlerOptions, type NotificationPayload, type RegistryStore } from '@governance/core';
+import { Manager, type NotificationPayload, type RegistryStore } from '@governance/core';
+import type { GovernanceAdapterOptions } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
 import { postJson, send } from './http-client';
 import { DIAM_GW_BODY, EIR_BODY, HTTP_GW_BODY, UNREGISTER_HTTP_GW } from '../../../../../test/fixtures/go-telco.mjs';
@@ -9,11 +10,12 @@ import { DIAM_GW_BODY, EIR_BODY, HTTP_GW_BODY, UNREGISTER_HTTP_GW } from '../../
 /** A running server with the Governance API mounted; `baseUrl` ends at the mount point. */
 export interface MountedServer {
   baseUrl: string;
+  server: http.Server;
   close(): Promise<void>;
 }
 
 /** Mounts the API of `manager` on a fresh server listening on 127.0.0.1:0. */
-export type MountGovernance = (manager: Manager, options: GovernanceHandlerOptions) => Promise<MountedServer>;
+export type MountGovernance = (manager: Manager, options: GovernanceAdapterOptions) => Promise<MountedServer>;
 
 /** Manager settings that keep tests quick: nothing periodic fires during a test. */
 export const TEST_CONFIG = {
@@ -32,6 +34,7 @@ export async function listen(server: http.Server, mountPath: string): Promise<Mo
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}${mountPath}`,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -89,7 +92,7 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
     let server: MountedServer;
     const extra: Array<() => Promise<void>> = [];
 
-    async function start(options: GovernanceHandlerOptions = {}, config: Record<string, unknown> = {}, own?: RegistryStore) {
+    async function start(options: GovernanceAdapterOptions = {}, config: Record<string, unknown> = {}, own?: RegistryStore) {
       store = own ?? new MemoryStore();
       manager = new Manager({ ...TEST_CONFIG, ...config }, store);
       await manager.start();
@@ -301,8 +304,8 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
       expect(badPath.json.error).toMatch(/^\[core\] invalid path parameters: service_name/);
     });
 
-    it('answers 404 for unknown routes and 405 with Allow for wrong methods', async () => {
-      await start();
+    it("answers 404 for unknown routes with unknownRoutes: 'respond', and 405 with Allow for wrong methods", async () => {
+      await start({ unknownRoutes: 'respond' });
       const unknown = await send(server.baseUrl, 'GET', '/nope');
       expect(unknown.status).toBe(404);
       expect(unknown.json.error).toMatch(/^\[core\] no route GET \/nope/);
