@@ -1,6 +1,7 @@
 import { runStoreConformance } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
 import { afterAll, beforeAll } from 'vitest';
+import { lazyCoordination } from '../../sql-shared/test/lazy-inspector';
 import { createTestDatabase, mysqlSkip, type TestDatabase } from './mysql-test-env';
 
 const skip = await mysqlSkip();
@@ -13,10 +14,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
+const open = () => new MySqlStore({ connectionString: database!.url, maxConnections: 10 });
+
 runStoreConformance('MySqlStore', {
   skip,
   async create() {
-    const store = new MySqlStore({ connectionString: database!.url, maxConnections: 10 });
+    const store = open();
     await store.clear();
     return store;
   },
@@ -24,4 +27,12 @@ runStoreConformance('MySqlStore', {
     serviceKeys: () => database!.inspect().serviceKeys(),
     subscriptionPairs: () => database!.inspect().subscriptionPairs(),
   },
+  coordination: lazyCoordination(() => database!.coordination(open), [
+    'logEntries',
+    'databaseNow',
+    'lockPod',
+    'lockGroup',
+    'lockWaiters',
+    'openPeer',
+  ]),
 });
