@@ -86,8 +86,9 @@ export class PostgresListener {
     });
     try {
       await client.connect();
-      unrefSocket(client);
       await client.query(`LISTEN ${client.escapeIdentifier(this.#channel)}`);
+      // Only now: a pending query on an unref'd socket would let an idle process exit mid-way.
+      unrefSocket(client);
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
