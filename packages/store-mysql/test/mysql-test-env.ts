@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RegistryChange, RegistryStore } from '@governance/core';
 import { checkTestServer, type CoordinationInspector, type HeldLock, type StoreInspector } from '@governance/core/testing';
+import { MySqlStore, type MySqlStoreOptions } from '@governance/store-mysql';
 import { createPool, type Pool } from 'mysql2/promise';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Server the tests use; override with TEST_MYSQL_URL. */
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -112,6 +114,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         },
         openPeer: async () => open(),
       };
+    },
+  };
+}
+
+/**
+ * For one `describe` block: a fresh database created before its tests and dropped after them, and
+ * `open()` for stores on it (4 connections unless overridden), all closed after the block.
+ */
+export function useTestDatabase(): { readonly db: TestDatabase; open(options?: MySqlStoreOptions): MySqlStore } {
+  let db: TestDatabase | undefined;
+  const stores: MySqlStore[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await db?.drop();
+  });
+  return {
+    get db() {
+      if (db === undefined) throw new Error('[test] the database is created in beforeAll');
+      return db;
+    },
+    open(options = {}) {
+      const store = new MySqlStore({ connectionString: this.db.url, maxConnections: 4, ...options });
+      stores.push(store);
+      return store;
     },
   };
 }

@@ -7,9 +7,14 @@ const MAX_CHANNEL = 63;
 /** Reconnect backoff: 100 ms doubling up to 10 s, with jitter. */
 const FIRST_RETRY_MS = 100;
 const LAST_RETRY_MS = 10_000;
-/** A `select 1` every 15 s proves the connection still answers; no answer within 10 s drops it. */
-const HEARTBEAT_MS = 15_000;
-const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** By default a `select 1` every 15 s proves the connection still answers; no answer within 10 s drops it. */
+const HEARTBEAT = { everyMs: 15_000, timeoutMs: 10_000 };
+
+/** How often the listener proves its connection alive, and how long it waits for the answer. */
+export interface HeartbeatTiming {
+  everyMs: number;
+  timeoutMs: number;
+}
 
 /**
  * The NOTIFY channel of one registry: `<schema>.<prefix>governance_changes`, so two registries in
@@ -47,22 +52,33 @@ export class PostgresListener {
   readonly #channel: string;
   readonly #target: string;
   readonly #callbacks: ListenerCallbacks;
+  readonly #heartbeatTiming: HeartbeatTiming;
   #client: pg.Client | undefined;
   #closed = false;
   #failures = 0;
   #retry: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(config: pg.ClientConfig, channel: string, target: string, callbacks: ListenerCallbacks) {
+  private constructor(config: pg.ClientConfig, channel: string, target: string, callbacks: ListenerCallbacks, heartbeat: HeartbeatTiming) {
     this.#config = config;
     this.#channel = channel;
     this.#target = target;
     this.#callbacks = callbacks;
+    this.#heartbeatTiming = heartbeat;
   }
 
-  /** Connects and listens; rejects when this first connection fails (nothing keeps retrying then). */
-  static async start(config: pg.ClientConfig, channel: string, target: string, callbacks: ListenerCallbacks): Promise<PostgresListener> {
-    const listener = new PostgresListener(config, channel, target, callbacks);
+  /**
+   * Connects and listens; rejects when this first connection fails (nothing keeps retrying then).
+   * `target` (`host:port/database`) is for messages; `heartbeat` is for tests.
+   */
+  static async start(
+    config: pg.ClientConfig,
+    channel: string,
+    target: string,
+    callbacks: ListenerCallbacks,
+    heartbeat: HeartbeatTiming = HEARTBEAT,
+  ): Promise<PostgresListener> {
+    const listener = new PostgresListener(config, channel, target, callbacks, heartbeat);
     await listener.#connect();
     return listener;
   }
@@ -100,11 +116,12 @@ export class PostgresListener {
     }
     this.#client = client;
     this.#failures = 0;
-    this.#heartbeat = setInterval(() => this.#beat(client), HEARTBEAT_MS).unref();
+    this.#heartbeat = setInterval(() => this.#beat(client), this.#heartbeatTiming.everyMs).unref();
   }
 
   #beat(client: pg.Client): void {
-    const timeout = setTimeout(() => this.#lost(client, new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS).unref();
+    const { timeoutMs } = this.#heartbeatTiming;
+    const timeout = setTimeout(() => this.#lost(client, new Error(`no answer to a heartbeat within ${timeoutMs} ms`)), timeoutMs).unref();
     client.query('select 1').then(
       () => clearTimeout(timeout),
       (error: unknown) => {
@@ -119,6 +136,8 @@ export class PostgresListener {
     this.#client = undefined;
     clearInterval(this.#heartbeat);
     client.end().catch(() => undefined);
+    // A connection that stopped answering would wait for the peer's goodbye forever.
+    socketOf(client)?.destroy?.();
     if (this.#closed) return;
     this.#report('was lost', error);
   }
@@ -145,8 +164,12 @@ export class PostgresListener {
   }
 }
 
+/** The client's socket (pg keeps it as `connection.stream`). */
+function socketOf(client: pg.Client): { unref?(): void; destroy?(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { unref?(): void; destroy?(): void } } }).connection?.stream;
+}
+
 /** Lets the process exit while the listening socket is open. */
 function unrefSocket(client: pg.Client): void {
-  const stream = (client as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream;
-  stream?.unref?.();
+  socketOf(client)?.unref?.();
 }

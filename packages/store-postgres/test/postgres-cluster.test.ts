@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { StoreError } from '@governance/core';
 import { makeService } from '@governance/core/testing';
-import { PostgresStore } from '@governance/store-postgres';
+import { PostgresStore, type PostgresStoreOptions } from '@governance/store-postgres';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clusterMigrationScenarios } from '../../sql-shared/test/cluster-scenarios';
 import { closedPort } from '../../sql-shared/test/sql-store-scenarios';
-import { changeChannel, listenerName } from '../src/postgres-listener';
-import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
+import { TcpProxy } from '../../../test/support/tcp-proxy';
+import { changeChannel, listenerName, PostgresListener } from '../src/postgres-listener';
+import { POSTGRES_URL, postgresSkip, useTestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
 
@@ -31,64 +31,23 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
   }
 }
 
-/** A TCP proxy on 127.0.0.1 to the test server that can be cut (all sockets destroyed) and restored on the same port. */
-async function cuttableProxy(): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const target = new URL(POSTGRES_URL);
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const start = async () => {
-    server = createServer((inbound) => {
-      const outbound = createConnection(Number(target.port || 5432), target.hostname);
-      for (const s of [inbound, outbound]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    port = (server!.address() as { port: number }).port;
-  };
-  const cut = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
-    server = undefined;
-  };
-  await start();
-  return { port, cut, restore: start, close: cut };
-}
-
 describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LISTEN', () => {
-  let schema: TestSchema;
-  const stores: PostgresStore[] = [];
-  const open = (options: ConstructorParameters<typeof PostgresStore>[0] = {}) => {
-    const store = new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name, maxConnections: 4, ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    schema = await createTestSchema();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await schema?.drop();
-  });
+  const scratch = useTestSchema();
+  const open = (options?: PostgresStoreOptions) => scratch.open(options);
 
   clusterMigrationScenarios({
     open: (tablePrefix) => open({ tablePrefix }),
-    query: async (text) => (await schema.raw.query(text)).rows,
-    table: (tablePrefix, name) => `${schema.name}.${tablePrefix}${name}`,
-    databaseMicros: async () => Number((await schema.raw.query(`select (extract(epoch from clock_timestamp()) * 1000000)::bigint as us`)).rows[0].us),
+    query: async (text) => (await scratch.schema.raw.query(text)).rows,
+    table: (tablePrefix, name) => `${scratch.schema.name}.${tablePrefix}${name}`,
+    databaseMicros: async () => Number((await scratch.schema.raw.query(`select (extract(epoch from clock_timestamp()) * 1000000)::bigint as us`)).rows[0].us),
   });
 
   it('each registry notifies on its own channel (schema and prefix), with the last seq as payload', async () => {
     const a = open({ tablePrefix: 'chan_a_' });
     const b = open({ tablePrefix: 'chan_b_' });
     await Promise.all([a.migrate(), b.migrate()]);
-    const channels = [changeChannel(schema.name, 'chan_a_'), changeChannel(schema.name, 'chan_b_')];
-    expect(channels).toEqual([`${schema.name}.chan_a_governance_changes`, `${schema.name}.chan_b_governance_changes`]);
+    const channels = [changeChannel(scratch.schema.name, 'chan_a_'), changeChannel(scratch.schema.name, 'chan_b_')];
+    expect(channels).toEqual([`${scratch.schema.name}.chan_a_governance_changes`, `${scratch.schema.name}.chan_b_governance_changes`]);
     const listener = await rawListener(channels);
     try {
       const first = await a.changeFeed.applyLoggedBatch([{ type: 'save', service: makeService({ podName: 'on-a' }) }]);
@@ -109,9 +68,9 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
 
   it('a schema and prefix too long for a channel name get a hashed channel that still works', async () => {
     const prefix = `p${'x'.repeat(29)}`;
-    const channel = changeChannel(schema.name, prefix);
+    const channel = changeChannel(scratch.schema.name, prefix);
     expect(channel).toMatch(/^governance_changes_[0-9a-f]{24}$/);
-    expect(changeChannel(schema.name, `${prefix.slice(0, -1)}y`)).not.toBe(channel);
+    expect(changeChannel(scratch.schema.name, `${prefix.slice(0, -1)}y`)).not.toBe(channel);
     const store = open({ tablePrefix: prefix });
     await store.migrate();
     const listener = await rawListener([channel]);
@@ -132,8 +91,8 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     await store.migrate();
     const watch = await store.changeFeed.watch!(() => undefined);
     try {
-      const found = await schema.raw.query(`select query from pg_stat_activity where datname = current_database() and application_name = $1`, [
-        listenerName(changeChannel(schema.name, 'dedicated_')),
+      const found = await scratch.schema.raw.query(`select query from pg_stat_activity where datname = current_database() and application_name = $1`, [
+        listenerName(changeChannel(scratch.schema.name, 'dedicated_')),
       ]);
       expect(found.rows).toHaveLength(1);
       expect(found.rows[0].query).toMatch(/^LISTEN "/);
@@ -148,7 +107,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
   it('watch through a host pg.Pool opens its own client with the pool settings', async () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     try {
-      const store = new PostgresStore({ pool, schema: schema.name, tablePrefix: 'hostpool_' });
+      const store = new PostgresStore({ pool, schema: scratch.schema.name, tablePrefix: 'hostpool_' });
       let hints = 0;
       const watch = await store.changeFeed.watch!(() => hints++);
       await store.saveService(makeService());
@@ -175,9 +134,10 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
   });
 
   it('a listener whose server goes away reports it, retries with growing backoff and listens again once it is back', async () => {
-    const proxy = await cuttableProxy();
+    const server = new URL(POSTGRES_URL);
+    const proxy = new TcpProxy(server.hostname, Number(server.port || 5432));
     const url = new URL(POSTGRES_URL);
-    url.host = `127.0.0.1:${proxy.port}`;
+    url.host = `127.0.0.1:${await proxy.start()}`;
     const store = open({ connectionString: url.toString(), tablePrefix: 'proxy_', connectTimeoutMs: 1000 });
     const direct = open({ tablePrefix: 'proxy_' });
     await direct.migrate();
@@ -188,7 +148,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
       (error) => errors.push(error.message),
     );
     try {
-      await proxy.cut();
+      proxy.cut();
       await waitFor(() => errors.length >= 4, 'four reports while the server is unreachable');
       expect(errors[0]).toMatch(/^\[store-postgres\] the LISTEN connection to 127\.0\.0\.1:\d+\/test was lost \(.*\); reconnecting in \d+ ms$/);
       expect(errors[1]).toMatch(/could not be re-opened \(.*\); reconnecting in \d+ ms$/);
@@ -197,22 +157,51 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
       expect(delays[2]).toBeGreaterThanOrEqual(delays[1]!);
       expect(delays[3]).toBeGreaterThan(delays[0]!);
       const before = hints;
-      await proxy.restore();
+      proxy.restore();
       await waitFor(() => hints > before, 'the catch-up hint after listening again');
       const caughtUp = hints;
       await direct.saveService(makeService({ podName: 'after-restore' }));
       await waitFor(() => hints > caughtUp, 'a hint for a commit made after the reconnect');
     } finally {
       await watch!.close();
-      await proxy.close();
+      await proxy.stop();
+    }
+  });
+
+  it('a listening connection that stops answering (a network black hole) is found by the heartbeat and replaced', async () => {
+    const server = new URL(POSTGRES_URL);
+    const proxy = new TcpProxy(server.hostname, Number(server.port || 5432));
+    const url = new URL(POSTGRES_URL);
+    url.host = `127.0.0.1:${await proxy.start()}`;
+    const channel = `${scratch.schema.name}.stall_governance_changes`;
+    const errors: string[] = [];
+    let hints = 0;
+    const listener = await PostgresListener.start(
+      { connectionString: url.toString(), connectionTimeoutMillis: 1000 },
+      channel,
+      'behind a proxy',
+      { onHint: () => hints++, onError: (error) => errors.push(error.message) },
+      { everyMs: 200, timeoutMs: 300 },
+    );
+    try {
+      proxy.stall();
+      await waitFor(() => errors.some((m) => /was lost \(no answer to a heartbeat within 300 ms\)/.test(m)), 'the heartbeat to give up');
+      proxy.restore();
+      await waitFor(() => hints > 0, 'the catch-up hint once listening again');
+      const before = hints;
+      await scratch.schema.raw.query('select pg_notify($1, $2)', [channel, 'after the black hole']);
+      await waitFor(() => hints > before, 'a notification through the new connection');
+    } finally {
+      await listener.close();
+      await proxy.stop();
     }
   });
 
   it('closing the store closes its listeners', async () => {
     const store = open({ tablePrefix: 'closing_' });
     await store.changeFeed.watch!(() => undefined);
-    const name = listenerName(changeChannel(schema.name, 'closing_'));
-    const count = async () => (await schema.raw.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [name])).rows[0].n;
+    const name = listenerName(changeChannel(scratch.schema.name, 'closing_'));
+    const count = async () => (await scratch.schema.raw.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [name])).rows[0].n;
     expect(await count()).toBe(1);
     await store.close();
     await waitFor(async () => (await count()) === 0, 'the listening connection to end');
@@ -221,7 +210,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
   it('a process whose listener is still open exits on its own (socket and timers unref\'d)', async () => {
     const script = fileURLToPath(new URL('./fixtures/listen-child.ts', import.meta.url));
     const root = fileURLToPath(new URL('../../../', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, POSTGRES_URL, `${schema.name}.exit_governance_changes`], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, POSTGRES_URL, `${scratch.schema.name}.exit_governance_changes`], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

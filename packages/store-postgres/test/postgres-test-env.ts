@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RegistryChange, RegistryStore } from '@governance/core';
 import { checkTestServer, type CoordinationInspector, type HeldLock, type StoreInspector } from '@governance/core/testing';
+import { PostgresStore, type PostgresStoreOptions } from '@governance/store-postgres';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { changeChannel, listenerName } from '../src/postgres-listener';
 
 /** Server the tests use; override with TEST_POSTGRES_URL. */
@@ -102,6 +104,33 @@ export async function createTestSchema(): Promise<TestSchema> {
           return r.rowCount ?? 0;
         },
       };
+    },
+  };
+}
+
+/**
+ * For one `describe` block: a fresh schema created before its tests and dropped after them, and
+ * `open()` for stores on it (4 connections unless overridden), all closed after the block.
+ */
+export function useTestSchema(): { readonly schema: TestSchema; open(options?: PostgresStoreOptions): PostgresStore } {
+  let schema: TestSchema | undefined;
+  const stores: PostgresStore[] = [];
+  beforeAll(async () => {
+    schema = await createTestSchema();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await schema?.drop();
+  });
+  return {
+    get schema() {
+      if (schema === undefined) throw new Error('[test] the schema is created in beforeAll');
+      return schema;
+    },
+    open(options = {}) {
+      const store = new PostgresStore({ connectionString: POSTGRES_URL, schema: this.schema.name, maxConnections: 4, ...options });
+      stores.push(store);
+      return store;
     },
   };
 }
