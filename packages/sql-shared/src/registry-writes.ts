@@ -1,7 +1,7 @@
 import { type ServiceInfo, type ServiceStatus, type StoreMutation, type StoreMutationResult } from '@governance/core';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { planStages } from './batch-stages';
-import { ChangeSet } from './change-set';
+import type { ChangeSet } from './change-set';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { serviceToRow, uniqueGroups, validDate } from './row-mapping';
 import type { RegistryDb, SqlDialectAdapter } from './sql-dialect';

@@ -1,5 +1,5 @@
 import { StoreError, type StoreCallOptions, type StoreOperation } from '@governance/core';
-import { type Kysely, Migrator, type Transaction } from 'kysely';
+import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { toStoreError } from './error-classifier';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
@@ -139,14 +139,35 @@ export class SqlRunner {
 
   async #runMigrations(): Promise<void> {
     const t = this.tables;
+    const migrations = registryMigrations(this.dialect, t);
+    if (await this.#applied(Object.keys(migrations))) return;
     const migrator = new Migrator({
       db: this.db,
-      provider: new InCodeMigrationProvider(registryMigrations(this.dialect, t)),
+      provider: new InCodeMigrationProvider(migrations),
       migrationTableName: t.plain.migration,
       migrationLockTableName: t.plain.migrationLock,
       ...(t.schema === undefined ? {} : { migrationTableSchema: t.schema }),
     });
     const { error } = await migrator.migrateToLatest();
     if (error !== undefined) throw toStoreError(this.dialect, 'migrate', error, this.target);
+  }
+
+  /**
+   * Whether every migration is recorded already: one read of the migration table, so a store
+   * opened on an up-to-date schema skips the Migrator, whose table checks introspect every table
+   * of the database (slow with many schemas, and failing when another schema is dropped
+   * meanwhile). Any failure (no table yet) or any difference means "run the Migrator".
+   */
+  async #applied(names: string[]): Promise<boolean> {
+    const { plain, schema } = this.tables;
+    const table = schema === undefined ? plain.migration : `${schema}.${plain.migration}`;
+    try {
+      const { rows } = await sql<{ name: string }>`select name from ${sql.table(table)}`.execute(this.db);
+      // Exactly the known ones: a migration this version does not know goes to the Migrator, which refuses it.
+      const done = new Set(rows.map((r) => r.name));
+      return done.size === names.length && names.every((name) => done.has(name));
+    } catch {
+      return false;
+    }
   }
 }
