@@ -1,4 +1,4 @@
-import { keyOf, type RegistryStore } from '@governance/core';
+import { keyOf, StoreError, type RegistryStore } from '@governance/core';
 import { follow, headOf, makeService } from '@governance/core/testing';
 import { expect, it } from 'vitest';
 import { COUNTER_START_MARGIN_US } from '../src/registry-migrations';
@@ -57,6 +57,23 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
       [head + 1, keyOf(other)],
     ]);
     expect((await again.changeFeed.snapshot()).groupRevisions.get('http-gw')).toBe(head + 1);
+  });
+
+  it('a schema that records a migration this version does not know is refused, not used', async () => {
+    await target.open('future_').migrate();
+    await target.query(
+      `insert into ${target.table('future_', 'governance_migration')} (name, timestamp) values ('9999_from_a_newer_version', '2030-01-01T00:00:00.000Z')`,
+    );
+    const error = await target
+      .open('future_')
+      .migrate()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).operation).toBe('migrate');
+    expect((error as Error).message).toMatch(/9999_from_a_newer_version/);
   });
 
   it('an existing registry (pods saved before 0002) keeps its pods and logs from the next write on', async () => {

@@ -42,6 +42,23 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     databaseMicros: async () => Number((await scratch.schema.raw.query(`select (extract(epoch from clock_timestamp()) * 1000000)::bigint as us`)).rows[0].us),
   });
 
+  it('a store on an up-to-date schema starts without the Migrator (it does not wait for the migration lock)', async () => {
+    await open({ tablePrefix: 'uptodate_' }).migrate();
+    const holder = await scratch.schema.raw.connect();
+    try {
+      // Kysely's PostgreSQL migration lock: a session advisory lock, one per database.
+      await holder.query('select pg_advisory_lock(3853314791062309107)');
+      const migrated = open({ tablePrefix: 'uptodate_' })
+        .migrate()
+        .then(() => 'migrated');
+      const blocked = new Promise((resolve) => setTimeout(() => resolve('waited for the migration lock'), 5_000).unref());
+      expect(await Promise.race([migrated, blocked])).toBe('migrated');
+    } finally {
+      await holder.query('select pg_advisory_unlock(3853314791062309107)');
+      holder.release();
+    }
+  });
+
   it('each registry notifies on its own channel (schema and prefix), with the last seq as payload', async () => {
     const a = open({ tablePrefix: 'chan_a_' });
     const b = open({ tablePrefix: 'chan_b_' });
