@@ -1,8 +1,10 @@
 /**
  * SQL store benchmarks (issue 5), against the BUILT packages and the local servers
  * (TEST_POSTGRES_URL / TEST_MYSQL_URL, same defaults as the tests). For each store:
- * getService, getServicesByName (10 pods), saveService with 3 subscriptions and
- * updateHealthStatus, each beside the same SQL sent through the raw driver in the same rounds;
+ * getService, getServicesByName (10 pods), saveService with 3 subscriptions,
+ * updateHealthStatus keeping the status (one UPDATE, not logged) and updateHealthStatus changing
+ * it (a logged transaction, issue 11), each beside the same SQL sent through the raw driver in
+ * the same rounds — for writes including the change-log append the store makes;
  * then register() through the Manager with 64 concurrent callers (acknowledged = committed).
  * Each store works in its own fresh schema / database, dropped at the end.
  */
@@ -45,7 +47,20 @@ const TEN = Array.from({ length: 10 }, (_, n) => pod('amf', n, ['nrf']));
 const OTHERS = Array.from({ length: 190 }, (_, n) => pod(`svc-${n % 19}`, 100 + n, ['nrf']));
 const WRITES = Array.from({ length: 200 }, (_, n) => pod('smf', 1000 + n, ['amf', 'nrf', 'udm']));
 const ROWS = [...TEN, ...OTHERS];
-const STATUSES = ['healthy', 'unhealthy'];
+/** Pods only the transition case writes: one set for the store, one for the raw baseline. */
+const FLIP_STORE = Array.from({ length: 100 }, (_, n) => pod('nrf', 5000 + n));
+const FLIP_RAW = Array.from({ length: 100 }, (_, n) => pod('nrf', 6000 + n));
+
+/** Returns, for call i, a pod of `pods` and the status opposite to the one it has: every call is a transition. */
+function flipper(pods) {
+  const state = new Map(pods.map((p) => [keyOf(p), p.status]));
+  return (i) => {
+    const key = keyOf(pods[i % pods.length]);
+    const next = state.get(key) === 'healthy' ? 'unhealthy' : 'healthy';
+    state.set(key, next);
+    return [key, next];
+  };
+}
 
 /** What the raw-driver baselines need from one database. */
 function rowParams(p) {
@@ -86,6 +101,19 @@ async function postgresTarget() {
   const raw = new pg.Pool({ connectionString: POSTGRES_URL, max: 25 });
   const t = `"${schema}"."services"`;
   const s = `"${schema}"."subscriptions"`;
+  const q = (name) => `"${schema}"."${name}"`;
+  // The store's change-log append (PostgresDialectAdapter.appendLog) for one pod.
+  const appendLog = (client, key, group, kind) =>
+    client.query(
+      `with c as (update ${q('governance_counter')} set seq = seq + 1::bigint where id = 1 returning seq),
+       e as (select c.seq - 1::bigint + u.n as seq, u.service_key, u.service_group, u.kind
+             from c, unnest($1::text[], $2::text[], $3::text[]) with ordinality as u(service_key, service_group, kind, n)),
+       l as (insert into ${q('governance_log')} (seq, service_key, service_group, kind, created_at) select seq, service_key, service_group, kind, now() from e),
+       g as (insert into ${q('governance_groups')} as g (service_group, revision) select service_group, max(seq) from e group by service_group
+             on conflict (service_group) do update set revision = greatest(g.revision, excluded.revision))
+       select c.seq, pg_notify($4, c.seq::text) from c`,
+      [[key], [group], [kind], `${schema}.governance_changes`],
+    );
   const upsert = `insert into ${t} (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (service_key) do update set ${COLUMNS.split(', ')
     .slice(1)
     .map((c) => `${c} = excluded.${c}`)
@@ -98,7 +126,16 @@ async function postgresTarget() {
       getService: (key) => raw.query(`select * from ${t} where service_key = $1`, [key]),
       getServicesByName: (name) => raw.query(`select * from ${t} where service_name = $1`, [name]),
       updateHealthStatus: (key, status, at) =>
-        raw.query(`update ${t} set status = $1, last_health_check = $2 where service_key = $3`, [status, at, key]),
+        raw.query(`update ${t} set last_health_check = $1 where service_key = $2 and status = $3`, [at, key, status]),
+      healthTransition: (key, status, at) =>
+        inTransaction(raw.connect(), async (client) => {
+          const found = await client.query(`select service_key, service_name, status from ${t} where service_key in ($1) for update`, [key]);
+          await client.query(
+            `update ${t} set status = case service_key when $1 then $2 end, last_health_check = case service_key when $1 then $3::timestamptz(3) end where service_key in ($1)`,
+            [key, status, at],
+          );
+          await appendLog(client, key, found.rows[0].service_name, 'health');
+        }),
       saveService: (p) =>
         inTransaction(raw.connect(), async (client) => {
           const key = keyOf(p);
@@ -108,6 +145,7 @@ async function postgresTarget() {
             `insert into ${s} (subscriber_key, service_group) values ($1, $2), ($3, $4), ($5, $6) on conflict (subscriber_key, service_group) do nothing`,
             p.subscriptions.flatMap((g) => [key, g]),
           );
+          await appendLog(client, key, p.serviceName, 'save');
         }),
     },
     async drop() {
@@ -129,6 +167,20 @@ async function mysqlTarget() {
     .slice(1)
     .map((c) => `\`${c}\` = values(\`${c}\`)`)
     .join(', ');
+  // The store's change-log append (MySqlDialectAdapter.appendLog) for one pod.
+  const appendLog = async (conn, key, group, kind) => {
+    const [taken] = await conn.query('update `governance_counter` set `seq` = last_insert_id(`seq` + ?) where `id` = 1', [1]);
+    await conn.query('insert into `governance_log` (`seq`, `service_key`, `service_group`, `kind`, `created_at`) values (?, ?, ?, ?, utc_timestamp(3))', [
+      taken.insertId,
+      key,
+      group,
+      kind,
+    ]);
+    await conn.query(
+      'insert into `governance_groups` (`service_group`, `revision`) values (?, ?) on duplicate key update `revision` = greatest(`revision`, values(`revision`))',
+      [group, taken.insertId],
+    );
+  };
   return {
     label: 'MariaDB',
     open: () => new MySqlStore({ connectionString: url.toString() }),
@@ -137,7 +189,16 @@ async function mysqlTarget() {
       getService: (key) => raw.query('select * from `services` where `service_key` = ?', [key]),
       getServicesByName: (name) => raw.query('select * from `services` where `service_name` = ?', [name]),
       updateHealthStatus: (key, status, at) =>
-        raw.query('update `services` set `status` = ?, `last_health_check` = ? where `service_key` = ?', [status, at, key]),
+        raw.query('update `services` set `last_health_check` = ? where `service_key` = ? and `status` = ?', [at, key, status]),
+      healthTransition: (key, status, at) =>
+        inTransaction(raw.getConnection(), async (conn) => {
+          const [found] = await conn.query('select `service_key`, `service_name`, `status` from `services` where `service_key` in (?) for update', [key]);
+          await conn.query(
+            'update `services` set `status` = case `service_key` when ? then ? end, `last_health_check` = case `service_key` when ? then cast(? as datetime(3)) end where `service_key` in (?)',
+            [key, status, key, at, key],
+          );
+          await appendLog(conn, key, found[0].service_name, 'health');
+        }),
       saveService: (p) =>
         inTransaction(raw.getConnection(), async (conn) => {
           const key = keyOf(p);
@@ -147,6 +208,7 @@ async function mysqlTarget() {
             'insert into `subscriptions` (`subscriber_key`, `service_group`) values (?, ?), (?, ?), (?, ?) on duplicate key update `service_group` = `service_group`',
             p.subscriptions.flatMap((g) => [key, g]),
           );
+          await appendLog(conn, key, p.serviceName, 'save');
         }),
     },
     async drop() {
@@ -168,7 +230,9 @@ async function storeCases(target) {
   const store = target.open();
   await store.migrate();
   await store.clear();
-  for (const p of ROWS) await store.saveService(p);
+  for (const p of [...ROWS, ...FLIP_STORE, ...FLIP_RAW]) await store.saveService(p);
+  const flipStore = flipper(FLIP_STORE);
+  const flipRaw = flipper(FLIP_RAW);
   const ratio = { name: 'overhead ≤ 1.3× raw driver', metric: 'ratioToBaseline', op: '<=', limit: 1.3 };
   const L = target.label;
   const result = await runCases({
@@ -195,9 +259,16 @@ async function storeCases(target) {
         targets: [ratio, { name: 'median ≤ 2 ms', metric: 'medianNs', op: '<=', limit: 2_000_000 }],
       },
       {
+        // Every pod stays healthy: the common probe result, which changes only the time.
         name: `${L} updateHealthStatus`,
-        fn: (i) => store.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), STATUSES[i & 1], new Date()),
-        baseline: { name: 'raw update', fn: (i) => target.raw.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), STATUSES[i & 1], new Date()) },
+        fn: (i) => store.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), 'healthy', new Date()),
+        baseline: { name: 'raw update', fn: (i) => target.raw.updateHealthStatus(keyOf(ROWS[i % ROWS.length]), 'healthy', new Date()) },
+        targets: [ratio],
+      },
+      {
+        name: `${L} updateHealthStatus (status transition, logged)`,
+        fn: (i) => store.updateHealthStatus(...flipStore(i), new Date()),
+        baseline: { name: 'raw transaction', fn: (i) => target.raw.healthTransition(...flipRaw(i), new Date()) },
         targets: [ratio],
       },
     ],
@@ -267,7 +338,8 @@ server.close();
 report(all, {
   notes: [
     'Each store case runs beside the same SQL sent through the raw driver (pg Pool / mysql2 pool), alternating in the same rounds; ratioToBaseline = store median / raw median.',
-    'saveService raw baseline: BEGIN; upsert; delete the pod\'s subscription rows; insert 3 rows; COMMIT on one pooled connection — what the store sends.',
+    'saveService raw baseline: BEGIN; upsert; delete the pod\'s subscription rows; insert 3 rows; the change-log append (PostgreSQL: one statement taking the counter, inserting the entry, raising the group revision and NOTIFY; MariaDB: counter UPDATE with LAST_INSERT_ID, log INSERT, group upsert); COMMIT on one pooled connection — what the store sends.',
+    'updateHealthStatus keeps each pod\'s status (the store sends one UPDATE of last_health_check WHERE status matches, not logged); the transition case flips it on every call (the store: that UPDATE matching nothing, then BEGIN; SELECT … FOR UPDATE; UPDATE; change-log append; COMMIT — the raw baseline sends the transaction part).',
     `Servers: ${versions.join('; ')}`,
   ],
 });

@@ -37,18 +37,26 @@ export interface ChangeBatch {
   /**
    * Changes after the requested position, in order and without gaps
    * (`changes[0].seq === after + 1`), at most `limit` of them. Empty when nothing is new or when
-   * `truncated` is true.
+   * `truncated` is true. A reader never skips a seq: should `after + 1` not be visible yet, the
+   * changes stop before it (and the caller reads again later).
    */
   changes: RegistryChange[];
   /**
    * The current record of every key named in `changes`, read in the same snapshot as the log
-   * (a key that is absent was deleted by its last change in that snapshot).
+   * (a key that is absent was deleted by its last change in that snapshot). When `changes` stops
+   * before `head` (at `limit`), a record may already reflect a later change of its key.
    */
   records: Map<string, ServiceInfo>;
-  /** The last committed seq in that snapshot (0 for an empty log). */
+  /**
+   * The log head in that snapshot: the seq of the last committed change, or the log's starting
+   * position while nothing was logged yet. Not 0: the counter starts at the database's clock in
+   * microseconds plus a day (docs/cluster.md), so a new reader starts at `snapshot().head` (or
+   * this value), never at 0.
+   */
   head: number;
   /**
-   * True when entries after the requested position were pruned: the caller cannot catch up
+   * True when entries after the requested position were pruned, or when the requested position
+   * is beyond `head` (the log went backwards, e.g. a restored backup): the caller cannot catch up
    * from the log and must reload with `snapshot()`.
    */
   truncated: boolean;
@@ -56,7 +64,7 @@ export interface ChangeBatch {
 
 /** Everything a manager needs to (re)build its view: all records at one log position. */
 export interface RegistrySnapshot {
-  /** The last committed seq the records reflect. */
+  /** The log position the records reflect (see `ChangeBatch.head`). */
   head: number;
   services: ServiceInfo[];
   /**
@@ -108,8 +116,9 @@ export interface StoreChangeFeed {
 
   /**
    * Sets `lastHealthCheck` of existing pods without touching their status and without
-   * appending to the log (the owner's coarse flush of check times; see docs/cluster.md).
-   * Missing keys are ignored. Returns how many pods were updated.
+   * appending to the log (the owner's coarse flush of check times; see docs/cluster.md). Never
+   * moves a pod's time backwards: a later stored time (a status transition, another owner's
+   * flush) is kept. Missing keys are ignored. Returns how many existing pods were matched.
    */
   flushHealthTimes(times: ReadonlyMap<string, Date>, options?: StoreCallOptions): Promise<number>;
 
@@ -124,8 +133,11 @@ export interface StoreChangeFeed {
    * to the log commits, in any process. A hint is only a hint: it may be lost (a dropped
    * listening connection, a process that was not listening) and it carries nothing the caller
    * may rely on, so callers must also poll. Resolves `undefined` when the store has no
-   * notification mechanism (MySQL): poll only. The returned `close()` is idempotent.
-   * `onError` is told when the listening connection is lost; the feed reconnects by itself.
+   * notification mechanism: poll only (a store may also leave `watch` out, as MySQL does). The
+   * returned `close()` is idempotent; closing the store closes it too. `onError` is told when
+   * the listening connection is lost (and each time re-opening it fails); the feed reconnects by
+   * itself with backoff and, once listening again, calls `onHint` so the caller catches up on
+   * what it missed. Rejects with `StoreError` when the first connection cannot be opened.
    */
   watch?(onHint: () => void, onError?: (error: Error) => void): Promise<{ close(): Promise<void> } | undefined>;
 }
@@ -159,7 +171,9 @@ export interface MembershipView {
 export interface StoreMembership {
   /**
    * Adds `id` with a lease of `leaseMs` from the database's `now()`. Also deletes members whose
-   * lease lapsed long ago (housekeeping). Fails with `StoreError` if `id` is already live.
+   * lease lapsed long ago (housekeeping). Fails with `StoreError` if `id` is already live (an id
+   * whose lease lapsed may join again). Bad arguments (an empty id, `leaseMs` not a positive
+   * integer, `info` over 512 characters) reject with `ValidationError` before any query.
    */
   join(id: string, leaseMs: number, info: string, options?: StoreCallOptions): Promise<MembershipView>;
 

@@ -62,7 +62,19 @@ export type StoreOperation =
   | 'clear'
   | 'stats'
   | 'ping'
-  | 'close';
+  | 'close'
+  // StoreChangeFeed (coordination.ts)
+  | 'applyLoggedBatch'
+  | 'readChanges'
+  | 'snapshot'
+  | 'flushHealthTimes'
+  | 'prune'
+  | 'watch'
+  // StoreMembership (coordination.ts)
+  | 'join'
+  | 'renew'
+  | 'leave'
+  | 'members';
 
 /**
  * A store could not do what was asked: connection refused, authentication failed, the store

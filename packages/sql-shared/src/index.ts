@@ -1,9 +1,19 @@
 export { SqlRegistryStore, type SqlStoreSetup } from './sql-registry-store';
-export type { ErrorDescription, RegistryDb, SqlDialectAdapter } from './sql-dialect';
-export { tableNames, UPSERT_REPLACED_COLUMNS, type RegistryDatabase, type ServicesTable, type SubscriptionsTable, type TableNames } from './registry-database';
+export type { ChangeListener } from './sql-change-feed';
+export type { ErrorDescription, PendingChange, RegistryDb, SqlDialectAdapter } from './sql-dialect';
+export {
+  CLUSTER_TABLES,
+  tableNames,
+  UPSERT_REPLACED_COLUMNS,
+  type RegistryDatabase,
+  type ServicesTable,
+  type SubscriptionsTable,
+  type TableNames,
+} from './registry-database';
 export { rowToService, serviceToRow, uniqueGroups, type ServiceInsert, type ServiceRow } from './row-mapping';
 export { describeNetworkError, errorCode, errorMessage, toStoreError } from './error-classifier';
-export { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
+export { COUNTER_START_MARGIN_US, InCodeMigrationProvider, registryMigrations } from './registry-migrations';
+export { CHUNK } from './registry-writes';
 export { OptionChecker, parseUrl, urlPart } from './options-checks';
 export {
   readConnectionUrl,

@@ -57,7 +57,7 @@ function parseJson(value: unknown): unknown {
 }
 
 /** Dates from the driver; a zone-less text timestamp (a host pool with `dateStrings`) is UTC. */
-function toDate(value: Date | string): Date {
+export function toDate(value: Date | string): Date {
   if (typeof value !== 'string') return new Date(value.getTime());
   const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`;
   return new Date(text);

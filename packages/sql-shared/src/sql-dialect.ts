@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { RegistryChange } from '@governance/core';
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import type { ServiceInsert } from './row-mapping';
 
@@ -12,6 +13,9 @@ export interface ErrorDescription {
 
 /** A database handle: the pool-backed Kysely instance or an open transaction. */
 export type RegistryDb = Kysely<RegistryDatabase> | Transaction<RegistryDatabase>;
+
+/** A change about to be logged: what `RegistryChange` holds before the counter gives it a seq. */
+export type PendingChange = Omit<RegistryChange, 'seq'>;
 
 /**
  * The few things that differ between SQL servers. Each store package implements this once;
@@ -28,6 +32,30 @@ export interface SqlDialectAdapter {
   readonly supportsReturning: boolean;
   /** Text appended to `CREATE TABLE` (MySQL: charset and binary collation), or `undefined`. */
   readonly tableOptions: string | undefined;
+
+  /**
+   * The database clock at millisecond precision, in UTC (`date_trunc('milliseconds', now())`,
+   * `utc_timestamp(3)`): the only clock leases and log times are computed with.
+   */
+  readonly now: RawBuilder<Date>;
+
+  /** The database's current time in microseconds since the epoch, as a bigint expression. */
+  readonly epochMicros: RawBuilder<number>;
+
+  /** `base` plus `ms` milliseconds, as a timestamp expression. */
+  plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date>;
+
+  /**
+   * Appends `changes` (at least one) to the change log inside the open transaction `trx`, as the
+   * transaction's last work before COMMIT: takes the next `changes.length` numbers from
+   * `governance_counter` (whose row lock then orders the commit), inserts the entries with those
+   * seqs in order, raises `governance_groups.revision` of the groups touched and, where the
+   * database has notifications, queues a wake-up hint delivered at commit. Returns the last seq.
+   */
+  appendLog(trx: Transaction<RegistryDatabase>, tables: TableNames, changes: readonly PendingChange[]): Promise<number>;
+
+  /** Inserts the counter row with `seq` = `start` unless it exists (re-running a migration keeps it). */
+  ensureCounter(db: RegistryDb, tables: TableNames, start: RawBuilder<number>): Promise<void>;
 
   /** Inserts rows into `services`, replacing every column of rows whose key exists. */
   upsertServices(db: RegistryDb, tables: TableNames, rows: readonly ServiceInsert[]): Promise<void>;

@@ -4,6 +4,7 @@ import {
   type ServiceInfo,
   type ServiceStatus,
   type StoreCallOptions,
+  type StoreMembership,
   type StoreMutation,
   type StoreMutationResult,
   type StoreOperation,
@@ -13,6 +14,7 @@ import type { AnyBulkWriteOperation, ClientSession, Collection, IndexDescription
 import { fromServiceDocument, toServiceDocument, type ServiceDocument, type SubscriptionDocument } from './mongo-documents';
 import { toStoreError, type MongoErrorContext } from './mongo-errors';
 import { MONGO_COLLECTIONS, MONGO_INDEXES } from './mongo-indexes';
+import { MONGO_MEMBERS_COLLECTION, MongoMembership, type MemberDocument } from './mongo-membership';
 import { subscriberServicesPipeline, supportsTransactions } from './mongo-queries';
 import { resolveMongoConfig, type MongoStoreOptions, type MongoTransactionMode } from './mongo-store-config';
 import { untilAborted } from './until-aborted';
@@ -38,6 +40,10 @@ const NAME = 'store-mongodb';
  * - `getSubscriberServices` is one `$lookup` aggregation (one round trip).
  * - Reads honour `options.signal`; writes check it before they start.
  * - `close()` closes the client only when the store created it.
+ * - **Coordination.** `membership` keeps leases in `governance_members`, timed by the server's
+ *   clock (`$$NOW`, MongoDB 4.2+). There is no change feed, so a manager refuses to start while
+ *   another one holds a live lease: one manager per MongoDB registry. Not verified against a
+ *   server (none in this project's test environment).
  */
 export class MongoStore implements RegistryStore {
   readonly name = NAME;
@@ -45,8 +51,10 @@ export class MongoStore implements RegistryStore {
   readonly client: MongoClient;
   /** The database holding the collections. */
   readonly databaseName: string;
-  /** Names of the two collections, after `collectionPrefix`. */
-  readonly collectionNames: { readonly services: string; readonly subscriptions: string };
+  /** Names of the collections, after `collectionPrefix`. */
+  readonly collectionNames: { readonly services: string; readonly subscriptions: string; readonly members: string };
+  /** Leases on the server's clock, so a second manager on one registry is refused (see `MongoMembership`). */
+  readonly membership: StoreMembership;
 
   readonly #ownsClient: boolean;
   readonly #mode: MongoTransactionMode;
@@ -74,10 +82,14 @@ export class MongoStore implements RegistryStore {
     this.collectionNames = Object.freeze({
       services: config.collectionPrefix + MONGO_COLLECTIONS.services,
       subscriptions: config.collectionPrefix + MONGO_COLLECTIONS.subscriptions,
+      members: config.collectionPrefix + MONGO_MEMBERS_COLLECTION,
     });
     const db = this.client.db(config.database);
     this.#services = db.collection<ServiceDocument>(this.collectionNames.services);
     this.#subscriptions = db.collection<SubscriptionDocument>(this.collectionNames.subscriptions);
+    this.membership = new MongoMembership(db.collection<MemberDocument>(this.collectionNames.members), (operation, options, fn) =>
+      this.#run(operation, options, fn),
+    );
     const hosts = this.client.options.srvHost ?? this.client.options.hosts.map((h) => h.toString()).join(',');
     this.#context = { where: hosts, database: config.database };
   }

@@ -200,7 +200,7 @@ describe('MongoStore construction', () => {
     const store = new MongoStore({ uri: 'mongodb://127.0.0.1:27017/governance', collectionPrefix: 'reg_' });
     expect(store.name).toBe('store-mongodb');
     expect(store.databaseName).toBe('governance');
-    expect(store.collectionNames).toEqual({ services: 'reg_services', subscriptions: 'reg_subscriptions' });
+    expect(store.collectionNames).toEqual({ services: 'reg_services', subscriptions: 'reg_subscriptions', members: 'reg_governance_members' });
     expect(store.client).toBeInstanceOf(MongoClient);
     await store.close();
   });

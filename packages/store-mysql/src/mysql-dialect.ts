@@ -1,5 +1,8 @@
 import {
+  CHUNK,
   type ErrorDescription,
+  type PendingChange,
+  type RegistryDatabase,
   type RegistryDb,
   type ServiceInsert,
   type SqlDialectAdapter,
@@ -9,7 +12,7 @@ import {
   errorCode,
   errorMessage,
 } from '@governance/sql-shared';
-import { sql } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 
 const AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
 const CONNECTION_LOST = new Set([
@@ -25,19 +28,71 @@ const CONNECTION_LOST = new Set([
 ]);
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
-/** MySQL / MariaDB specifics: JSON, datetime(3) in UTC, ON DUPLICATE KEY, binary collation. */
+/**
+ * MySQL / MariaDB specifics: JSON, datetime(3) in UTC, ON DUPLICATE KEY, binary collation. The
+ * database clock is `utc_timestamp(3)` (the timestamp columns hold UTC whatever the session's
+ * time zone). No notifications: managers poll the change log.
+ */
 export class MySqlDialectAdapter implements SqlDialectAdapter {
   readonly storeName = 'store-mysql';
   readonly jsonType = 'json';
   readonly supportsReturning = false;
   readonly timestampType = 'datetime(3)';
   readonly tableOptions = 'default charset = utf8mb4 collate = utf8mb4_bin';
+  readonly now: RawBuilder<Date> = sql<Date>`utc_timestamp(3)`;
+  readonly epochMicros: RawBuilder<number> = sql<number>`cast(unix_timestamp(now(6)) * 1000000 as signed)`;
   readonly #database: string;
   readonly #user: string;
 
   constructor(database: string, user: string) {
     this.#database = database;
     this.#user = user;
+  }
+
+  plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
+    return sql<Date>`timestampadd(microsecond, ${ms * 1000}, ${base})`;
+  }
+
+  /**
+   * `UPDATE … SET seq = LAST_INSERT_ID(seq + k)` takes the counter row's lock and reports the new
+   * head in the OK packet (mysql2's `insertId`); then the log rows and the group revisions.
+   */
+  async appendLog(trx: Transaction<RegistryDatabase>, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
+    const k = changes.length;
+    const taken = await sql`update ${sql.table(t.governance_counter)} set seq = last_insert_id(seq + ${k}) where id = 1`.execute(trx);
+    if (taken.numAffectedRows === 0n) throw new Error(`the change-log counter row is missing from ${t.plain.governance_counter}`);
+    let last = taken.insertId;
+    if (last === undefined) {
+      const { rows } = await sql<{ id: number | string }>`select last_insert_id() as id`.execute(trx);
+      last = BigInt(rows[0]!.id);
+    }
+    const head = Number(last);
+    const first = head - k + 1;
+    const revisions = new Map<string, number>();
+    const rows = changes.map((c, i) => {
+      revisions.set(c.group, first + i);
+      return { seq: first + i, service_key: c.key, service_group: c.group, kind: c.kind, created_at: this.now };
+    });
+    for (let at = 0; at < rows.length; at += CHUNK) {
+      await trx.insertInto(t.governance_log).values(rows.slice(at, at + CHUNK)).execute();
+    }
+    const groups = [...revisions].map(([service_group, revision]) => ({ service_group, revision }));
+    for (let at = 0; at < groups.length; at += CHUNK) {
+      await trx
+        .insertInto(t.governance_groups)
+        .values(groups.slice(at, at + CHUNK))
+        .onDuplicateKeyUpdate({ revision: sql`greatest(${sql.ref('revision')}, values(${sql.ref('revision')}))` })
+        .execute();
+    }
+    return head;
+  }
+
+  async ensureCounter(db: RegistryDb, t: TableNames, start: RawBuilder<number>): Promise<void> {
+    await db
+      .insertInto(t.governance_counter)
+      .values({ id: 1, seq: start })
+      .onDuplicateKeyUpdate((eb) => ({ id: eb.ref('id') }))
+      .execute();
   }
 
   async upsertServices(db: RegistryDb, t: TableNames, rows: readonly ServiceInsert[]): Promise<void> {

@@ -1,42 +1,29 @@
 import { makeService } from '@governance/core/testing';
-import { MySqlStore } from '@governance/store-mysql';
+import { MySqlStore, type MySqlStoreOptions } from '@governance/store-mysql';
 import { createPool } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectRecoversAfterDrop, sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
-import { createTestDatabase, MYSQL_URL, mysqlSkip, type TestDatabase, urlFor } from './mysql-test-env';
+import { MYSQL_URL, mysqlSkip, urlFor, useTestDatabase } from './mysql-test-env';
 
 const skip = await mysqlSkip();
 
 describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
-  let db: TestDatabase;
-  const stores: MySqlStore[] = [];
-  const open = (options: ConstructorParameters<typeof MySqlStore>[0] = {}) => {
-    const store = new MySqlStore({ connectionString: db.url, maxConnections: 4, ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
+  const scratch = useTestDatabase();
+  const open = (options?: MySqlStoreOptions) => scratch.open(options);
   const target = {
     packageName: 'store-mysql',
     open: (tablePrefix: string) => open({ tablePrefix }),
-    inspect: (tablePrefix: string) => db.inspect(tablePrefix),
+    inspect: (tablePrefix: string) => scratch.db.inspect(tablePrefix),
     openAt: (port: number, connectTimeoutMs: number) => open({ connectionString: `mysql://root@127.0.0.1:${port}/test`, connectTimeoutMs }),
   } as const;
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await db?.drop();
-  });
 
   it('migrates once, and again harmlessly from a second store', async () => {
     const a = open({ tablePrefix: 'twice_' });
     await a.migrate();
     await a.migrate();
     await open({ tablePrefix: 'twice_' }).migrate();
-    const [rows] = await db.raw.query('select name from twice_governance_migration');
-    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables']);
+    const [rows] = await scratch.db.raw.query('select name from twice_governance_migration');
+    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
   });
 
   it('two stores migrating a fresh database at the same time both succeed and share the tables', async () => {
@@ -45,8 +32,8 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     await Promise.all([a.migrate(), b.migrate()]);
     await a.saveService(makeService({ podName: 'race-1' }));
     expect((await b.getService('http-gw:race-1'))?.podName).toBe('race-1');
-    const [rows] = await db.raw.query('select count(*) as n from race_governance_migration');
-    expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(1);
+    const [rows] = await scratch.db.raw.query('select name from race_governance_migration order by name');
+    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
   });
 
   it('keys are case-sensitive and timestamps keep their milliseconds in UTC', async () => {
@@ -56,12 +43,12 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     await store.saveService(makeService({ serviceName: 'gw', podName: 'p' }));
     expect((await store.getServicesByName('Gw')).length).toBe(1);
     expect((await store.getService('Gw:p'))?.lastHealthCheck.toISOString()).toBe('2026-01-02T03:04:05.678Z');
-    const [rows] = await db.raw.query("select date_format(last_health_check, '%Y-%m-%d %H:%i:%s.%f') as t from case_services where service_key = 'Gw:p'");
+    const [rows] = await scratch.db.raw.query("select date_format(last_health_check, '%Y-%m-%d %H:%i:%s.%f') as t from case_services where service_key = 'Gw:p'");
     expect((rows as Array<{ t: string }>)[0]!.t).toBe('2026-01-02 03:04:05.678000');
   });
 
   it('uses a pool the host hands in and leaves it open on close', async () => {
-    const pool = createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' });
+    const pool = createPool({ uri: scratch.db.url, connectionLimit: 2, timezone: 'Z' });
     try {
       const store = new MySqlStore({ pool, tablePrefix: 'hosted_' });
       await store.saveService(makeService());
@@ -80,12 +67,12 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
   sqlStoreConnectionScenarios(target);
 
   it('recovers by itself after the server kills its connection', async () => {
-    const pool = createPool({ uri: db.url, connectionLimit: 1, timezone: 'Z' });
+    const pool = createPool({ uri: scratch.db.url, connectionLimit: 1, timezone: 'Z' });
     try {
       const store = new MySqlStore({ pool, tablePrefix: 'recover_' });
       await store.saveService(makeService());
       const [rows] = await pool.query('select connection_id() as id');
-      await db.raw.query(`kill ${(rows as Array<{ id: number }>)[0]!.id}`);
+      await scratch.db.raw.query(`kill ${(rows as Array<{ id: number }>)[0]!.id}`);
       await expectRecoversAfterDrop(store, 'http-gw:http-gw-1', 'http-gw-1');
     } finally {
       await pool.end();

@@ -1,5 +1,7 @@
 import {
   type ErrorDescription,
+  type PendingChange,
+  type RegistryDatabase,
   type RegistryDb,
   type ServiceInsert,
   type SqlDialectAdapter,
@@ -9,23 +11,65 @@ import {
   errorCode,
   errorMessage,
 } from '@governance/sql-shared';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '53300', '53000']);
 const RETRYABLE = new Set(['40001', '40P01']);
 
-/** PostgreSQL specifics: JSONB, timestamptz(3), ON CONFLICT, SQLSTATE classification. */
+/**
+ * PostgreSQL specifics: JSONB, timestamptz(3), ON CONFLICT, SQLSTATE classification, and the
+ * change log appended in one statement that also queues a NOTIFY on the store's channel.
+ */
 export class PostgresDialectAdapter implements SqlDialectAdapter {
   readonly storeName = 'store-postgres';
   readonly jsonType = 'jsonb';
   readonly supportsReturning = true;
   readonly timestampType = 'timestamptz(3)';
   readonly tableOptions = undefined;
+  readonly now: RawBuilder<Date> = sql<Date>`date_trunc('milliseconds', now())`;
+  readonly epochMicros: RawBuilder<number> = sql<number>`(extract(epoch from clock_timestamp()) * 1000000)::bigint`;
   readonly #database: string;
   readonly #user: string;
+  readonly #channel: string;
 
-  constructor(database: string, user: string) {
+  /** @param channel the NOTIFY channel of this store's tables (see `changeChannel`). */
+  constructor(database: string, user: string, channel: string) {
     this.#database = database;
     this.#user = user;
+    this.#channel = channel;
+  }
+
+  plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
+    return sql<Date>`(${base} + ${ms}::integer * interval '1 millisecond')`;
+  }
+
+  /**
+   * One statement: the counter UPDATE (whose row lock orders the commit), the log INSERT, the
+   * `governance_groups` upsert and `pg_notify` (delivered at COMMIT), all from the same numbers.
+   */
+  async appendLog(trx: Transaction<RegistryDatabase>, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
+    const k = changes.length;
+    const { rows } = await sql<{ seq: string }>`with c as (
+        update ${sql.table(t.governance_counter)} set seq = seq + ${k}::bigint where id = 1 returning seq
+      ), e as (
+        select c.seq - ${k}::bigint + u.n as seq, u.service_key, u.service_group, u.kind
+        from c, unnest(${changes.map((c) => c.key)}::text[], ${changes.map((c) => c.group)}::text[], ${changes.map((c) => c.kind)}::text[])
+          with ordinality as u(service_key, service_group, kind, n)
+      ), l as (
+        insert into ${sql.table(t.governance_log)} (seq, service_key, service_group, kind, created_at)
+        select seq, service_key, service_group, kind, now() from e
+      ), g as (
+        insert into ${sql.table(t.governance_groups)} as g (service_group, revision)
+        select service_group, max(seq) from e group by service_group
+        on conflict (service_group) do update set revision = greatest(g.revision, excluded.revision)
+      )
+      select c.seq, pg_notify(${this.#channel}, c.seq::text) from c`.execute(trx);
+    if (rows[0] === undefined) throw new Error(`the change-log counter row is missing from ${t.plain.governance_counter}`);
+    return Number(rows[0].seq);
+  }
+
+  async ensureCounter(db: RegistryDb, t: TableNames, start: RawBuilder<number>): Promise<void> {
+    await db.insertInto(t.governance_counter).values({ id: 1, seq: start }).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 
   async upsertServices(db: RegistryDb, t: TableNames, rows: readonly ServiceInsert[]): Promise<void> {

@@ -1,13 +1,17 @@
-import { SqlRegistryStore, tableNames, type RegistryDatabase } from '@governance/sql-shared';
+import { SqlRegistryStore, tableNames, type ChangeListener, type RegistryDatabase } from '@governance/sql-shared';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { guardClients } from './pg-client-guard';
 import { PostgresDialectAdapter } from './postgres-dialect';
+import { changeChannel, PostgresListener } from './postgres-listener';
 import { type PostgresStoreOptions, resolvePostgresOptions } from './postgres-options';
 
 /**
  * A `RegistryStore` on PostgreSQL (Kysely + pg). Tables `services` and `subscriptions` (with the
- * optional prefix, in the optional schema) are created on first use by versioned migrations.
+ * optional prefix, in the optional schema) and the cluster tables (`governance_log`, …) are
+ * created on first use by versioned migrations. It supports cluster mode: every write is logged
+ * (`changeFeed`), `changeFeed.watch` LISTENs for commits on a dedicated connection, and
+ * `membership` keeps leases on the database clock (see docs/cluster.md).
  *
  * ```ts
  * const store = new PostgresStore({ connectionString: 'postgres://app@db:5432/governance' });
@@ -21,22 +25,27 @@ export class PostgresStore extends SqlRegistryStore {
     const o = resolvePostgresOptions(options);
     let pool: PostgresPool;
     let target: string;
+    let listenWith: pg.ClientConfig | undefined;
     if (o.pool !== undefined) {
       pool = guardClients(o.pool);
       target = describePool(o.pool);
+      listenWith = (o.pool as { options?: pg.ClientConfig }).options;
     } else {
-      const own = new pg.Pool({
+      listenWith = {
         host: o.host,
         port: o.port,
         database: o.database,
         user: o.user,
         password: o.password,
         ssl: o.ssl,
+        connectionTimeoutMillis: o.connectTimeoutMs,
+      };
+      const own = new pg.Pool({
+        ...listenWith,
         max: o.maxConnections,
         min: o.idleConnections,
         idleTimeoutMillis: 10_000,
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
-        connectionTimeoutMillis: o.connectTimeoutMs,
         application_name: 'governance',
         // TCP keep-alive lets the kernel notice a peer that vanished without a reset.
         keepAlive: true,
@@ -47,13 +56,19 @@ export class PostgresStore extends SqlRegistryStore {
       pool = guardClients(own as unknown as PostgresPool);
       target = `${o.host}:${o.port}/${o.database}`;
     }
+    const channel = changeChannel(o.schema, o.tablePrefix);
+    const listen: ChangeListener | undefined =
+      listenWith === undefined
+        ? undefined
+        : async (onHint, onError) => PostgresListener.start(listenWith, channel, target, { onHint, onError });
     super({
-      dialect: new PostgresDialectAdapter(o.database, o.user),
+      dialect: new PostgresDialectAdapter(o.database, o.user, channel),
       db: new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) }),
       ownsPool: o.pool === undefined,
       tables: tableNames(o.tablePrefix, o.schema),
       target,
       className: 'PostgresStore',
+      listen,
     });
   }
 }

@@ -1,35 +1,22 @@
 import { makeService } from '@governance/core/testing';
-import { PostgresStore } from '@governance/store-postgres';
+import { PostgresStore, type PostgresStoreOptions } from '@governance/store-postgres';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectRecoversAfterDrop, sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
-import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
+import { POSTGRES_URL, postgresSkip, useTestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
 
 describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
-  let schema: TestSchema;
-  const stores: PostgresStore[] = [];
-  const open = (options: ConstructorParameters<typeof PostgresStore>[0] = {}) => {
-    const store = new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name, maxConnections: 4, ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    schema = await createTestSchema();
-  });
+  const scratch = useTestSchema();
+  const open = (options?: PostgresStoreOptions) => scratch.open(options);
   const target = {
     packageName: 'store-postgres',
     open: (tablePrefix: string) => open({ tablePrefix }),
-    inspect: (tablePrefix: string) => schema.inspect(tablePrefix),
+    inspect: (tablePrefix: string) => scratch.schema.inspect(tablePrefix),
     openAt: (port: number, connectTimeoutMs: number) =>
       open({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, schema: undefined, connectTimeoutMs }),
   } as const;
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await schema?.drop();
-  });
 
   it('migrates once, and again harmlessly from a second store', async () => {
     const a = open({ tablePrefix: 'twice_' });
@@ -37,33 +24,37 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     await a.migrate();
     const b = open({ tablePrefix: 'twice_' });
     await b.migrate();
-    const done = await schema.raw.query(`select name from ${schema.name}.twice_governance_migration`);
-    expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables']);
+    const done = await scratch.schema.raw.query(`select name from ${scratch.schema.name}.twice_governance_migration`);
+    expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
   });
 
   it('two stores migrating a fresh schema at the same time both succeed and share the tables', async () => {
-    const fresh = `${schema.name}_race`;
+    const fresh = `${scratch.schema.name}_race`;
     const a = open({ schema: fresh });
     const b = open({ schema: fresh });
     try {
       await Promise.all([a.migrate(), b.migrate()]);
       await a.saveService(makeService({ podName: 'race-1' }));
       expect((await b.getService('http-gw:race-1'))?.podName).toBe('race-1');
-      const done = await schema.raw.query(`select count(*)::int as n from ${fresh}.governance_migration`);
-      expect(done.rows[0].n).toBe(1);
+      const done = await scratch.schema.raw.query(`select name from ${fresh}.governance_migration order by name`);
+      expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
     } finally {
-      await schema.raw.query(`drop schema if exists ${fresh} cascade`);
+      await scratch.schema.raw.query(`drop schema if exists ${fresh} cascade`);
     }
   });
 
   it('migrates lazily on the first call', async () => {
     const store = open({ tablePrefix: 'lazy_' });
     expect(await store.getService('http-gw:none')).toBeUndefined();
-    const tables = await schema.raw.query(
+    const tables = await scratch.schema.raw.query(
       `select table_name from information_schema.tables where table_schema = $1 and table_name like 'lazy_%' order by 1`,
-      [schema.name],
+      [scratch.schema.name],
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'lazy_governance_counter',
+      'lazy_governance_groups',
+      'lazy_governance_log',
+      'lazy_governance_members',
       'lazy_governance_migration',
       'lazy_governance_migration_lock',
       'lazy_services',
@@ -74,7 +65,7 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
   it('uses a pool the host hands in and leaves it open on close', async () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     try {
-      const store = new PostgresStore({ pool, schema: schema.name, tablePrefix: 'hosted_' });
+      const store = new PostgresStore({ pool, schema: scratch.schema.name, tablePrefix: 'hosted_' });
       await store.saveService(makeService());
       expect((await store.getService('http-gw:http-gw-1'))?.serviceName).toBe('http-gw');
       await store.close();
@@ -96,9 +87,9 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     await store.saveService(makeService({ serviceName: 'http-gw', podName: 'http-gw-1', subscriptions: ['diam-gw', 'eir'] }));
     await store.saveService(makeService({ serviceName: 'diam-gw', podName: 'diam-gw-1', subscriptions: ['eir'] }));
     await store.saveService(makeService({ serviceName: 'eir', podName: 'eir-1', lastHealthCheck: new Date('2026-03-05T00:00:00.001Z') }));
-    const client = await schema.raw.connect();
+    const client = await scratch.schema.raw.connect();
     try {
-      await client.query(`set search_path to ${schema.name}`);
+      await client.query(`set search_path to ${scratch.schema.name}`);
       const groups = await client.query('SELECT service_name, COUNT(*) FROM services GROUP BY service_name');
       expect(groups.rows.map((r) => `${r.service_name}=${r.count}`).sort()).toEqual(['diam-gw=1', 'eir=1', 'http-gw=1']);
       const subs = await client.query('SELECT service_key, subscriptions FROM services WHERE jsonb_array_length(subscriptions) > 0');
@@ -120,9 +111,9 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, application_name: name });
     pool.on('error', () => undefined);
     try {
-      const store = new PostgresStore({ pool, schema: schema.name, tablePrefix: 'recover_' });
+      const store = new PostgresStore({ pool, schema: scratch.schema.name, tablePrefix: 'recover_' });
       await store.saveService(makeService());
-      await schema.raw.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [name]);
+      await scratch.schema.raw.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [name]);
       await expectRecoversAfterDrop(store, 'http-gw:http-gw-1', 'http-gw-1');
     } finally {
       await pool.end();

@@ -16,3 +16,17 @@ export { CONCURRENT_CALLS, concurrencyChecks, describeConcurrency } from './conc
 export { describeLifecycle, lifecycleChecks } from './lifecycle';
 export { batchChecks, describeBatch } from './batch';
 export { describeRoundtrip, roundtripChecks } from './roundtrip';
+export {
+  feedOf,
+  membershipOf,
+  until,
+  type CoordinationCheck,
+  type CoordinationChecks,
+  type CoordinationConformanceOptions,
+  type CoordinationInspector,
+  type HeldLock,
+} from './coordination-inspector';
+export { changeFeedArgumentChecks, changeFeedChecks, follow, headOf } from './change-feed';
+export { changeFeedRaceChecks } from './change-feed-races';
+export { changeFeedWatchChecks } from './change-feed-watch';
+export { membershipChecks } from './membership';

@@ -1,10 +1,15 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { RegistryStore } from '../store';
 import { describeBatch } from './batch';
+import { changeFeedArgumentChecks, changeFeedChecks } from './change-feed';
+import { changeFeedRaceChecks } from './change-feed-races';
+import { changeFeedWatchChecks } from './change-feed-watch';
+import type { CoordinationChecks, CoordinationConformanceOptions, CoordinationInspector } from './coordination-inspector';
 import { describeConcurrency } from './concurrency';
-import type { ConformanceContext, StoreConformanceOptions } from './conformance-context';
+import { describeChecks, type ConformanceContext, type StoreChecks, type StoreConformanceOptions } from './conformance-context';
 import { describeCopies } from './copies';
 import { describeLifecycle } from './lifecycle';
+import { membershipChecks } from './membership';
 import { describeRoundtrip } from './roundtrip';
 import { describeServices } from './services';
 import { describeSubscriptions } from './subscriptions';
@@ -27,8 +32,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * afterwards, even when the test closed it itself. Where `inspect` is given, persisted state is
  * checked through it as well. The checks are exported per concern (`serviceChecks`,
  * `copyChecks`, …) as plain `(store, inspect?) => Promise<void>` functions.
+ *
+ * Stores with coordination capabilities (`changeFeed`, `membership`) also run the
+ * change-feed, race, watch and membership checks; pass `coordination` (raw locks, a peer store)
+ * so the checks that provoke races can run. Checks a store cannot run are skipped, with a reason.
  */
-export function runStoreConformance(storeName: string, options: StoreConformanceOptions): void {
+export function runStoreConformance(storeName: string, options: StoreConformanceOptions & CoordinationConformanceOptions): void {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let current: RegistryStore | undefined;
   const ctx: ConformanceContext = {
@@ -61,5 +70,27 @@ export function runStoreConformance(storeName: string, options: StoreConformance
     describeLifecycle(ctx);
     describeBatch(ctx);
     describeRoundtrip(ctx);
+    describeCoordination(ctx, options.coordination);
   });
+}
+
+/** The coordination checks, each block skipped for stores without the capability it checks. */
+function describeCoordination(ctx: ConformanceContext, inspect: CoordinationInspector | undefined): void {
+  const bind = (checks: CoordinationChecks): StoreChecks =>
+    Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, (store) => check(store, inspect)]));
+  const missing = (members: Array<keyof CoordinationInspector>) => {
+    const absent = members.filter((m) => inspect?.[m] === undefined);
+    return absent.length === 0 ? undefined : `needs the coordination inspector's ${absent.join(', ')}`;
+  };
+  const noFeed = (store: RegistryStore) => (store.changeFeed === undefined ? `${store.name} has no changeFeed (optional)` : undefined);
+  describeChecks(ctx, 'changeFeed: what is logged, reading, pruning, snapshots', bind({ ...changeFeedChecks, ...changeFeedArgumentChecks }), noFeed);
+  describeChecks(ctx, 'changeFeed: racing writers, out-of-order commits', bind(changeFeedRaceChecks), (store) =>
+    noFeed(store) ?? missing(['lockPod', 'lockGroup', 'lockWaiters', 'openPeer']),
+  );
+  describeChecks(ctx, 'changeFeed.watch: wake-up hints', bind(changeFeedWatchChecks), (store) =>
+    store.changeFeed?.watch === undefined ? `${store.name} has no changeFeed.watch (optional: poll only)` : missing(['openPeer', 'killListeners']),
+  );
+  describeChecks(ctx, 'membership: leases on the database clock', bind(membershipChecks), (store) =>
+    store.membership === undefined ? `${store.name} has no membership (optional)` : undefined,
+  );
 }
