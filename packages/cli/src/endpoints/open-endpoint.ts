@@ -39,6 +39,10 @@ export interface EndpointUrl {
 
 const SUPPORTED = 'postgres://, mysql:// (MariaDB), mongodb:// or http(s)://host:port/prefix (a running manager)';
 
+function memoryHint(raw: string): string {
+  return /^mem(ory)?(:|$)/i.test(raw) ? "; a memory store lives inside its manager's process: give the manager's URL (http://host:port/prefix)" : '';
+}
+
 /**
  * Checks a `--from` / `--to` / `--manager` URL. Throws `UsageError` (exit 2) naming the option
  * for anything that is not one of the supported kinds.
@@ -48,15 +52,11 @@ export function parseEndpointUrl(raw: string, option: string): EndpointUrl {
   try {
     url = new URL(raw);
   } catch {
-    const hint = /^(memory|mem):?/i.test(raw)
-      ? '; a memory store lives inside its manager: give the manager\'s URL (http://host:port/prefix)'
-      : '';
-    throw new UsageError(`[cli] ${option} must be a URL: ${SUPPORTED} (got "${redactUrl(raw)}")${hint}`);
+    throw new UsageError(`[cli] ${option} must be a URL: ${SUPPORTED} (got "${redactUrl(raw)}")${memoryHint(raw)}`);
   }
   const kind = KINDS[url.protocol];
   if (kind === undefined) {
-    const hint = url.protocol === 'memory:' ? '; a memory store lives inside its manager: give the manager\'s URL (http://host:port/prefix)' : '';
-    throw new UsageError(`[cli] ${option} must be ${SUPPORTED} (got ${url.protocol}//…)${hint}`);
+    throw new UsageError(`[cli] ${option} must be ${SUPPORTED} (got ${url.protocol}//…)${memoryHint(raw)}`);
   }
   if (kind === 'manager' && (url.username !== '' || url.password !== '')) {
     throw new UsageError(`[cli] ${option}: put the manager's token in --token or GOVERNANCE_TOKEN, not in the URL`);
@@ -64,6 +64,7 @@ export function parseEndpointUrl(raw: string, option: string): EndpointUrl {
   if (kind === 'manager' && (url.search !== '' || url.hash !== '')) {
     throw new UsageError(`[cli] ${option}: a manager URL is http(s)://host:port/prefix, without a query or fragment`);
   }
+  const label = redactUrl(url.href);
   const options: Record<string, string> = {};
   for (const [param, option_] of Object.entries(CLI_PARAMETERS[kind])) {
     const value = url.searchParams.get(param);
@@ -72,7 +73,7 @@ export function parseEndpointUrl(raw: string, option: string): EndpointUrl {
       url.searchParams.delete(param);
     }
   }
-  return { kind, url, options, label: redactUrl(url.href) };
+  return { kind, url, options, label };
 }
 
 /** Loads a store package; a separate function so a missing driver can be reported clearly. */
