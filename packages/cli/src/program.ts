@@ -44,12 +44,20 @@ const tokenOption = (env: Record<string, string | undefined>): Option =>
 
 /**
  * The `governance` command line. Each action stores its exit code in `result.code`; commander's
- * own errors (unknown option, missing value) are thrown by `exitOverride` and become exit code 2.
+ * own errors (unknown option, missing value) are thrown (`exitOverride`) as `CommanderError`.
  */
 export function buildProgram(ctx: Omit<CommandContext, 'progress'>, result: { code: ExitCode }, version: string): Command {
   const env = ctx.out.io.env;
   const withProgress = (mode: string): CommandContext => ({ ...ctx, progress: mode as ProgressMode });
+  const { io, masker } = ctx.out;
+  // Set before any subcommand is added: subcommands inherit both at creation.
   const program = new Command('governance')
+    .exitOverride()
+    .configureOutput({
+      // Help and version hold no secret (token defaults are shown by name, never by value).
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(masker.mask(text)),
+    })
     .description('Move a Governance registry between stores and managers, export and import it, list and watch pods.')
     .version(version)
     .showHelpAfterError('(add --help for usage)')

@@ -39,13 +39,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
   }
   const out = new Output(io, masker);
   const result: { code: ExitCode } = { code: EXIT_CODES.ok };
-  const program = buildProgram({ out, signal: options.signal, load: options.load }, result, version)
-    .exitOverride()
-    .configureOutput({
-      // Help and version hold no secret (token defaults are shown by name, never by value).
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(masker.mask(text)),
-    });
+  const program = buildProgram({ out, signal: options.signal, load: options.load }, result, version);
   try {
     await program.parseAsync([...args], { from: 'user' });
     return result.code;

@@ -1,3 +1,4 @@
+import { keyOf } from '@governance/core';
 import { compareFingerprints, fingerprint, type ChecksumProfile } from '../checksum';
 import type { Endpoint } from '../endpoints/endpoint';
 import type { Output } from '../output';
@@ -40,7 +41,8 @@ export async function verifyTransfer(
     }
   }
   if (exclude.size > 0) out.line(`  ${count(exclude.size)} conflicting pods kept the target's version (--on-conflict skip) and are not compared`);
-  const targetOnly = targetPods.length - actual.pods;
+  const sourceKeys = new Set(sourcePods.map(keyOf));
+  const targetOnly = targetPods.filter((pod) => !sourceKeys.has(keyOf(pod))).length;
   if (targetOnly > 0) out.line(`  ${count(targetOnly)} pods exist only in the target (left alone)`);
   if (problems.length === 0 && expected.checksum === actual.checksum) {
     out.line('verify: OK, both sides hold the same pods');

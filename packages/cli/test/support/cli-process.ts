@@ -108,10 +108,15 @@ export class CliProcess {
   }
 }
 
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+/** The test process's environment without colours or a token, plus `extra` (an `undefined` value removes a variable). */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.GOVERNANCE_TOKEN;
-  if (extra.GOVERNANCE_TOKEN !== undefined) env.GOVERNANCE_TOKEN = extra.GOVERNANCE_TOKEN;
+  delete env.FORCE_COLOR;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
   return env;
 }
 
