@@ -6,7 +6,7 @@
  * RFC 3339 UTC with milliseconds. The checksum of a set of pods is SHA-256 over the sorted
  * `key NUL digest` lines, so the order pods are read in never matters.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { keyOf, toWireService, type ServiceInfo } from '@governance/core';
 
 /**
@@ -16,33 +16,38 @@ import { keyOf, toWireService, type ServiceInfo } from '@governance/core';
  */
 export type ChecksumProfile = 'full' | 'registration';
 
-/** JSON with object keys sorted at every level (arrays keep their order). */
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+const text = JSON.stringify;
+
+/** One provider with its keys in sorted order. */
+function providerJson(p: { protocol: string; ip: string; port: number }): string {
+  return `{"ip":${text(p.ip)},"port":${text(p.port)},"protocol":${text(p.protocol)}}`;
 }
 
-/** The normalised text of one pod (see the module comment). */
+/**
+ * The normalised text of one pod (see the module comment): the wire fields with their keys in
+ * sorted order, written out directly (this runs for every pod on both sides, twice).
+ */
 export function canonicalPod(pod: ServiceInfo, profile: ChecksumProfile = 'full'): string {
-  const wire: Record<string, unknown> = { ...toWireService(pod) };
-  wire.subscriptions = [...new Set(pod.subscriptions)].sort();
+  const wire = toWireService(pod);
+  const subscriptions = [...new Set(wire.subscriptions)].sort();
+  const head = `{"health_check_url":${text(wire.health_check_url)}`;
+  const providers = `"providers":[${wire.providers.map(providerJson).join(',')}]`;
+  const subs = `"subscriptions":${text(subscriptions)}`;
   if (profile === 'registration') {
-    delete wire.status;
-    delete wire.last_health_check;
-    delete wire.registered_at;
-    delete wire.updated_at;
+    return `${head},"notification_url":${text(wire.notification_url)},"pod_name":${text(wire.pod_name)},${providers},"service_name":${text(wire.service_name)},${subs}}`;
   }
-  return sortedJson(wire);
+  return (
+    `${head},"last_health_check":${text(wire.last_health_check)},"notification_url":${text(wire.notification_url)},` +
+    `"pod_name":${text(wire.pod_name)},${providers},"registered_at":${text(wire.registered_at)},` +
+    `"service_name":${text(wire.service_name)},"status":${text(wire.status)},${subs},"updated_at":${text(wire.updated_at)}}`
+  );
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+/** (subscriber, group) pairs the pods list, each pod's subscriptions de-duplicated. */
+export function subscriptionPairs(pods: Iterable<ServiceInfo>): number {
+  let pairs = 0;
+  for (const pod of pods) pairs += new Set(pod.subscriptions).size;
+  return pairs;
 }
 
 /** Counts and checksum of a set of pods, with each pod's digest for naming differences. */
@@ -63,16 +68,17 @@ export function fingerprint(
   include: (key: string) => boolean = () => true,
 ): Fingerprint {
   const digests = new Map<string, string>();
-  let subscriptions = 0;
+  const included: ServiceInfo[] = [];
   for (const pod of pods) {
     const key = keyOf(pod);
     if (!include(key)) continue;
-    digests.set(key, sha256(canonicalPod(pod, profile)));
-    subscriptions += new Set(pod.subscriptions).size;
+    digests.set(key, hash('sha256', canonicalPod(pod, profile), 'base64'));
+    included.push(pod);
   }
-  const hash = createHash('sha256');
-  for (const key of [...digests.keys()].sort()) hash.update(`${key}\u0000${digests.get(key)}\n`, 'utf8');
-  return { pods: digests.size, subscriptions, checksum: `sha256:${hash.digest('hex')}`, digests };
+  const subscriptions = subscriptionPairs(included);
+  const total = createHash('sha256');
+  for (const key of [...digests.keys()].sort()) total.update(`${key}\u0000${digests.get(key)}\n`, 'utf8');
+  return { pods: digests.size, subscriptions, checksum: `sha256:${total.digest('hex')}`, digests };
 }
 
 /** Keys present on one side only, and keys whose content differs. */

@@ -91,33 +91,28 @@ function readHeader(value: Record<string, unknown>): ParsedLine {
   return { kind: 'header', header: value as unknown as ExportHeader };
 }
 
-/** Lines of a file (`path`) or of a stream, read one at a time. */
-export function readLines(source: string | NodeJS.ReadableStream): AsyncIterable<string> {
+/**
+ * Lines of a file (`path`) or of a stream, read one at a time with backpressure (readline pauses
+ * the input while the consumer is busy). A read error (a missing file, a broken pipe) ends the
+ * lines and is thrown as a `CliError` once they are consumed.
+ */
+export async function* readLines(source: string | NodeJS.ReadableStream): AsyncGenerator<string> {
   const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source;
-  if (typeof source === 'string') {
-    // Surface "file not found" as a CliError rather than an unhandled stream error.
-    input.once('error', () => undefined);
-  }
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  return {
-    async *[Symbol.asyncIterator]() {
-      const failed = new Promise<never>((_resolve, reject) => {
-        input.once('error', (error: Error) =>
-          reject(new CliError(`[cli] cannot read ${typeof source === 'string' ? source : 'the input'}: ${error.message}`, { cause: error })),
-        );
-      });
-      failed.catch(() => undefined);
-      const iterator = lines[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const next = await Promise.race([iterator.next(), failed]);
-          if (next.done) return;
-          yield next.value;
-        }
-      } finally {
-        lines.close();
-        if (typeof source === 'string') (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
-      }
-    },
+  let failure: Error | undefined;
+  const onError = (error: Error): void => {
+    failure ??= error;
+    lines.close();
   };
+  input.on('error', onError);
+  try {
+    yield* lines;
+  } finally {
+    lines.close();
+    input.off('error', onError);
+    if (typeof source === 'string') (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+  if (failure !== undefined) {
+    throw new CliError(`[cli] cannot read ${typeof source === 'string' ? source : 'the input'}: ${failure.message}`, { cause: failure });
+  }
 }

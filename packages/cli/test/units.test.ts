@@ -1,4 +1,4 @@
-import { ValidationError, keyOf, type ServiceInfo } from '@governance/core';
+import { ValidationError, keyOf, toWireService, type ServiceInfo } from '@governance/core';
 import { describe, expect, it } from 'vitest';
 import { canonicalPod, compareFingerprints, fingerprint } from '../src/checksum';
 import { loadStoreClass, parseEndpointUrl } from '../src/endpoints/open-endpoint';
@@ -90,6 +90,19 @@ describe('checksum normalisation', () => {
     expect(canonicalPod({ ...a, lastHealthCheck: new Date(a.lastHealthCheck.getTime() + 1) })).not.toBe(canonicalPod(a));
     expect(canonicalPod({ ...a, status: 'unknown' }, 'registration')).toBe(canonicalPod(a, 'registration'));
     expect(canonicalPod(a)).toMatch(/^\{"health_check_url":.*"updated_at":"[^"]+"\}$/);
+  });
+
+  it('is the wire form with its keys sorted at every level and its subscriptions sorted', () => {
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortKeys)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]))
+          : v;
+    const wire = { ...toWireService(a), subscriptions: [...new Set(a.subscriptions)].sort() };
+    expect(canonicalPod(a)).toBe(JSON.stringify(sortKeys(wire)));
+    const { status: _s, last_health_check: _l, registered_at: _r, updated_at: _u, ...registration } = wire;
+    expect(canonicalPod(a, 'registration')).toBe(JSON.stringify(sortKeys(registration)));
   });
 
   it('does not depend on read order, and names missing, extra and different keys', () => {

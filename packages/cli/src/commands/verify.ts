@@ -1,5 +1,5 @@
 import { keyOf } from '@governance/core';
-import { compareFingerprints, fingerprint, type ChecksumProfile } from '../checksum';
+import { compareFingerprints, fingerprint, subscriptionPairs, type ChecksumProfile } from '../checksum';
 import type { Endpoint } from '../endpoints/endpoint';
 import type { Output } from '../output';
 import { sampleKeys } from './migrate-plan';
@@ -35,7 +35,7 @@ export async function verifyTransfer(
   ] as const) {
     if (side.subscriptionPairs === undefined) continue;
     const indexed = await side.subscriptionPairs(signal);
-    const listed = fingerprint(pods, profile).subscriptions;
+    const listed = subscriptionPairs(pods);
     if (indexed !== listed) {
       problems.push(`the subscription index of ${side.label} holds ${count(indexed)} pairs but its pods list ${count(listed)}`);
     }

@@ -74,25 +74,33 @@ export class ManagerEndpoint implements Endpoint {
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      // One controller per request, detached from `signal` afterwards (AbortSignal.any would keep
+      // every request's signal reachable from a long-lived one).
+      const request = new AbortController();
+      const abort = (): void => request.abort(signal?.reason);
+      signal?.addEventListener('abort', abort, { once: true });
+      const timer = setTimeout(() => request.abort(new Error('timeout')), this.#timeoutMs);
       let answer: Answer;
       try {
         const response = await fetch(`${this.#base}${path}`, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: request.signal,
         });
         const text = await response.text();
         answer = { status: response.status, body: parseJson(text), retryAfterMs: retryAfter(response.headers.get('retry-after')) };
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (attempt >= ATTEMPTS) {
-          const why = timeout.aborted ? `no answer within ${this.#timeoutMs} ms` : 'the connection failed';
+          const why = request.signal.aborted ? `no answer within ${this.#timeoutMs} ms` : 'the connection failed';
           throw new CliError(`[cli] ${method} ${this.label}${path}: ${why}; check that the manager runs and the URL (with its prefix) is right`, { cause: error });
         }
         await sleep(backoff(attempt), undefined, { signal });
         continue;
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
       }
       if ((answer.status === 503 || answer.status === 429) && attempt < ATTEMPTS) {
         await sleep(Math.min(answer.retryAfterMs ?? backoff(attempt), MAX_RETRY_DELAY_MS), undefined, { signal });
