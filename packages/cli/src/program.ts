@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_BATCH_SIZE } from './batch-writer';
 import type { CommandContext } from './commands/context';
-import { exportRegistry } from './commands/export';
-import { importRegistry } from './commands/import';
-import { migrate } from './commands/migrate';
-import { CONFLICT_POLICIES, type ConflictPolicy } from './commands/migrate-plan';
-import { listServices } from './commands/services';
-import { watchServices } from './commands/watch';
+import { exportRegistry, type ExportOptions } from './commands/export';
+import { importRegistry, type ImportOptions } from './commands/import';
+import { migrate, type MigrateOptions } from './commands/migrate';
+import { CONFLICT_POLICIES } from './commands/migrate-plan';
+import { listServices, type ServicesOptions } from './commands/services';
+import { watchServices, type WatchOptions } from './commands/watch';
 import type { ExitCode } from './errors';
 import type { ProgressMode } from './progress';
 
@@ -20,6 +20,15 @@ Passwords are never printed: every line and error shows them as ***.`;
 
 const EXIT = `Exit codes: 0 ok, 1 failure (including a verify difference or skipped bad lines),
 2 usage error, 130 interrupted by Ctrl-C (what was written is durable; run the command again to finish).`;
+
+/**
+ * Commander hands each action its options under the camelCase names of the flags, which are the
+ * field names of the command's options type (`--batch-size` → `batchSize`, `--no-verify` →
+ * `verify: false`); `--progress` comes on top.
+ */
+interface Progressed {
+  progress: ProgressMode;
+}
 
 function positiveInteger(max: number) {
   return (value: string): number => {
@@ -48,7 +57,7 @@ const tokenOption = (env: Record<string, string | undefined>): Option =>
  */
 export function buildProgram(ctx: Omit<CommandContext, 'progress'>, result: { code: ExitCode }, version: string): Command {
   const env = ctx.out.io.env;
-  const withProgress = (mode: string): CommandContext => ({ ...ctx, progress: mode as ProgressMode });
+  const withProgress = (opts: Progressed): CommandContext => ({ ...ctx, progress: opts.progress });
   const { io, masker } = ctx.out;
   // Set before any subcommand is added: subcommands inherit both at creation.
   const program = new Command('governance')
@@ -93,20 +102,8 @@ Examples:
   governance migrate --from postgres://app@pg/gov --to mysql://app@maria/gov --dry-run
   governance migrate --from mysql://root@127.0.0.1/gov --to postgres://postgres@127.0.0.1/gov --on-conflict overwrite`,
     )
-    .action(async (opts: Record<string, unknown>) => {
-      result.code = await migrate(
-        {
-          from: opts.from as string,
-          to: opts.to as string,
-          dryRun: opts.dryRun === true,
-          onConflict: opts.onConflict as ConflictPolicy,
-          verify: opts.verify !== false,
-          batchSize: opts.batchSize as number,
-          fromToken: (opts.fromToken as string | undefined) ?? (opts.token as string | undefined),
-          toToken: (opts.toToken as string | undefined) ?? (opts.token as string | undefined),
-        },
-        withProgress(opts.progress as string),
-      );
+    .action(async (opts: MigrateOptions & Progressed) => {
+      result.code = await migrate(opts, withProgress(opts));
     });
 
   program
@@ -123,11 +120,8 @@ Examples:
   governance export --from http://localhost:8080/gov --out registry.ndjson
   governance export --from postgres://app@db/governance | gzip > registry.ndjson.gz`,
     )
-    .action(async (opts: Record<string, unknown>) => {
-      result.code = await exportRegistry(
-        { from: opts.from as string, out: opts.out as string | undefined, token: opts.token as string | undefined },
-        withProgress(opts.progress as string),
-      );
+    .action(async (opts: ExportOptions & Progressed) => {
+      result.code = await exportRegistry(opts, withProgress(opts));
     });
 
   program
@@ -152,17 +146,8 @@ Examples:
   gunzip -c registry.ndjson.gz | governance import --to mysql://app@maria/governance
   governance import --to http://localhost:8080/gov --in pods.ndjson --continue-on-error`,
     )
-    .action(async (opts: Record<string, unknown>) => {
-      result.code = await importRegistry(
-        {
-          to: opts.to as string,
-          in: opts.in as string | undefined,
-          continueOnError: opts.continueOnError === true,
-          batchSize: opts.batchSize as number,
-          token: opts.token as string | undefined,
-        },
-        withProgress(opts.progress as string),
-      );
+    .action(async (opts: ImportOptions & Progressed) => {
+      result.code = await importRegistry(opts, withProgress(opts));
     });
 
   program
@@ -179,11 +164,8 @@ Examples:
   governance services --manager http://localhost:8080/gov
   governance services --manager http://localhost:8080/gov --service eir --json | jq '.services[].status'`,
     )
-    .action(async (opts: Record<string, unknown>) => {
-      result.code = await listServices(
-        { manager: opts.manager as string, service: opts.service as string | undefined, json: opts.json === true, token: opts.token as string | undefined },
-        withProgress('none'),
-      );
+    .action(async (opts: ServicesOptions) => {
+      result.code = await listServices(opts, withProgress({ progress: 'none' }));
     });
 
   program
@@ -203,17 +185,8 @@ Examples:
   governance watch --manager http://localhost:8080/gov
   governance watch --manager http://localhost:8080/gov --service eir --json`,
     )
-    .action(async (opts: Record<string, unknown>) => {
-      result.code = await watchServices(
-        {
-          manager: opts.manager as string,
-          service: opts.service as string | undefined,
-          json: opts.json === true,
-          intervalMs: opts.interval as number,
-          token: opts.token as string | undefined,
-        },
-        withProgress('none'),
-      );
+    .action(async (opts: WatchOptions) => {
+      result.code = await watchServices(opts, withProgress({ progress: 'none' }));
     });
 
   return program;

@@ -63,7 +63,8 @@ class LineProgress implements Progress {
         crossed = true;
       }
     }
-    if (crossed) this.#line();
+    // The last step is the finish line's.
+    if (crossed && (total === undefined || this.#done < total)) this.#line();
   }
 
   finish(completed = true): void {

@@ -4,7 +4,7 @@ import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../te
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
 import { ensureBuiltCli, runCli, show } from './support/cli-process';
-import { makePods, seed } from './support/pods';
+import { makePods, seed, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = (await postgresSkip()) ?? (await mysqlSkip());
@@ -20,9 +20,7 @@ describe.skipIf(skip !== undefined)('governance migrate --dry-run and --on-confl
 
   beforeAll(async () => {
     [source, target] = await Promise.all([scratchPostgres(), scratchMysql(), ensureBuiltCli()]);
-    const store = source.openStore(source.host, source.port);
-    await seed(store, pods);
-    await store.close();
+    await seedDatabase(source, pods);
     targetStore = target.openStore(target.host, target.port);
   }, 240_000);
 

@@ -8,7 +8,7 @@ import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../te
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
 import { ensureBuiltCli, runCli, show } from './support/cli-process';
-import { makePods, seed } from './support/pods';
+import { makePods, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = (await postgresSkip()) ?? (await mysqlSkip());
@@ -32,12 +32,7 @@ describe.skipIf(skip !== undefined)('governance export / import (the real binary
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'governance-cli-test-'));
     [source, maria] = await Promise.all([scratchPostgres(), scratchMysql(), ensureBuiltCli()]);
-    const store = source.openStore(source.host, source.port);
-    try {
-      await seed(store, pods);
-    } finally {
-      await store.close();
-    }
+    await seedDatabase(source, pods);
   }, 240_000);
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { scratchPostgres, type ScratchDatabase } from '../../../test/support/dat
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
 import { ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
 import { TOKEN, startGoShapedServer, startMemoryManager, type TestManager } from './support/memory-manager';
-import { makePods, seed } from './support/pods';
+import { makePods, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = await postgresSkip();
@@ -99,9 +99,7 @@ describe.skipIf(skip !== undefined)('governance with a running memory-store mana
     const pg = await scratchPostgres();
     const target = await startMemoryManager();
     try {
-      const store = pg.openStore(pg.host, pg.port);
-      await seed(store, pods.slice(0, 100));
-      await store.close();
+      await seedDatabase(pg, pods.slice(0, 100));
       const run = await runCli(['migrate', '--from', scratchUrl(pg), '--to', target.url, '--to-token', TOKEN]);
       expect(run.code, show(run)).toBe(0);
       expect(run.stdout).toContain('note: writing through a manager registers the pods');

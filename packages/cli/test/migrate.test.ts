@@ -3,7 +3,7 @@ import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../te
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
 import { ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
-import { makePods, seed, subscriptionPairs } from './support/pods';
+import { makePods, seedDatabase, subscriptionPairs } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = (await postgresSkip()) ?? (await mysqlSkip());
@@ -17,12 +17,7 @@ describe.skipIf(skip !== undefined)('governance migrate between PostgreSQL and M
 
   beforeAll(async () => {
     [pgSource, maria, pgBack] = await Promise.all([scratchPostgres(), scratchMysql(), scratchPostgres(), ensureBuiltCli()]);
-    const store = pgSource.openStore(pgSource.host, pgSource.port);
-    try {
-      await seed(store, pods);
-    } finally {
-      await store.close();
-    }
+    await seedDatabase(pgSource, pods);
   }, 240_000);
 
   afterAll(async () => {

@@ -10,11 +10,15 @@ import { count, verifyTransfer } from './verify';
 export interface MigrateOptions {
   from: string;
   to: string;
-  dryRun: boolean;
+  dryRun?: boolean;
   onConflict: ConflictPolicy;
   verify: boolean;
   batchSize: number;
+  /** Token for manager URLs on either side (`--token`, default $GOVERNANCE_TOKEN). */
+  token?: string | undefined;
+  /** Token for a `--from` manager; default `token`. */
   fromToken?: string | undefined;
+  /** Token for a `--to` manager; default `token`. */
   toToken?: string | undefined;
 }
 
@@ -26,7 +30,7 @@ export interface MigrateOptions {
 export async function migrate(o: MigrateOptions, ctx: CommandContext): Promise<ExitCode> {
   if (o.from === o.to) throw new UsageError('[cli] --from and --to name the same place; give two different stores or managers');
   const { out, signal } = ctx;
-  return withEndpoints([open(ctx, o.from, '--from', o.fromToken), open(ctx, o.to, '--to', o.toToken)] as const, async (source, target) => {
+  return withEndpoints([open(ctx, o.from, '--from', o.fromToken ?? o.token), open(ctx, o.to, '--to', o.toToken ?? o.token)] as const, async (source, target) => {
     const profile: ChecksumProfile = source.kind === 'manager' || target.kind === 'manager' ? 'registration' : 'full';
     out.note(`migrate: reading ${source.label} and ${target.label}`);
     const [sourcePods, targetPods] = await Promise.all([source.readAll(signal), target.readAll(signal)]);
@@ -49,7 +53,7 @@ export async function migrate(o: MigrateOptions, ctx: CommandContext): Promise<E
       );
     }
     const blocked = plan.conflicts.length > 0 && o.onConflict === 'fail';
-    if (o.dryRun) {
+    if (o.dryRun === true) {
       out.line(`dry run: nothing was written${blocked ? '; the real run would fail on the conflicts (choose --on-conflict skip or overwrite)' : ''}`);
       return blocked ? EXIT_CODES.failure : EXIT_CODES.ok;
     }

@@ -4,6 +4,7 @@ import picocolors from 'picocolors';
 import { EXIT_CODES, type ExitCode } from '../errors';
 import { open, withEndpoints, type CommandContext } from './context';
 import { compareKeys } from './migrate-plan';
+import { count } from './verify';
 
 /** Options of `governance services`. */
 export interface ServicesOptions {
@@ -72,7 +73,8 @@ export async function listServices(o: ServicesOptions, ctx: CommandContext): Pro
     const byStatus = (s: ServiceStatus): number => pods.filter((p) => p.status === s).length;
     const services = new Set(pods.map((p) => p.serviceName)).size;
     ctx.out.line(
-      `${services} services, ${pods.length} pods: ${byStatus('healthy')} healthy, ${byStatus('unhealthy')} unhealthy, ${byStatus('unknown')} unknown`,
+      `${count(services)} services, ${count(pods.length)} pods: ${count(byStatus('healthy'))} healthy, ` +
+        `${count(byStatus('unhealthy'))} unhealthy, ${count(byStatus('unknown'))} unknown`,
     );
     return EXIT_CODES.ok;
   });

@@ -11,7 +11,8 @@ export interface WatchOptions {
   manager: string;
   service?: string | undefined;
   json: boolean;
-  intervalMs: number;
+  /** Polling interval in ms. */
+  interval: number;
   token?: string | undefined;
 }
 
@@ -82,10 +83,10 @@ export async function watchServices(o: WatchOptions, ctx: CommandContext): Promi
       }[e.event];
       ctx.out.line(`${at.toISOString()} ${text}`);
     };
-    ctx.out.note(`watch: following ${source.label}${o.service ? ` (service ${o.service})` : ''}, polling every ${o.intervalMs} ms; Ctrl-C to stop`);
+    ctx.out.note(`watch: following ${source.label}${o.service ? ` (service ${o.service})` : ''}, polling every ${o.interval} ms; Ctrl-C to stop`);
     let before: Map<string, ServiceInfo> | undefined;
     const onError = (error: unknown): void => ctx.out.note(`watch: ${error instanceof Error ? error.message : String(error)}; retrying`);
-    for await (const view of registryViews(source, o.intervalMs, ctx.signal, onError)) {
+    for await (const view of registryViews(source, o.interval, ctx.signal, onError)) {
       const after = new Map(selectPods(view, o.service).map((p) => [keyOf(p), p]));
       const at = new Date();
       for (const event of diffViews(before, after)) print(event, at);

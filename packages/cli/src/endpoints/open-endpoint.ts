@@ -64,7 +64,7 @@ export function parseEndpointUrl(raw: string, option: string): EndpointUrl {
   if (kind === 'manager' && (url.search !== '' || url.hash !== '')) {
     throw new UsageError(`[cli] ${option}: a manager URL is http(s)://host:port/prefix, without a query or fragment`);
   }
-  const label = redactUrl(url.href);
+  const label = redactUrl(kind === 'manager' ? url.href.replace(/\/+$/, '') : url.href);
   const options: Record<string, string> = {};
   for (const [param, option_] of Object.entries(CLI_PARAMETERS[kind])) {
     const value = url.searchParams.get(param);

@@ -47,3 +47,13 @@ export async function seed(store: RegistryStore, pods: readonly ServiceInfo[]): 
 export function subscriptionPairs(pods: readonly ServiceInfo[]): number {
   return pods.reduce((n, p) => n + new Set(p.subscriptions).size, 0);
 }
+
+/** Writes pods into a scratch database through its store, then closes the store. */
+export async function seedDatabase(db: { openStore(host: string, port: number): RegistryStore; host: string; port: number }, pods: readonly ServiceInfo[]): Promise<void> {
+  const store = db.openStore(db.host, db.port);
+  try {
+    await seed(store, pods);
+  } finally {
+    await store.close();
+  }
+}
