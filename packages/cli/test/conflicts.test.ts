@@ -3,13 +3,13 @@ import type { RegistryStore } from '@governance/core';
 import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { ensureBuiltCli, runCli, show } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show } from './support/cli-process';
 import { makePods, seed, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = (await postgresSkip()) ?? (await mysqlSkip());
 
-describe.skipIf(skip !== undefined)('governance migrate --dry-run and --on-conflict (the real binary)', () => {
+describe.skipIf(skip !== undefined)('governance migrate --dry-run and --on-conflict (the real binary)', CLI_TESTS, () => {
   let source: ScratchDatabase;
   let target: ScratchDatabase;
   let targetStore: RegistryStore;

@@ -7,7 +7,7 @@ import { canonicalPod } from '../src/checksum';
 import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { ensureBuiltCli, runCli, show } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show } from './support/cli-process';
 import { makePods, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
@@ -21,7 +21,7 @@ function normalise(text: string): { count: number; pods: string } {
   return { count: JSON.parse(header!).count as number, pods: `${pods.join('\n')}\n` };
 }
 
-describe.skipIf(skip !== undefined)('governance export / import (the real binary)', () => {
+describe.skipIf(skip !== undefined)('governance export / import (the real binary)', CLI_TESTS, () => {
   let dir: string;
   let source: ScratchDatabase;
   let maria: ScratchDatabase;
@@ -60,7 +60,7 @@ describe.skipIf(skip !== undefined)('governance export / import (the real binary
     // Export writes pods in key order with a fixed field order, so even the raw pod lines agree.
     expect(readFileSync(second, 'utf8').split('\n').slice(1)).toEqual(text.split('\n').slice(1));
     expect(await maria.rows()).toEqual(await source.rows());
-  }, 240_000);
+  });
 
   it('imports from stdin, and importing the same file again changes nothing (idempotent saves)', async () => {
     const target = await scratchPostgres();
@@ -78,5 +78,5 @@ describe.skipIf(skip !== undefined)('governance export / import (the real binary
     } finally {
       await target.drop();
     }
-  }, 240_000);
+  });
 });

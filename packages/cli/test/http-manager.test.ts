@@ -5,7 +5,7 @@ import { keyOf } from '@governance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
 import { TOKEN, startGoShapedServer, startMemoryManager, type TestManager } from './support/memory-manager';
 import { makePods, seedDatabase } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
@@ -13,7 +13,7 @@ import { scratchUrl } from './support/scratch-urls';
 const skip = await postgresSkip();
 const PODS = 300;
 
-describe.skipIf(skip !== undefined)('governance with a running memory-store manager over HTTP (the real binary)', () => {
+describe.skipIf(skip !== undefined)('governance with a running memory-store manager over HTTP (the real binary)', CLI_TESTS, () => {
   let dir: string;
   let memory: TestManager;
   const pods = makePods(PODS, 'mem');

@@ -5,7 +5,7 @@ import { toWireService } from '@governance/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { ensureBuiltCli, runCli, show } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show } from './support/cli-process';
 import { makePods } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
@@ -27,7 +27,7 @@ const MALFORMED = [
   JSON.stringify(c), // 9 good
 ].join('\n');
 
-describe.skipIf(skip !== undefined)('governance import with bad lines (the real binary)', () => {
+describe.skipIf(skip !== undefined)('governance import with bad lines (the real binary)', CLI_TESTS, () => {
   let dir: string;
   let target: ScratchDatabase;
   let file: string;

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchMysql, scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { mysqlSkip } from '../../store-mysql/test/mysql-test-env';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show, spawnCli } from './support/cli-process';
 import { makePods, seedDatabase, subscriptionPairs } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
 const skip = (await postgresSkip()) ?? (await mysqlSkip());
 const PODS = 20_000;
 
-describe.skipIf(skip !== undefined)('governance migrate between PostgreSQL and MariaDB (the real binary)', () => {
+describe.skipIf(skip !== undefined)('governance migrate between PostgreSQL and MariaDB (the real binary)', CLI_TESTS, () => {
   let pgSource: ScratchDatabase;
   let maria: ScratchDatabase;
   let pgBack: ScratchDatabase;
@@ -42,7 +42,7 @@ describe.skipIf(skip !== undefined)('governance migrate between PostgreSQL and M
     expect(b.size).toBe(PODS);
     expect(b).toEqual(a);
     expect(c).toEqual(a);
-  }, 240_000);
+  });
 
   it('resumes after SIGINT halfway: the re-run writes only the rest, with no duplicate, and verify passes', async () => {
     const target = await scratchMysql();
@@ -69,5 +69,5 @@ describe.skipIf(skip !== undefined)('governance migrate between PostgreSQL and M
     } finally {
       await target.drop();
     }
-  }, 240_000);
+  });
 });

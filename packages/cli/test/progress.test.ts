@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerLine, podLine } from '../src/ndjson';
 import { scratchPostgres, type ScratchDatabase } from '../../../test/support/databases';
 import { postgresSkip } from '../../store-postgres/test/postgres-test-env';
-import { BIN, childEnv, ensureBuiltCli, runCli, show } from './support/cli-process';
+import { CLI_TESTS, BIN, childEnv, ensureBuiltCli, runCli, show } from './support/cli-process';
 import { makePods } from './support/pods';
 import { scratchUrl } from './support/scratch-urls';
 
@@ -27,7 +27,7 @@ async function inPty(command: string, env: NodeJS.ProcessEnv): Promise<{ code: n
 
 const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
-describe.skipIf(skip !== undefined)('progress display of the real binary', () => {
+describe.skipIf(skip !== undefined)('progress display of the real binary', CLI_TESTS, () => {
   let dir: string;
   let file: string;
   let pg: ScratchDatabase;

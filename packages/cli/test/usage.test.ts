@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuiltCli, runCli, show } from './support/cli-process';
+import { CLI_TESTS, ensureBuiltCli, runCli, show } from './support/cli-process';
 
-describe('governance command line: help, exit codes, secrets (the real binary)', () => {
+describe('governance command line: help, exit codes, secrets (the real binary)', CLI_TESTS, () => {
   beforeAll(ensureBuiltCli, 240_000);
 
   it('--help lists the commands, the URLs and the exit codes (exit 0); each command has examples', async () => {

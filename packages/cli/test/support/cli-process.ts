@@ -59,6 +59,12 @@ export async function ensureBuiltCli(): Promise<void> {
   }
 }
 
+/**
+ * Options for the describe blocks that run the binary: each test spawns one or more CLI processes
+ * against real databases, which on a busy shared machine takes far longer than vitest's default.
+ */
+export const CLI_TESTS = { timeout: 240_000 } as const;
+
 /** What a finished run printed. */
 export interface CliRun {
   code: number | null;
