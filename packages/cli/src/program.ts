@@ -15,7 +15,8 @@ const URLS = `URLs:
   mysql://user:password@host:3306/db[?table_prefix=p&ssl=true]      (MySQL or MariaDB)
   mongodb://user:password@host:27017/db[?collection_prefix=p]       (needs the mongodb package)
   http(s)://host:port/prefix      a running manager: read with GET <prefix>/services,
-                                  written with POST <prefix>/register (token: --token or GOVERNANCE_TOKEN)
+                                  written with POST <prefix>/register (token: --token or GOVERNANCE_TOKEN);
+                                  a manager sets status and times itself, so writing to one keeps neither
 Passwords are never printed: every line and error shows them as ***.`;
 
 const EXIT = `Exit codes: 0 ok, 1 failure (including a verify difference or skipped bad lines),
@@ -139,7 +140,8 @@ Examples:
 Every line is checked with the rules of POST /register (and status and times when present).
 Without --continue-on-error the whole input is checked first and nothing at all is written if
 any line is bad; each bad line is reported with its number and field errors. A pod already in
-the target is overwritten (the file wins); the last line for a pod wins.
+the target is overwritten (the file wins); the last line for a pod wins. Importing into a
+manager (http://…) registers the pods: their status and times become the manager's own.
 
 Examples:
   governance import --to postgres://app@db/governance --in registry.ndjson
