@@ -19,6 +19,7 @@ export default defineConfig({
       { find: /^@governance\/store-mongodb$/, replacement: src('store-mongodb/src/index.ts') },
       { find: /^@governance\/sql-shared$/, replacement: src('sql-shared/src/index.ts') },
       { find: /^@governance\/client$/, replacement: src('client/src/index.ts') },
+      { find: /^@governance\/cli$/, replacement: src('cli/src/index.ts') },
     ],
   },
   test: {
