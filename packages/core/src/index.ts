@@ -10,6 +10,9 @@ export {
   validateRegistration,
   parseServiceInfo,
   formatFieldErrors,
+  ValidatedRegistration,
+  type FieldVocabulary,
+  type RegistrationField,
 } from './validation';
 export * from './manager/index';
 export * from './transport/index';

@@ -8,9 +8,13 @@ import { ValidationError, type FieldError } from './errors';
 import { PROTOCOLS, SERVICE_STATUSES, type Protocol, type Provider, type ServiceInfo, type ServiceRegistration } from './model';
 import {
   MODEL_FIELD_NAMES,
+  WIRE_FIELD_NAMES,
   fromWireRegistration,
+  fromWireService,
   parseWireTime,
+  renameToWire,
   type WireRegistration,
+  type WireServiceInfo,
 } from './wire';
 
 /** The limits every registration must respect. */
@@ -197,11 +201,8 @@ const registrationSchema = z.object(registrationShape, { error: typeError(OBJECT
 const wireTime = z
   .string({ error: typeError('must be an RFC 3339 date-time string') })
   .max(40, { error: 'must be an RFC 3339 date-time string', abort: true })
-  .transform((value, ctx) => {
-    const date = parseWireTime(value);
-    if (date) return date;
-    ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 date-time with offset (2026-01-02T03:04:05.678Z)', input: value });
-    return z.NEVER;
+  .refine((value) => parseWireTime(value) !== undefined, {
+    error: 'must be an RFC 3339 date-time with offset (2026-01-02T03:04:05.678Z)',
   });
 
 const serviceInfoSchema = z.object(
@@ -304,23 +305,17 @@ interface Accepted {
   targets: RegistrationTargets;
 }
 
-type FieldKeys = Readonly<Record<'service' | 'pod' | 'providers' | 'health' | 'notification' | 'subscriptions', string>>;
+/** Where quickAccept finds each field: under its model name or under its wire name. */
+type FieldKeys = Readonly<Record<keyof ServiceRegistration, string>>;
 
-const WIRE_KEYS: FieldKeys = {
-  service: 'service_name',
-  pod: 'pod_name',
-  providers: 'providers',
-  health: 'health_check_url',
-  notification: 'notification_url',
-  subscriptions: 'subscriptions',
-};
+const WIRE_KEYS: FieldKeys = WIRE_FIELD_NAMES;
 
 const MODEL_KEYS: FieldKeys = {
-  service: 'serviceName',
-  pod: 'podName',
+  serviceName: 'serviceName',
+  podName: 'podName',
   providers: 'providers',
-  health: 'healthCheckUrl',
-  notification: 'notificationUrl',
+  healthCheckUrl: 'healthCheckUrl',
+  notificationUrl: 'notificationUrl',
   subscriptions: 'subscriptions',
 };
 
@@ -348,8 +343,8 @@ function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefined {
     const proto: unknown = Object.getPrototypeOf(input);
     if (proto !== Object.prototype && proto !== null) return undefined;
     const o = input as Record<string, unknown>;
-    const serviceName = o[keys.service];
-    const podName = o[keys.pod];
+    const serviceName = o[keys.serviceName];
+    const podName = o[keys.podName];
     if (!validName(serviceName) || !validName(podName)) return undefined;
     const list = o[keys.providers];
     if (!Array.isArray(list) || list.length < LIMITS.providersMin || list.length > LIMITS.providersMax) return undefined;
@@ -363,8 +358,8 @@ function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefined {
       if (typeof port !== 'number' || !Number.isInteger(port) || port < LIMITS.portMin || port > LIMITS.portMax) return undefined;
       providers[i] = { protocol: protocol as Protocol, ip, port };
     }
-    const healthCheckUrl = o[keys.health];
-    const notificationUrl = o[keys.notification];
+    const healthCheckUrl = o[keys.healthCheckUrl];
+    const notificationUrl = o[keys.notificationUrl];
     const healthCheck = acceptedUrl(healthCheckUrl, true);
     const notification = acceptedUrl(notificationUrl, false);
     if (healthCheck === undefined || notification === undefined) return undefined;
@@ -392,16 +387,6 @@ function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefined {
 }
 
 /**
- * Registrations validated by {@link parseFrozenRegistration}: deep-frozen, so still valid. Kept
- * under a process-wide symbol because the package's entry points are bundled separately (the
- * HTTP adapters and the manager each carry a copy of this module); bump the version in the
- * symbol whenever a validation rule changes, so no copy trusts another copy's older rules.
- */
-const frozenValid: WeakMap<object, RegistrationTargets | undefined> = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for('@governance/core:validated-registrations:v2')
-] ??= new WeakMap()) as WeakMap<object, RegistrationTargets | undefined>;
-
-/**
  * Validates a decoded JSON registration body (snake_case, as Go services send it) and returns
  * it in model form with its subscriptions de-duplicated (first appearance kept). Unknown
  * fields are ignored; missing or `null` subscriptions mean none.
@@ -417,22 +402,64 @@ function parseWithSchema(body: unknown): ServiceRegistration {
   return fromWireRegistration(run(registrationSchema, body, 'registration', BODY_MESSAGE) as WireRegistration);
 }
 
-/**
- * @internal What the HTTP handler uses: {@link parseRegistration}, but the result is deep-frozen
- * and remembered, so `Manager.register()` does not validate it a second time.
- */
-export function parseFrozenRegistration(body: unknown): ServiceRegistration {
-  const quick = quickAccept(body, WIRE_KEYS);
-  const registration = quick?.registration ?? parseWithSchema(body);
-  for (const provider of registration.providers) Object.freeze(provider);
-  Object.freeze(registration.providers);
-  Object.freeze(registration.subscriptions);
-  Object.freeze(registration);
-  frozenValid.set(registration, quick?.targets);
-  return registration;
-}
-
 const toModelName = (field: string): string => MODEL_FIELD_NAMES[field] ?? field;
+
+/** The top-level fields of a registration, by their model (camelCase) names. */
+export type RegistrationField = keyof ServiceRegistration;
+
+/** Which field names a caller used: the snake_case wire names or the camelCase model names. */
+export type FieldVocabulary = 'wire' | 'model';
+
+/**
+ * A registration that passed validation: the typed hand-off from whoever validated it (the HTTP
+ * transport, or `Manager.register()`) to the manager's ordered lane, which then does not
+ * validate it again. Only this module creates one, so holding one proves the rules were
+ * checked. The registration is deep-frozen, so it stays valid; `vocabulary` says which field
+ * names the caller used, so later problems (the target policy) are reported in the same names.
+ */
+export class ValidatedRegistration {
+  /** The normalized registration (subscriptions de-duplicated, unknown fields dropped), deep-frozen. */
+  readonly registration: Readonly<ServiceRegistration>;
+  /** The two URLs as validation parsed them, when the fast path had them at hand. */
+  readonly targets: RegistrationTargets | undefined;
+  /** The field names the caller used. */
+  readonly vocabulary: FieldVocabulary;
+
+  private constructor(registration: ServiceRegistration, targets: RegistrationTargets | undefined, vocabulary: FieldVocabulary) {
+    for (const provider of registration.providers) Object.freeze(provider);
+    Object.freeze(registration.providers);
+    Object.freeze(registration.subscriptions);
+    this.registration = Object.freeze(registration);
+    this.targets = targets;
+    this.vocabulary = vocabulary;
+    Object.freeze(this);
+  }
+
+  /**
+   * Validates a decoded JSON registration body (snake_case, as Go services send it).
+   * @throws ValidationError with wire paths, as {@link parseRegistration}.
+   */
+  static fromWire(body: unknown): ValidatedRegistration {
+    const quick = quickAccept(body, WIRE_KEYS);
+    if (quick !== undefined) return new ValidatedRegistration(quick.registration, quick.targets, 'wire');
+    return new ValidatedRegistration(parseWithSchema(body), undefined, 'wire');
+  }
+
+  /**
+   * Validates a registration given in code (camelCase).
+   * @throws ValidationError with camelCase paths, as {@link validateRegistration}.
+   */
+  static fromModel(registration: ServiceRegistration): ValidatedRegistration {
+    const quick = quickAccept(registration, MODEL_KEYS);
+    if (quick !== undefined) return new ValidatedRegistration(quick.registration, quick.targets, 'model');
+    return new ValidatedRegistration(validateWithSchema(registration), undefined, 'model');
+  }
+
+  /** The path of a top-level field in the caller's vocabulary (`notification_url` or `notificationUrl`). */
+  pathOf(field: RegistrationField): string {
+    return this.vocabulary === 'wire' ? WIRE_FIELD_NAMES[field] : field;
+  }
+}
 
 /**
  * Validates a registration given in code (camelCase, e.g. to `manager.register()`) by the same
@@ -443,40 +470,22 @@ const toModelName = (field: string): string => MODEL_FIELD_NAMES[field] ?? field
  *   `serviceName`). Nothing else is ever thrown.
  */
 export function validateRegistration(reg: ServiceRegistration): ServiceRegistration {
-  return checkRegistration(reg).registration;
+  return quickAccept(reg, MODEL_KEYS)?.registration ?? validateWithSchema(reg);
 }
 
-/**
- * @internal The manager's entry point: {@link validateRegistration}, plus the parsed URLs when
- * they are at hand (for the target policy). A registration from {@link parseFrozenRegistration}
- * is returned as it is, without a second validation.
- */
-export function checkRegistration(reg: ServiceRegistration): { registration: ServiceRegistration; targets?: RegistrationTargets | undefined } {
-  if (typeof reg === 'object' && reg !== null && frozenValid.has(reg)) return { registration: reg, targets: frozenValid.get(reg) };
-  const quick = quickAccept(reg, MODEL_KEYS);
-  if (quick !== undefined) return quick;
+function validateWithSchema(reg: ServiceRegistration): ServiceRegistration {
   let wireShaped: unknown = reg;
   try {
-    if (typeof reg === 'object' && reg !== null && !Array.isArray(reg)) {
-      wireShaped = {
-        service_name: reg.serviceName,
-        pod_name: reg.podName,
-        providers: reg.providers,
-        health_check_url: reg.healthCheckUrl,
-        notification_url: reg.notificationUrl,
-        subscriptions: reg.subscriptions,
-      };
-    }
+    if (typeof reg === 'object' && reg !== null && !Array.isArray(reg)) wireShaped = renameToWire(reg);
   } catch (cause) {
     throw new ValidationError([{ path: '', message: `the registration could not be read (${errorText(cause)})` }], {
       context: 'registration',
       cause,
     });
   }
-  const registration = fromWireRegistration(
+  return fromWireRegistration(
     run(registrationSchema, wireShaped, 'registration', 'the registration must be an object', toModelName) as WireRegistration,
   );
-  return { registration };
 }
 
 /**
@@ -486,14 +495,7 @@ export function checkRegistration(reg: ServiceRegistration): { registration: Ser
  * @throws ValidationError listing every problem with its wire path. Nothing else is thrown.
  */
 export function parseServiceInfo(body: unknown): ServiceInfo {
-  const wire = run(serviceInfoSchema, body, 'service record', BODY_MESSAGE);
-  return {
-    ...fromWireRegistration(wire as WireRegistration),
-    status: wire.status,
-    lastHealthCheck: wire.last_health_check,
-    registeredAt: wire.registered_at,
-    updatedAt: wire.updated_at,
-  };
+  return fromWireService(run(serviceInfoSchema, body, 'service record', BODY_MESSAGE) as WireServiceInfo);
 }
 
 /** One line per problem: `providers[2].port: must be an integer 1..65535`. */

@@ -3,7 +3,7 @@
  * to and from the camelCase model. Validation of wire input lives in `validation.ts`.
  */
 import { ValidationError, type FieldError } from './errors';
-import type { NotificationPod, Protocol, Provider, ServiceInfo, ServiceRegistration, ServiceStatus } from './model';
+import type { EventType, NotificationPayload, NotificationPod, Protocol, Provider, ServiceInfo, ServiceRegistration, ServiceStatus } from './model';
 
 /** One provider endpoint on the wire (the same field names as {@link Provider}). */
 export interface WireProvider {
@@ -33,8 +33,8 @@ export interface WireServiceInfo extends WireRegistration {
   updated_at: string;
 }
 
-/** Top-level registration fields: camelCase model name → snake_case wire name. */
-export const WIRE_FIELD_NAMES = {
+/** Top-level fields of a pod record: camelCase model name → snake_case wire name. */
+export const WIRE_FIELD_NAMES = Object.freeze({
   serviceName: 'service_name',
   podName: 'pod_name',
   providers: 'providers',
@@ -45,7 +45,7 @@ export const WIRE_FIELD_NAMES = {
   lastHealthCheck: 'last_health_check',
   registeredAt: 'registered_at',
   updatedAt: 'updated_at',
-} as const;
+} as const satisfies Record<keyof ServiceInfo, string>);
 
 /** The reverse of {@link WIRE_FIELD_NAMES}: snake_case wire name → camelCase model name. */
 export const MODEL_FIELD_NAMES: Readonly<Record<string, string>> = Object.freeze(
@@ -65,6 +65,23 @@ export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
     health_check_url: reg.healthCheckUrl,
     notification_url: reg.notificationUrl,
     subscriptions: reg.subscriptions.slice(),
+  };
+}
+
+/**
+ * The same values under the wire's field names, nothing copied or checked: how validation puts
+ * a camelCase registration given in code in front of the one (snake_case) schema. Reads each
+ * field once, so a throwing getter throws here.
+ */
+export function renameToWire(reg: object): Record<string, unknown> {
+  const source = reg as Record<string, unknown>;
+  return {
+    service_name: source.serviceName,
+    pod_name: source.podName,
+    providers: source.providers,
+    health_check_url: source.healthCheckUrl,
+    notification_url: source.notificationUrl,
+    subscriptions: source.subscriptions,
   };
 }
 
@@ -170,4 +187,35 @@ export function fromWireService(wire: WireServiceInfo): ServiceInfo {
 /** One pod as it appears inside a notification payload. */
 export function toNotificationPod(info: ServiceInfo): NotificationPod {
   return { pod_name: info.podName, status: info.status, providers: copyProviders(info.providers) };
+}
+
+/** The notification body for one group: its current pods, the change that caused it, and the revision. */
+export function toNotificationPayload(
+  group: string,
+  eventType: EventType,
+  pods: readonly ServiceInfo[],
+  at: Date,
+  revision: number,
+): NotificationPayload {
+  const wirePods: NotificationPod[] = new Array(pods.length);
+  for (let i = 0; i < pods.length; i++) wirePods[i] = toNotificationPod(pods[i]!);
+  return { service_name: group, event_type: eventType, timestamp: at.toISOString(), pods: wirePods, revision };
+}
+
+/** The answer of `GET /services`. */
+export function toWireServiceList(services: readonly ServiceInfo[]): { count: number; services: WireServiceInfo[] } {
+  return { count: services.length, services: services.map(toWireService) };
+}
+
+/** The answer of `GET /services/:serviceName`. */
+export function toWireServiceGroup(
+  serviceName: string,
+  pods: readonly ServiceInfo[],
+): { service_name: string; count: number; pods: WireServiceInfo[] } {
+  return { service_name: serviceName, count: pods.length, pods: pods.map(toWireService) };
+}
+
+/** The answer of a successful `DELETE /unregister`. */
+export function toWireUnregistered(serviceName: string, podName: string): { status: 'unregistered'; service_name: string; pod_name: string } {
+  return { status: 'unregistered', service_name: serviceName, pod_name: podName };
 }

@@ -4,9 +4,9 @@ import { cloneService, keyOf, serviceKey, type EventType, type ServiceInfo, type
 import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
-import { checkRegistration } from '../validation';
+import { ValidatedRegistration } from '../validation';
 import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
-import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
+import { resolveManagerConfig, warnManagerTokensDeprecated, type ManagerConfig, type ManagerConfigInput } from './config';
 import { GroupNotifications } from './group-notifications';
 import { HealthChecker, type ProbeResult } from './health-checker';
 import { HealthGate } from './health-gate';
@@ -104,6 +104,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
     this.#store = store;
     const c = this.config;
+    if (c.tokens.length > 0) warnManagerTokensDeprecated(c.logger);
     this.#guard = new TargetPolicyGuard(c.targetPolicy);
     this.#lane = new Lane<LaneItem>({
       capacity: c.eventQueueSize,
@@ -226,11 +227,31 @@ export class Manager extends EventEmitter<ManagerEvents> {
   register(registration: ServiceRegistration): Promise<RegisterResult> {
     try {
       this.#assertRunning();
-      const { registration: normalized, targets } = checkRegistration(registration);
-      const refused = this.#guard.registrationProblems(normalized, targets);
+      return this.registerValidated(ValidatedRegistration.fromModel(registration));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link register} for a registration that was validated already (the HTTP transport's
+   * hand-off, from `ValidatedRegistration.fromWire`): it is not validated again. Errors name
+   * fields in the registration's own vocabulary (`notification_url` for one that came from the
+   * wire).
+   * @throws ValidationError (the target policy refused a URL), QueueFullError, StoreError,
+   *   ManagerStoppedError
+   */
+  registerValidated(validated: ValidatedRegistration): Promise<RegisterResult> {
+    try {
+      this.#assertRunning();
+      if (!(validated instanceof ValidatedRegistration)) {
+        throw new TypeError('[core] registerValidated() takes a ValidatedRegistration; use register() for a plain registration');
+      }
+      const { registration, targets } = validated;
+      const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration: normalized, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject });
       });
     } catch (error) {
       return Promise.reject(error);

@@ -1,5 +1,5 @@
-import type { EventType, NotificationPayload, NotificationPod, ServiceInfo } from '../model';
-import { toNotificationPod } from '../wire';
+import type { EventType, ServiceInfo } from '../model';
+import { toNotificationPayload } from '../wire';
 
 /**
  * Builds the Go-compatible notification for one group and serializes it once. The returned
@@ -12,14 +12,5 @@ export function buildNotification(
   revision: number,
   at: Date = new Date(),
 ): Buffer {
-  const wirePods: NotificationPod[] = new Array(pods.length);
-  for (let i = 0; i < pods.length; i++) wirePods[i] = toNotificationPod(pods[i]!);
-  const payload: NotificationPayload = {
-    service_name: group,
-    event_type: eventType,
-    timestamp: at.toISOString(),
-    pods: wirePods,
-    revision,
-  };
-  return Buffer.from(JSON.stringify(payload), 'utf8');
+  return Buffer.from(JSON.stringify(toNotificationPayload(group, eventType, pods, at, revision)), 'utf8');
 }
