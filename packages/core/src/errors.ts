@@ -134,3 +134,8 @@ const CODES: Record<GovernanceErrorCode, true> = {
   MANAGER_STOPPED: true,
   TIMEOUT: true,
 };
+
+/** One line per problem: `providers[2].port: must be an integer 1..65535`. */
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('\n');
+}

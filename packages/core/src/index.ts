@@ -9,7 +9,6 @@ export {
   parseRegistration,
   validateRegistration,
   parseServiceInfo,
-  formatFieldErrors,
   ValidatedRegistration,
   type FieldVocabulary,
   type RegistrationField,

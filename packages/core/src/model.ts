@@ -84,12 +84,21 @@ export function keyOf(service: Pick<ServiceRegistration, 'serviceName' | 'podNam
   return serviceKey(service.serviceName, service.podName);
 }
 
-/** A deep copy of a pod record: no array, provider or date is shared with the input. */
+/** Fresh provider objects with exactly the three provider fields. */
+export function copyProviders(providers: readonly Provider[]): Provider[] {
+  return providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port }));
+}
+
+/**
+ * A deep copy of a pod record: no array, provider or date is shared with the input, and only
+ * the fields of {@link ServiceInfo} are kept. The one copy routine of the package: stores use it
+ * to hand out and keep copies, the manager to hand records to callers and listeners.
+ */
 export function cloneService(service: ServiceInfo): ServiceInfo {
   return {
     serviceName: service.serviceName,
     podName: service.podName,
-    providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
+    providers: copyProviders(service.providers),
     healthCheckUrl: service.healthCheckUrl,
     notificationUrl: service.notificationUrl,
     subscriptions: service.subscriptions.slice(),

@@ -3,7 +3,7 @@
  * to and from the camelCase model. Validation of wire input lives in `validation.ts`.
  */
 import { ValidationError, type FieldError } from './errors';
-import type { EventType, NotificationPayload, NotificationPod, Protocol, Provider, ServiceInfo, ServiceRegistration, ServiceStatus } from './model';
+import { copyProviders, type EventType, type NotificationPayload, type NotificationPod, type Protocol, type ServiceInfo, type ServiceRegistration, type ServiceStatus } from './model';
 
 /** One provider endpoint on the wire (the same field names as {@link Provider}). */
 export interface WireProvider {
@@ -51,10 +51,6 @@ export const WIRE_FIELD_NAMES = Object.freeze({
 export const MODEL_FIELD_NAMES: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(Object.entries(WIRE_FIELD_NAMES).map(([model, wire]) => [wire, model])),
 );
-
-function copyProviders(providers: readonly Provider[]): Provider[] {
-  return providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port }));
-}
 
 /** The wire form of a registration (fresh arrays; nothing is shared with the input). */
 export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
