@@ -9,8 +9,7 @@ export type GovernanceErrorCode =
   | 'STORE'
   | 'QUEUE_FULL'
   | 'NOT_FOUND'
-  | 'MANAGER_STOPPED'
-  | 'TIMEOUT';
+  | 'MANAGER_STOPPED';
 
 export class GovernanceError extends Error {
   readonly code: GovernanceErrorCode;
@@ -114,13 +113,6 @@ export class ManagerStoppedError extends GovernanceError {
   }
 }
 
-/** An operation gave up after its deadline. */
-export class TimeoutError extends GovernanceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TIMEOUT', `[core] ${message}`, options);
-  }
-}
-
 /** True for errors that carry `code` (works across duplicated copies of the package). */
 export function isGovernanceError(error: unknown): error is GovernanceError {
   return error instanceof GovernanceError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'code' in error && (error as { code: string }).code in CODES);
@@ -132,7 +124,6 @@ const CODES: Record<GovernanceErrorCode, true> = {
   QUEUE_FULL: true,
   NOT_FOUND: true,
   MANAGER_STOPPED: true,
-  TIMEOUT: true,
 };
 
 /** One line per problem: `providers[2].port: must be an integer 1..65535`. */

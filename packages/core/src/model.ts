@@ -72,13 +72,6 @@ export function serviceKey(serviceName: string, podName: string): string {
   return `${serviceName}${KEY_SEPARATOR}${podName}`;
 }
 
-/** Splits a service key back into its names; `undefined` when it is not a valid key. */
-export function parseServiceKey(key: string): { serviceName: string; podName: string } | undefined {
-  const at = key.indexOf(KEY_SEPARATOR);
-  if (at <= 0 || at === key.length - 1 || key.indexOf(KEY_SEPARATOR, at + 1) !== -1) return undefined;
-  return { serviceName: key.slice(0, at), podName: key.slice(at + 1) };
-}
-
 /** The key of a registered pod. */
 export function keyOf(service: Pick<ServiceRegistration, 'serviceName' | 'podName'>): string {
   return serviceKey(service.serviceName, service.podName);

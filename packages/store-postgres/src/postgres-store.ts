@@ -34,7 +34,7 @@ export class PostgresStore extends SqlRegistryStore {
         ssl: o.ssl,
         max: o.maxConnections,
         min: o.idleConnections,
-        idleTimeoutMillis: 10_000,
+        idleTimeoutMillis: o.idleTimeoutMs,
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
         connectionTimeoutMillis: o.connectTimeoutMs,
         application_name: 'governance',

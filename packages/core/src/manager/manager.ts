@@ -320,9 +320,20 @@ export class Manager extends EventEmitter<ManagerEvents> {
     };
   }
 
-  /** @internal For benchmarks and tests: the engine's parts. Not a stable API. */
-  _internals(): { healthChecker: HealthChecker; notifier: Notifier; clock: RevisionClock } {
-    return { healthChecker: this.#checker, notifier: this.#notifier, clock: this.#clock };
+  /**
+   * Health-checks every pod now instead of at its turn in the interval (a pod whose check is
+   * already running is not checked twice) and resolves once all these checks are done; their
+   * results go through the ordered lane as usual. For an operator's "re-check everything" after
+   * an incident, and for tests that must not wait an interval.
+   * @throws ManagerStoppedError when the manager is not running
+   */
+  checkNow(): Promise<void> {
+    try {
+      this.#assertRunning();
+      return this.#checker.sweep();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #assertRunning(): void {

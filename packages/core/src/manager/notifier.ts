@@ -256,7 +256,7 @@ export class Notifier extends IoPool {
       pair.timer = setTimeout(() => {
         pair.timer = undefined;
         this.enqueue(pair);
-      }, backoffDelay(delivery.attempts, this.backoff));
+      }, backoffDelay(delivery.attempts - 1, this.backoff));
       pair.timer.unref();
       return;
     }

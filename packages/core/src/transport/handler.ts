@@ -83,7 +83,6 @@ export function createGovernanceHandler(
       }
       case 'STORE':
       case 'MANAGER_STOPPED':
-      case 'TIMEOUT':
         return json(503, { error: message }, { 'retry-after': retryAfter });
       default:
         if (error instanceof BodyReadError) {

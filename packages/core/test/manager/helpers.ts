@@ -148,6 +148,14 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
   }
 }
 
+/** Waits until the manager's delivery pool has nothing waiting, backing off or in flight. */
+export function deliveriesSettled(manager: { stats(): { deliveries: { pending: number; inFlight: number } } }): Promise<void> {
+  return waitFor(() => {
+    const { pending, inFlight } = manager.stats().deliveries;
+    return pending === 0 && inFlight === 0;
+  }, 'the deliveries to settle');
+}
+
 /** A promise with its resolve function exposed. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;

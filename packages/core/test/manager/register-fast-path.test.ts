@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Manager,
-  TargetPolicyGuard,
   ValidationError,
   createGovernanceHandler,
   parseRegistration,
@@ -11,6 +10,7 @@ import {
   type ValidatedRegistration,
 } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
+import { TargetPolicyGuard } from '../../src/security/target-policy';
 import { TEST_CONFIG as CONFIG } from '../transport/support/scenarios';
 
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyNotificationSignature } from '@governance/client';
-import { createNotificationSigner } from '@governance/core';
+import { createNotificationSigner } from '../../src/security/notification-signer';
 
 const SECRET = 'a-notification-secret-123';
 
