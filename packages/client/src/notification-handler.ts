@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyNotificationSignature } from './signature.js';
-import { parseNotificationPayload, type NotificationPayload } from './wire.js';
+import { REVISION_HEADER, parseNotificationPayload, parseRevisionHeader, type NotificationPayload } from './wire.js';
 
 /** Receives each accepted notification. Its synchronous part runs before the manager is answered. */
 export type NotificationCallback = (payload: NotificationPayload) => void | Promise<unknown>;
@@ -99,6 +99,22 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer | typeof T
   });
 }
 
+/**
+ * Sets `payload.revision` from the `x-governance-revision` header when the body has none (a
+ * Go-profile body never has one). Returns the problem when the header is malformed or
+ * disagrees with the body.
+ */
+function takeHeaderRevision(payload: NotificationPayload, headers: IncomingMessage['headers']): string | undefined {
+  const header = parseRevisionHeader(headers[REVISION_HEADER]);
+  if (header === undefined) return undefined;
+  if (typeof header === 'string') return header;
+  if (payload.revision === undefined) payload.revision = header;
+  else if (payload.revision !== header) {
+    return `the ${REVISION_HEADER} header (${header}) disagrees with the body's revision (${payload.revision})`;
+  }
+  return undefined;
+}
+
 /** Some body parsers leave `{}` behind without reading a body they do not handle. */
 function isEmptyPlaceholder(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
@@ -179,6 +195,8 @@ export function createNotificationHandler(
       return fail(400, `[client] invalid notification payload: ${detail}`, { errors: result.errors });
     }
     const payload = result.payload;
+    const revisionProblem = takeHeaderRevision(payload, headers);
+    if (revisionProblem !== undefined) return fail(400, `[client] invalid notification: ${revisionProblem}`);
     const previous = revisions.get(payload.service_name);
     if (payload.revision !== undefined) {
       if (previous !== undefined && payload.revision <= previous) {

@@ -132,6 +132,21 @@ describe.each(Object.keys(transports))('notification handler under %s', (name) =
     ]);
   });
 
+  it('takes the revision from the x-governance-revision header when the body has none (the Go profile)', async () => {
+    const { url, received } = await mount();
+    const rev = (n: number | string) => ({ 'x-governance-revision': String(n) });
+    expect((await post(url, payload(), rev(7))).body).toEqual({ status: 'ok' });
+    expect((await post(url, payload(), rev(6))).body.status).toBe('ignored');
+    expect((await post(url, payload({ revision: 8 }), rev(8))).body.status).toBe('ok');
+    const disagreeing = await post(url, payload({ revision: 9 }), rev(10));
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error).toMatch(/x-governance-revision header \(10\) disagrees with the body's revision \(9\)/);
+    for (const bad of ['1e3', '-1', '', '12345678901234567']) {
+      expect((await post(url, payload(), rev(bad))).status, bad).toBe(400);
+    }
+    expect(received.map((p) => p.revision)).toEqual([7, 8]);
+  });
+
   it('survives a rejecting callback and answers 500 to a throwing one, accepting the redelivery', async () => {
     let mode: 'reject' | 'throw' | 'ok' = 'reject';
     const { url, received, errors } = await mount({}, () => {

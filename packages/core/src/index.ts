@@ -65,6 +65,8 @@ export {
   fromWireService,
   toWireRegistration,
   toWireService,
+  type GoServiceInfo,
+  type WireProfile,
   type WireProvider,
   type WireRegistration,
   type WireServiceInfo,

@@ -3,6 +3,7 @@ import { ValidationError, type FieldError } from '../errors';
 import { apiTokensSchema, normalizeApiTokens, type ApiToken, type ApiTokenInput } from '../security/api-tokens';
 import { DEFAULT_DENIED_RANGES, isCidr, type TargetPolicy } from '../security/target-policy';
 import { formatPath } from '../validation';
+import { WIRE_PROFILES, type WireProfile } from '../wire';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 /** Bounded retry of transient store failures (connection lost, deadlock, timeout). */
@@ -62,6 +63,12 @@ export interface ManagerConfig {
   successThreshold: number;
   /** Remove a pod that stayed unhealthy this long (ms) and notify its subscribers. Default 0 (off). */
   deregisterAfter: number;
+  /**
+   * The JSON shapes of notifications and (unless the handler sets its own) of `GET /services`:
+   * `native` (default; snake_case, bodies carry `revision`) or `go` (exactly what Go programs
+   * decode; the revision travels in the `x-governance-revision` header, sent in both profiles).
+   */
+  wireProfile: WireProfile;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
@@ -97,6 +104,7 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   failureThreshold: 1,
   successThreshold: 1,
   deregisterAfter: 0,
+  wireProfile: 'native',
 });
 
 const DAY = 86_400_000;
@@ -134,6 +142,7 @@ const configSchema = z.strictObject({
   failureThreshold: int(1, 100).optional(),
   successThreshold: int(1, 100).optional(),
   deregisterAfter: int(0, 365 * DAY).optional(),
+  wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 
 /**

@@ -3,6 +3,7 @@ import { buildNotification } from './notification-builder';
 import type { DeliveryTarget, Notifier } from './notifier';
 import type { RegistryView } from './registry-view';
 import type { RevisionSource } from './revision';
+import type { WireProfile } from '../wire';
 
 /**
  * Turns a change of a service group into one notification: the group's payload is built and
@@ -13,11 +14,13 @@ export class GroupNotifications {
   readonly #view: RegistryView;
   readonly #notifier: Notifier;
   readonly #revisions: RevisionSource;
+  readonly #profile: WireProfile;
 
-  constructor(view: RegistryView, notifier: Notifier, revisions: RevisionSource) {
+  constructor(view: RegistryView, notifier: Notifier, revisions: RevisionSource, profile: WireProfile) {
     this.#view = view;
     this.#notifier = notifier;
     this.#revisions = revisions;
+    this.#profile = profile;
   }
 
   /** Sends the group's current pods to every subscriber of the group; returns how many. */
@@ -37,7 +40,7 @@ export class GroupNotifications {
   toTargets(group: string, eventType: EventType, targets: readonly DeliveryTarget[]): void {
     if (targets.length === 0) return;
     const revision = this.#revisions.next();
-    const body = buildNotification(group, eventType, this.#view.podsOf(group), revision);
+    const body = buildNotification(this.#profile, group, eventType, this.#view.podsOf(group), revision);
     this.#notifier.send(body, targets, { group, eventType, revision });
   }
 

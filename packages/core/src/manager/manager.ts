@@ -102,7 +102,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
           error,
         }),
     });
-    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock);
+    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock, c.wireProfile);
     const writer = new StoreWriter({
       store,
       view: this.#view,

@@ -1,4 +1,5 @@
 import type { EventType } from '../model';
+import { NOTIFICATION_REVISION_HEADER } from '../wire';
 import type { NotificationSigner } from '../security/notification-signer';
 import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/target-policy';
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
@@ -219,7 +220,11 @@ export class Notifier extends IoPool {
     this.inFlight += 1;
     const token = new CancelToken();
     pair.token = token;
-    const headers = { 'content-type': 'application/json', 'content-length': delivery.body.length };
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': delivery.body.length,
+      [NOTIFICATION_REVISION_HEADER]: String(delivery.meta.revision),
+    };
     const result = await httpAttempt(url, {
       method: 'POST',
       body: delivery.body,

@@ -2,6 +2,7 @@ import type { ServiceInfo } from '../model';
 import type { ApiToken, ApiTokenInput } from '../security/api-tokens';
 import type { AuthorizeRejection } from '../security/token-auth';
 import type { ValidatedRegistration } from '../validation';
+import type { WireProfile } from '../wire';
 
 export type { AuthorizeRejection } from '../security/token-auth';
 
@@ -28,7 +29,7 @@ export interface GovernanceHandlerManager {
    * The manager's resolved config. Its `tokens` (deprecated there) are used when the handler
    * options have none.
    */
-  readonly config?: { readonly tokens?: readonly ApiToken[] };
+  readonly config?: { readonly tokens?: readonly ApiToken[]; readonly wireProfile?: WireProfile };
 }
 
 /** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */
@@ -67,6 +68,11 @@ export interface GovernanceHandlerOptions {
    * 16 characters). Replaces the deprecated manager setting of the same name.
    */
   tokens?: readonly ApiTokenInput[];
+  /**
+   * The shape of `GET /services`: `native` (snake_case) or `go` (the Go `ServiceInfo` field names
+   * and time format). Default: the manager's `wireProfile`, so notifications and listings agree.
+   */
+  wireProfile?: WireProfile;
   /**
    * `Retry-After` seconds sent with 503 when the store is down or the manager is stopped.
    * A full lane uses the delay its `QueueFullError` suggests. Default 1.

@@ -2,7 +2,7 @@ import type { FieldError } from '../errors';
 import { resolveApiTokens, type ApiToken } from '../security/api-tokens';
 import { TokenAuthenticator } from '../security/token-auth';
 import { ValidatedRegistration, nameProblem } from '../validation';
-import { WIRE_FIELD_NAMES, toWireService, toWireServiceGroup, toWireServiceList, toWireUnregistered } from '../wire';
+import { WIRE_FIELD_NAMES, WIRE_PROFILES, toWireService, toWireServiceGroup, toWireServiceList, toWireUnregistered } from '../wire';
 import { BodyReadError } from './body-reader';
 import type {
   AuthorizeRejection,
@@ -63,6 +63,10 @@ export function createGovernanceHandler(
   }
   const retryAfter = String(Math.max(1, Math.ceil(options.retryAfterSeconds ?? 1)));
   const { authorize, logger } = options;
+  const profile = options.wireProfile ?? manager.config?.wireProfile ?? 'native';
+  if (!WIRE_PROFILES.includes(profile)) {
+    throw new TypeError(`[core] wireProfile must be one of ${WIRE_PROFILES.join(', ')}, got ${JSON.stringify(profile)}`);
+  }
   const tokens = options.tokens !== undefined ? resolveApiTokens(options.tokens, 'handler options') : (manager.config?.tokens ?? []);
   const auth = tokens.length > 0 ? new TokenAuthenticator(tokens) : undefined;
 
@@ -126,7 +130,7 @@ export function createGovernanceHandler(
     },
 
     async services() {
-      return json(200, toWireServiceList(await manager.listServices()));
+      return json(200, toWireServiceList(profile, await manager.listServices()));
     },
 
     async service(_request, param) {
