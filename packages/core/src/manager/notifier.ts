@@ -37,7 +37,7 @@ export interface NotifierOptions {
   retryBaseMs?: number;
   /** Cap of one retry delay. Default 5000 ms. */
   retryMaxMs?: number;
-  /** Signs each attempt (fresh timestamp) over the exact body posted; headers are added to the POST. */
+  /** Signs each attempt (fresh timestamp) over the exact body posted, its revision and its target; headers are added to the POST. */
   sign?: NotificationSigner;
   /** The outbound target policy: a refused target fails at once, without retries. */
   guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
@@ -228,7 +228,9 @@ export class Notifier extends IoPool {
     const result = await httpAttempt(url, {
       method: 'POST',
       body: delivery.body,
-      headers: this.options.sign ? { ...headers, ...this.options.sign(delivery.body) } : headers,
+      headers: this.options.sign
+        ? { ...headers, ...this.options.sign(delivery.body, { revision: delivery.meta.revision, target: delivery.target.subscriberKey }) }
+        : headers,
       timeoutMs: this.options.timeoutMs,
       agent: this.agents.for(url),
       token,
