@@ -126,6 +126,25 @@ const CODES: Record<GovernanceErrorCode, true> = {
   MANAGER_STOPPED: true,
 };
 
+/** A path step as Standard Schema reports it: a key, or an object holding the key. */
+export type PathSegment = PropertyKey | { readonly key: PropertyKey };
+
+/** `providers[2].port` from a schema issue path; `rename` maps the first (top-level) field. */
+export function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i]!;
+    const segment = typeof step === 'object' ? step.key : step;
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else {
+      const text = String(segment);
+      const named = i === 0 && rename ? rename(text) : text;
+      out += out === '' ? named : `.${named}`;
+    }
+  }
+  return out;
+}
+
 /** One line per problem: `providers[2].port: must be an integer 1..65535`. */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('\n');

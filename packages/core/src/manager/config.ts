@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { ValidationError, type FieldError } from '../errors';
+import { ValidationError, formatPath, type FieldError } from '../errors';
 import { apiTokensSchema, normalizeApiTokens, type ApiToken, type ApiTokenInput } from '../security/api-tokens';
 import { DEFAULT_DENIED_RANGES, isCidr, type TargetPolicy } from '../security/target-policy';
-import { formatPath } from '../validation';
 import { WIRE_PROFILES, type WireProfile } from '../wire';
 import { isLogger, silentLogger, type Logger } from './logger';
 

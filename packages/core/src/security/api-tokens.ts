@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
-import { formatPath } from '../validation';
+import { ValidationError, formatPath } from '../errors';
 
 /** One bearer token the HTTP API accepts (the transport's `tokens` option). */
 export interface ApiToken {

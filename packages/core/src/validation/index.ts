@@ -1,5 +1,5 @@
 export { LIMITS, HTTP_URL_SCHEMES, nameProblem } from './rules';
-export { formatPath, parseServiceInfo } from './schema';
+export { parseServiceInfo } from './schema';
 export type { RegistrationTargets } from './fast-path';
 export {
   ValidatedRegistration,

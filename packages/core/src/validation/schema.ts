@@ -5,7 +5,7 @@
  * This is the slow path: it words every problem; `fast-path.ts` accepts valid input cheaply.
  */
 import { z } from 'zod';
-import { ValidationError, type FieldError } from '../errors';
+import { ValidationError, formatPath, type FieldError, type PathSegment } from '../errors';
 import { PROTOCOLS, SERVICE_STATUSES, type ServiceInfo, type ServiceRegistration } from '../model';
 import {
   MODEL_FIELD_NAMES,
@@ -113,25 +113,6 @@ const serviceInfoSchema = z.object(
   },
   { error: typeError(OBJECT_MESSAGE) },
 );
-
-/** A path step as Standard Schema reports it: a key, or an object holding the key. */
-type PathSegment = PropertyKey | { readonly key: PropertyKey };
-
-/** `providers[2].port` from a schema issue path; `rename` maps the first (top-level) field. */
-export function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
-  let out = '';
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i]!;
-    const segment = typeof step === 'object' ? step.key : step;
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else {
-      const text = String(segment);
-      const named = i === 0 && rename ? rename(text) : text;
-      out += out === '' ? named : `.${named}`;
-    }
-  }
-  return out;
-}
 
 interface SchemaIssue {
   readonly message: string;
