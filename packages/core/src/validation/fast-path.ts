@@ -21,7 +21,16 @@ export interface Accepted {
 /** Where quickAccept finds each field: under its model name or under its wire name. */
 export type FieldKeys = Readonly<Record<keyof ServiceRegistration, string>>;
 
-export const WIRE_KEYS: FieldKeys = WIRE_FIELD_NAMES;
+// Both tables are built with the same keys in the same order, so they share one hidden class and
+// the lookups in quickAccept stay monomorphic.
+export const WIRE_KEYS: FieldKeys = {
+  serviceName: WIRE_FIELD_NAMES.serviceName,
+  podName: WIRE_FIELD_NAMES.podName,
+  providers: WIRE_FIELD_NAMES.providers,
+  healthCheckUrl: WIRE_FIELD_NAMES.healthCheckUrl,
+  notificationUrl: WIRE_FIELD_NAMES.notificationUrl,
+  subscriptions: WIRE_FIELD_NAMES.subscriptions,
+};
 
 export const MODEL_KEYS: FieldKeys = {
   serviceName: 'serviceName',

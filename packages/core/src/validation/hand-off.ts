@@ -30,11 +30,13 @@ export type FieldVocabulary = 'wire' | 'model';
  * A registration that passed validation: the typed hand-off from whoever validated it (the HTTP
  * transport, or `Manager.register()`) to the manager's ordered lane, which then does not
  * validate it again. Only this module creates one, so holding one proves the rules were
- * checked. The registration is deep-frozen, so it stays valid; `vocabulary` says which field
- * names the caller used, so later problems (the target policy) are reported in the same names.
+ * checked. The registration is always a fresh copy of the input; one from the wire is also
+ * deep-frozen, since the transport that parsed it keeps a reference. `vocabulary` says which
+ * field names the caller used, so later problems (the target policy) are reported in the same
+ * names.
  */
 export class ValidatedRegistration {
-  /** The normalized registration (subscriptions de-duplicated, unknown fields dropped), deep-frozen. */
+  /** The normalized registration (subscriptions de-duplicated, unknown fields dropped); a fresh copy. */
   readonly registration: Readonly<ServiceRegistration>;
   /** The two URLs as validation parsed them, when the fast path had them at hand. */
   readonly targets: RegistrationTargets | undefined;
@@ -42,27 +44,28 @@ export class ValidatedRegistration {
   readonly vocabulary: FieldVocabulary;
 
   private constructor(registration: ServiceRegistration, targets: RegistrationTargets | undefined, vocabulary: FieldVocabulary) {
-    for (const provider of registration.providers) Object.freeze(provider);
-    Object.freeze(registration.providers);
-    Object.freeze(registration.subscriptions);
-    this.registration = Object.freeze(registration);
+    this.registration = registration;
     this.targets = targets;
     this.vocabulary = vocabulary;
-    Object.freeze(this);
   }
 
   /**
-   * Validates a decoded JSON registration body (snake_case, as Go services send it).
+   * Validates a decoded JSON registration body (snake_case, as Go services send it); the result
+   * is deep-frozen, so nothing can change it between validation and storage.
    * @throws ValidationError with wire paths, as {@link parseRegistration}.
    */
   static fromWire(body: unknown): ValidatedRegistration {
     const quick = quickAccept(body, WIRE_KEYS);
-    if (quick !== undefined) return new ValidatedRegistration(quick.registration, quick.targets, 'wire');
-    return new ValidatedRegistration(parseWithSchema(body), undefined, 'wire');
+    const registration = quick?.registration ?? parseWithSchema(body);
+    for (const provider of registration.providers) Object.freeze(provider);
+    Object.freeze(registration.providers);
+    Object.freeze(registration.subscriptions);
+    return new ValidatedRegistration(Object.freeze(registration), quick?.targets, 'wire');
   }
 
   /**
-   * Validates a registration given in code (camelCase).
+   * Validates a registration given in code (camelCase). The copy is not frozen: only the
+   * returned object holds it.
    * @throws ValidationError with camelCase paths, as {@link validateRegistration}.
    */
   static fromModel(registration: ServiceRegistration): ValidatedRegistration {
