@@ -9,6 +9,7 @@ import { ValidationError, formatPath, type FieldError, type PathSegment } from '
 import { PROTOCOLS, SERVICE_STATUSES, type ServiceInfo, type ServiceRegistration } from '../model';
 import {
   MODEL_FIELD_NAMES,
+  WIRE_FIELD_NAMES,
   fromWireRegistration,
   fromWireService,
   parseWireTime,
@@ -81,13 +82,16 @@ function urlChecker(field: 'notification' | 'health check', allowTcp: boolean) {
     });
 }
 
+/** Field names come from `wire.ts`, the one place that knows them (`service_name`, …). */
+const F = WIRE_FIELD_NAMES;
+
 const registrationShape = {
-  service_name: name,
-  pod_name: name,
-  providers,
-  health_check_url: urlChecker('health check', true),
-  notification_url: urlChecker('notification', false),
-  subscriptions,
+  [F.serviceName]: name,
+  [F.podName]: name,
+  [F.providers]: providers,
+  [F.healthCheckUrl]: urlChecker('health check', true),
+  [F.notificationUrl]: urlChecker('notification', false),
+  [F.subscriptions]: subscriptions,
 };
 
 const OBJECT_MESSAGE = 'must be a JSON object';
@@ -106,10 +110,10 @@ const wireTime = z
 const serviceInfoSchema = z.object(
   {
     ...registrationShape,
-    status: z.enum(SERVICE_STATUSES, { error: typeError(`must be one of ${SERVICE_STATUSES.join(', ')}`) }),
-    last_health_check: wireTime,
-    registered_at: wireTime,
-    updated_at: wireTime,
+    [F.status]: z.enum(SERVICE_STATUSES, { error: typeError(`must be one of ${SERVICE_STATUSES.join(', ')}`) }),
+    [F.lastHealthCheck]: wireTime,
+    [F.registeredAt]: wireTime,
+    [F.updatedAt]: wireTime,
   },
   { error: typeError(OBJECT_MESSAGE) },
 );
