@@ -104,6 +104,14 @@ async function registerAll(manager, regs, concurrency = 256) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/** Nothing waiting, backing off or in flight in the delivery pool. */
+function deliveriesSettled(manager) {
+  return () => {
+    const { pending, inFlight } = manager.stats().deliveries;
+    return pending === 0 && inFlight === 0;
+  };
+}
+
 function settled(manager) {
   return () => {
     const s = manager.stats();
@@ -132,7 +140,6 @@ async function sweepCase(Manager, MemoryStore, base) {
   await registerAll(manager, regs);
   await waitUntil(settled(manager));
 
-  const checker = manager._internals().healthChecker;
   // The machine's own noise: event-loop delay of this idle process over one second.
   const idle = monitorEventLoopDelay({ resolution: 10 });
   idle.enable();
@@ -152,7 +159,7 @@ async function sweepCase(Manager, MemoryStore, base) {
   })();
   loop.enable();
   const started = performance.now();
-  await checker.sweep();
+  await manager.checkNow();
   const sweepMs = performance.now() - started;
   loop.disable();
   sweeping = false;
@@ -196,7 +203,7 @@ async function fanoutCase(Manager, MemoryStore, base, fleet) {
     Array.from({ length: subscribers }, (_, i) => registration(base, 'edge', `edge-${i}`, ['core'])),
   );
   await waitUntil(settled(manager));
-  await manager._internals().notifier.idle();
+  await waitUntil(deliveriesSettled(manager));
 
   const samples = [];
   const warmup = 3;
@@ -218,7 +225,7 @@ async function fanoutCase(Manager, MemoryStore, base, fleet) {
     await manager.register(registration(base, 'core', 'core-0', [], port));
     await done;
     if (i >= 0) samples.push(Number(process.hrtime.bigint() - t0));
-    await manager._internals().notifier.idle();
+    await waitUntil(deliveriesSettled(manager));
   }
   const wallMs = performance.now() - wallStart;
   await manager.stop({ timeoutMs: 3_000 });
@@ -305,7 +312,7 @@ async function memoryCase(Manager, MemoryStore, base) {
   await Promise.all(Array.from({ length: 256 }, worker));
   await waitUntil(settled(manager), 300_000);
   const wallMs = performance.now() - t0;
-  await manager._internals().notifier.idle();
+  await waitUntil(deliveriesSettled(manager));
   gc();
   gc();
   const after = process.memoryUsage().heapUsed;

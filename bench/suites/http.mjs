@@ -40,7 +40,7 @@ async function serve(target) {
     // The adapter with a manager that stores nothing: the cost of the transport alone.
     const { governanceRouter } = await import('@governance/core/express');
     const noopManager = {
-      async register(reg) {
+      async registerValidated({ registration: reg }) {
         const now = new Date();
         return { service: { ...reg, status: 'unknown', lastHealthCheck: now, registeredAt: now, updatedAt: now }, outcome: 'created' };
       },

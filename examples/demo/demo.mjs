@@ -102,13 +102,13 @@ async function main() {
   say('http-gw', 'DELETE /unregister?service_name=http-gw&pod_name=http-gw-pod-1 answered 2xx');
   await timeline.until('the manager removing http-gw', () => timeline.seen({ kind: 'unregistered', service: 'http-gw' }));
 
-  step('7. final service table (GET /services)');
+  step('7. final service table (GET /services, in the Go manager\'s field names: the telco manager speaks the Go profile)');
   const response = await fetch(`${managerUrl}/services`);
   if (!response.ok) throw new Error(`demo: GET /services answered ${response.status}`);
   const { count, services } = await response.json();
   printTable(services);
   timeline.out(`${count} pod(s) registered`);
-  if (services.some((s) => s.service_name === 'http-gw')) throw new Error('demo: http-gw is still listed after unregistering');
+  if (services.some((s) => s.ServiceName === 'http-gw')) throw new Error('demo: http-gw is still listed after unregistering');
 }
 
 function watchManager(m) {
@@ -149,8 +149,8 @@ function seenSince(index, fields) {
 
 function printTable(services) {
   const rows = [['SERVICE', 'POD', 'STATUS', 'PROVIDERS']];
-  for (const s of [...services].sort((a, b) => a.service_name.localeCompare(b.service_name))) {
-    rows.push([s.service_name, s.pod_name, s.status, providerList(s.providers)]);
+  for (const s of [...services].sort((a, b) => a.ServiceName.localeCompare(b.ServiceName))) {
+    rows.push([s.ServiceName, s.PodName, s.Status, providerList(s.Providers)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const row of rows) timeline.out(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());

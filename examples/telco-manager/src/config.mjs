@@ -12,6 +12,8 @@ export class ConfigError extends Error {
 
 export const STORE_TYPES = ['memory', 'postgres', 'mysql', 'mongodb'];
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'];
+/** `go`: the JSON Go programs decode (this example replaces the Go telco manager); `native`: the snake_case API. */
+export const WIRE_PROFILES = ['go', 'native'];
 
 const DAY_MS = 86_400_000;
 const TEN_MINUTES_MS = 600_000;
@@ -29,6 +31,7 @@ export const ENV_DEFAULTS = Object.freeze({
   DB_HOST: 'localhost',
   DB_NAME: 'governance_db',
   DB_SSL_MODE: 'disable',
+  WIRE_PROFILE: 'go',
 });
 
 /** Per store: default port, user and password when the DB_* variables leave them out. */
@@ -124,12 +127,12 @@ function storeConfig(env, type) {
 
 /**
  * Reads the telco manager's settings from environment variables (the Go telco example's names
- * and defaults, plus STORE_TYPE and DATABASE_URL). Pure: reads only `env`.
+ * and defaults, plus STORE_TYPE, DATABASE_URL and WIRE_PROFILE). Pure: reads only `env`.
  *
  * @param {Record<string, string | undefined>} env
  * @returns {{ port: number, manager: { healthCheckInterval: number, healthCheckTimeout: number,
  *   healthCheckRetry: number, notificationInterval: number, notificationTimeout: number,
- *   eventQueueSize: number }, store: { type: string, url?: string, host?: string, port?: number,
+ *   eventQueueSize: number, wireProfile: 'go' | 'native' }, store: { type: string, url?: string, host?: string, port?: number,
  *   database?: string, user?: string, password?: string, sslMode?: string } }}
  * @throws {ConfigError} naming the first bad variable
  */
@@ -144,6 +147,7 @@ export function loadConfig(env) {
       notificationInterval: duration(env, 'NOTIFICATION_INTERVAL', DAY_MS),
       notificationTimeout: duration(env, 'NOTIFICATION_TIMEOUT', TEN_MINUTES_MS),
       eventQueueSize: integer(env, 'EVENT_QUEUE_SIZE', 1, 10_000_000),
+      wireProfile: oneOf(env, 'WIRE_PROFILE', WIRE_PROFILES, ENV_DEFAULTS.WIRE_PROFILE),
     },
     store: storeConfig(env, storeType),
   };

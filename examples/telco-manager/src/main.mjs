@@ -41,6 +41,7 @@ logger.info(
     notificationInterval: formatGoDuration(m.notificationInterval),
     notificationTimeout: formatGoDuration(m.notificationTimeout),
     eventQueueSize: m.eventQueueSize,
+    wireProfile: m.wireProfile,
   },
   `telco-manager listening on port ${port}`,
 );

@@ -34,8 +34,9 @@ describe('startTelcoManager', () => {
     });
   });
 
-  it("answers the Go example's curl calls at the root, unchanged", async () => {
+  it("answers the Go example's curl calls at the root, unchanged, and lists pods as the Go manager does", async () => {
     running = (await startTelcoManager({ env: ENV, port: 0, host: '127.0.0.1' })) as Running;
+    expect(running.manager.config).toMatchObject({ wireProfile: 'go' });
     const base = `http://127.0.0.1:${running.port}`;
 
     for (const body of Object.values(GO_TELCO_BODIES)) {
@@ -46,28 +47,38 @@ describe('startTelcoManager', () => {
 
     const list = (await (await fetch(`${base}/services`)).json()) as { count: number; services: Array<Record<string, unknown>> };
     expect(list.count).toBe(3);
-    const eir = list.services.find((s) => s.service_name === 'eir');
+    const eir = list.services.find((s) => s.ServiceName === 'eir');
     expect(eir).toMatchObject({
-      pod_name: 'eir-pod-1',
-      providers: [
+      PodName: 'eir-pod-1',
+      Providers: [
         { protocol: 'http', ip: '192.168.1.30', port: 8080 },
         { protocol: 'tcp', ip: '192.168.1.30', port: 3868 },
       ],
-      health_check_url: 'http://192.168.1.30:8080/health',
-      subscriptions: [],
+      HealthCheckURL: 'http://192.168.1.30:8080/health',
+      Subscriptions: [],
     });
+    expect(Object.keys(eir!)).not.toContain('UpdatedAt');
 
     const removed = await fetch(`${base}/unregister?service_name=http-gw&pod_name=http-gw-pod-1`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     const again = await fetch(`${base}/unregister?service_name=http-gw&pod_name=http-gw-pod-1`, { method: 'DELETE' });
     expect(again.status).toBe(404);
 
-    const after = (await (await fetch(`${base}/services`)).json()) as { count: number; services: Array<{ service_name: string }> };
-    expect(after.services.map((s) => s.service_name).sort()).toEqual(['diam-gw', 'eir']);
+    const after = (await (await fetch(`${base}/services`)).json()) as { count: number; services: Array<{ ServiceName: string }> };
+    expect(after.services.map((s) => s.ServiceName).sort()).toEqual(['diam-gw', 'eir']);
 
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'healthy' });
+  });
+
+  it('speaks the snake_case API with WIRE_PROFILE=native', async () => {
+    running = (await startTelcoManager({ env: { ...ENV, WIRE_PROFILE: 'native' }, port: 0, host: '127.0.0.1' })) as Running;
+    const base = `http://127.0.0.1:${running.port}`;
+    const response = await fetch(`${base}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: GO_TELCO_BODIES.eir });
+    expect(response.status).toBe(201);
+    const list = (await (await fetch(`${base}/services`)).json()) as { services: Array<Record<string, unknown>> };
+    expect(list.services[0]).toMatchObject({ service_name: 'eir', pod_name: 'eir-pod-1', health_check_url: 'http://192.168.1.30:8080/health' });
   });
 
   it('rejects a bad environment before opening any store or port', async () => {

@@ -80,6 +80,7 @@ describe('loadConfig', () => {
         notificationInterval: 60_000,
         notificationTimeout: 5_000,
         eventQueueSize: 1_000,
+        wireProfile: 'go',
       },
       store: { type: 'memory' },
     });
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
       DB_USER: 'app',
       DB_PASSWORD: 'secret',
       DB_SSL_MODE: 'verify-full',
+      WIRE_PROFILE: 'Native',
     });
     expect(config).toEqual({
       port: 9090,
@@ -111,6 +113,7 @@ describe('loadConfig', () => {
         notificationInterval: 1_500,
         notificationTimeout: 2_000,
         eventQueueSize: 50,
+        wireProfile: 'native',
       },
       store: {
         type: 'postgres',
@@ -152,6 +155,7 @@ describe('loadConfig', () => {
     [{ EVENT_QUEUE_SIZE: '0' }, 'telco-manager: EVENT_QUEUE_SIZE="0" is out of range (allowed: 1 to 10000000)'],
     [{ SERVER_PORT: '70000' }, 'telco-manager: SERVER_PORT="70000" is out of range (allowed: 0 to 65535)'],
     [{ STORE_TYPE: 'redis' }, 'telco-manager: STORE_TYPE="redis" is not one of memory, postgres, mysql, mongodb'],
+    [{ WIRE_PROFILE: 'json' }, 'telco-manager: WIRE_PROFILE="json" is not one of go, native'],
     [{ STORE_TYPE: 'postgres', DB_PORT: '54x' }, 'telco-manager: DB_PORT="54x" is not a whole number (example: 5432)'],
     [{ STORE_TYPE: 'postgres', DB_SSL_MODE: 'prefer' }, 'telco-manager: DB_SSL_MODE="prefer" is not one of disable, require, verify-ca, verify-full'],
     [{ STORE_TYPE: 'postgres', DATABASE_URL: 'mysql://root@h/db' }, 'telco-manager: DATABASE_URL starts with "mysql:" but STORE_TYPE=postgres needs postgres: or postgresql:'],

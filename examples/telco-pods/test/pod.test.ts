@@ -43,14 +43,14 @@ describe('startPod', () => {
     const eir = await pod({ name: 'eir', managerUrl });
     const [listed] = await services(managerUrl);
     expect(listed).toMatchObject({
-      service_name: 'eir',
-      pod_name: 'eir-pod-1',
-      health_check_url: `http://127.0.0.1:${eir.port}/health`,
-      notification_url: `http://127.0.0.1:${eir.port}/notify`,
-      subscriptions: [],
+      ServiceName: 'eir',
+      PodName: 'eir-pod-1',
+      HealthCheckURL: `http://127.0.0.1:${eir.port}/health`,
+      NotificationURL: `http://127.0.0.1:${eir.port}/notify`,
+      Subscriptions: [],
     });
-    expect(listed!.providers.map((p: { protocol: string }) => p.protocol)).toEqual(['http', 'tcp']);
-    const tcp = listed!.providers[1] as { port: number };
+    expect(listed!.Providers.map((p: { protocol: string }) => p.protocol)).toEqual(['http', 'tcp']);
+    const tcp = listed!.Providers[1] as { port: number };
     await new Promise<void>((resolve, reject) => {
       const socket = connect(tcp.port, '127.0.0.1', () => {
         socket.destroy();
@@ -79,7 +79,7 @@ describe('startPod', () => {
     const seen: Array<{ service_name: string; event_type: string }> = [];
     const diam = await pod({ name: 'diam-gw', managerUrl, onNotification: (n: { service_name: string; event_type: string }) => seen.push(n) });
     const [listed] = await services(managerUrl);
-    expect(listed).toMatchObject({ service_name: 'diam-gw', subscriptions: ['eir'] });
+    expect(listed).toMatchObject({ ServiceName: 'diam-gw', Subscriptions: ['eir'] });
 
     const response = await fetch(`http://127.0.0.1:${diam.port}/notify`, {
       method: 'POST',

@@ -61,9 +61,12 @@ function samePods(a: readonly DiscoveredPod[], b: readonly DiscoveredPod[]): boo
 
 /**
  * The client-side view of the services a pod subscribes to, kept current by the manager's
- * notifications (each carries the full pod list of its group). Mount `cache.handler` as the
- * pod's `/notify` route, or feed it with `cache.apply(payload)`. Stale revisions are ignored;
- * `change` is emitted only when a group's pods actually changed.
+ * notifications. Each payload is taken as the full state of its group: the cache replaces the
+ * group's pods with the payload's and never looks at `event_type` (a newer change supersedes an
+ * undelivered older one, so an `update` may be the first news of a pod whose `register` never
+ * arrived). Mount `cache.handler` as the pod's `/notify` route, or feed it with
+ * `cache.apply(payload)`. Stale revisions are ignored; `change` is emitted only when a group's
+ * pods actually changed.
  *
  * ```ts
  * const cache = new DiscoveryCache();

@@ -26,14 +26,16 @@ export { DiscoveryCache } from './discovery-cache.js';
 export type { DiscoveredPod, DiscoveryCacheEvents, DiscoveryCacheOptions, Endpoint } from './discovery-cache.js';
 export {
   SIGNATURE_HEADER,
+  TARGET_HEADER,
   TIMESTAMP_HEADER,
   signNotification,
+  subscriberKey,
   verifyNotificationSignature,
 } from './signature.js';
-export type { NotificationSignatureHeaders, VerifyOptions } from './signature.js';
+export type { NotificationSignatureHeaders, Subscriber, VerifyOptions } from './signature.js';
 export { backoffDelay, parseRetryAfter } from './retry.js';
 export type { BackoffOptions } from './retry.js';
-export { EVENT_TYPES, PROTOCOLS, SERVICE_STATUSES, parseNotificationPayload } from './wire.js';
+export { EVENT_TYPES, PROTOCOLS, REVISION_HEADER, SERVICE_STATUSES, parseNotificationPayload } from './wire.js';
 export type {
   EventType,
   FieldError,

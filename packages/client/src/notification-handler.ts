@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifyNotificationSignature } from './signature.js';
-import { parseNotificationPayload, type NotificationPayload } from './wire.js';
+import { verifyNotificationSignature, type Subscriber } from './signature.js';
+import { REVISION_HEADER, parseNotificationPayload, parseRevisionHeader, type NotificationPayload } from './wire.js';
 
 /** Receives each accepted notification. Its synchronous part runs before the manager is answered. */
 export type NotificationCallback = (payload: NotificationPayload) => void | Promise<unknown>;
@@ -8,11 +8,24 @@ export type NotificationCallback = (payload: NotificationPayload) => void | Prom
 /** Options of `createNotificationHandler`. */
 export interface NotificationHandlerOptions {
   /**
-   * Shared secret(s): when set, every delivery must carry a valid `x-governance-signature` and
-   * a fresh `x-governance-timestamp` (see `signNotification`), or it is refused with 401.
-   * Pass several during a rotation.
+   * Shared secret(s): when set, every delivery must carry a valid `x-governance-signature`, a
+   * fresh `x-governance-timestamp` and the signed `x-governance-revision`, and be addressed to
+   * `subscriber` (see `signNotification`), or it is refused with 401. Pass several during a
+   * rotation. Needs `subscriber`.
    */
   secret?: string | readonly string[];
+  /**
+   * The pod this receiver belongs to (`{ serviceName, podName }`, as registered). Required with
+   * `secret`: the manager signs each delivery for its receiver, so a notification captured on
+   * its way to another pod that shares the secret is refused here.
+   */
+  subscriber?: Subscriber;
+  /**
+   * The last revision accepted per service group before a restart (what the callback saw in
+   * `payload.revision`, persisted by the host). Deliveries not newer are ignored, which closes
+   * the replay window that otherwise stays open for `maxSkewMs` after a restart.
+   */
+  initialRevisions?: Readonly<Record<string, number>> | ReadonlyMap<string, number>;
   /** Largest accepted body, in bytes; larger bodies get 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Largest accepted age (or clock skew) of a signed delivery, in ms. Default 300000. */
@@ -99,6 +112,38 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer | typeof T
   });
 }
 
+function validSubscriber(value: unknown): value is Subscriber {
+  if (typeof value !== 'object' || value === null) return false;
+  const { serviceName, podName } = value as Record<string, unknown>;
+  return typeof serviceName === 'string' && serviceName !== '' && typeof podName === 'string' && podName !== '';
+}
+
+function initialRevisionsOf(initial: NotificationHandlerOptions['initialRevisions']): Map<string, number> {
+  const entries = initial === undefined ? [] : initial instanceof Map ? [...initial] : Object.entries(initial);
+  for (const [group, revision] of entries) {
+    if (!Number.isSafeInteger(revision) || revision < 0) {
+      throw new TypeError(`[client] option initialRevisions: the revision of ${JSON.stringify(group)} must be a whole number ≥ 0`);
+    }
+  }
+  return new Map(entries);
+}
+
+/**
+ * Sets `payload.revision` from the `x-governance-revision` header when the body has none (a
+ * Go-profile body never has one). Returns the problem when the header is malformed or
+ * disagrees with the body.
+ */
+function takeHeaderRevision(payload: NotificationPayload, headers: IncomingMessage['headers']): string | undefined {
+  const header = parseRevisionHeader(headers[REVISION_HEADER]);
+  if (header === undefined) return undefined;
+  if (typeof header === 'string') return header;
+  if (payload.revision === undefined) payload.revision = header;
+  else if (payload.revision !== header) {
+    return `the ${REVISION_HEADER} header (${header}) disagrees with the body's revision (${payload.revision})`;
+  }
+  return undefined;
+}
+
 /** Some body parsers leave `{}` behind without reading a body they do not handle. */
 function isEmptyPlaceholder(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
@@ -132,11 +177,18 @@ export function createNotificationHandler(
   if (secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new TypeError('[client] option secret must be a non-empty string (or a list of them)');
   }
+  const { subscriber } = options;
+  if (secrets.length > 0 && !validSubscriber(subscriber)) {
+    throw new TypeError(
+      '[client] option subscriber ({ serviceName, podName } of this pod, as registered) is required with secret: ' +
+        'signatures name their receiver, so a notification meant for another pod is refused',
+    );
+  }
   const onError =
     options.onError ??
     ((error: unknown, payload: NotificationPayload) =>
       console.error(`[client] notification callback failed for ${payload.service_name}:`, error));
-  const revisions = new Map<string, number>();
+  const revisions = initialRevisionsOf(options.initialRevisions);
 
   const report = (error: unknown, payload: NotificationPayload) => {
     try {
@@ -159,7 +211,10 @@ export function createNotificationHandler(
           '[client] signature checks need the raw body: mount the handler without a JSON body parser in front, or expose the raw body as req.rawBody',
         );
       }
-      const verdict = verifyNotificationSignature(secrets, raw, headers, options.maxSkewMs === undefined ? {} : { maxSkewMs: options.maxSkewMs });
+      const verdict = verifyNotificationSignature(secrets, raw, headers, {
+        subscriber: subscriber!,
+        ...(options.maxSkewMs === undefined ? {} : { maxSkewMs: options.maxSkewMs }),
+      });
       if (!verdict.ok) return fail(401, `[client] notification refused: ${verdict.reason}`);
     }
 
@@ -179,6 +234,8 @@ export function createNotificationHandler(
       return fail(400, `[client] invalid notification payload: ${detail}`, { errors: result.errors });
     }
     const payload = result.payload;
+    const revisionProblem = takeHeaderRevision(payload, headers);
+    if (revisionProblem !== undefined) return fail(400, `[client] invalid notification: ${revisionProblem}`);
     const previous = revisions.get(payload.service_name);
     if (payload.revision !== undefined) {
       if (previous !== undefined && payload.revision <= previous) {

@@ -23,9 +23,10 @@ export class TransientFailure extends Error {
 }
 
 /**
- * The delay before retry number `retry` (0 = first retry): "equal jitter", a random value
- * between half and all of `min(maxDelayMs, initialDelayMs * 2^retry)`, so many clients that
- * failed together do not come back together.
+ * The delay before retry number `retry`, counted from 0 (0 = the first retry): "equal jitter",
+ * a random value between half and all of `min(maxDelayMs, initialDelayMs * 2^retry)`, so many
+ * clients that failed together do not come back together. The manager of `@governance/core`
+ * paces its own retries with the same numbering and formula.
  */
 export function backoffDelay(retry: number, backoff: BackoffOptions = {}, random: () => number = Math.random): number {
   const initial = backoff.initialDelayMs ?? 200;

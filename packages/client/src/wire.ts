@@ -173,6 +173,24 @@ export function errorMessageFrom(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The header carrying a notification's revision. The manager sends it with every notification;
+ * in its Go profile the body has no `revision` field, so the header is the only place for it.
+ */
+export const REVISION_HEADER = 'x-governance-revision';
+
+/**
+ * Reads the revision header: `undefined` when absent, the number, or the problem (a string)
+ * when it is not one decimal integer below 2^53.
+ */
+export function parseRevisionHeader(value: string | string[] | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? (value.length === 1 ? value[0]! : '') : value;
+  const revision = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(revision)) return `the ${REVISION_HEADER} header must be one whole number, got ${JSON.stringify(value).slice(0, 40)}`;
+  return revision;
+}
+
 const MAX_REPORTED_ERRORS = 20;
 
 /**

@@ -36,6 +36,24 @@ describe('DiscoveryCache', () => {
     expect(cache.services()).toEqual(['eir']);
   });
 
+  it('takes each payload as the full state of its group, whatever its event_type (a newer change may supersede an undelivered one)', () => {
+    const cache = new DiscoveryCache();
+    const as = (eventType: NotificationPayload['event_type'], pods: NotificationPayload['pods'], revision: number): NotificationPayload => ({
+      ...notification(pods, revision),
+      event_type: eventType,
+    });
+    // The `register` of eir-2 was superseded before delivery: the first thing heard of it is an `update`.
+    cache.apply(as('update', [pod('eir-1', 'healthy', '10.0.0.1'), pod('eir-2', 'healthy', '10.0.0.2')], 1));
+    expect(cache.pods('eir').map((p) => p.podName)).toEqual(['eir-1', 'eir-2']);
+    // An `unregister` lists the pods that are left; a `register` that no longer lists eir-2 removes it too.
+    cache.apply(as('unregister', [pod('eir-2', 'healthy', '10.0.0.2')], 2));
+    expect(cache.pods('eir').map((p) => p.podName)).toEqual(['eir-2']);
+    cache.apply(as('register', [pod('eir-3', 'unknown', '10.0.0.3')], 3));
+    expect(cache.pods('eir').map((p) => `${p.podName}/${p.status}`)).toEqual(['eir-3/unknown']);
+    cache.apply(as('reconcile', [], 4));
+    expect(cache.pods('eir')).toEqual([]);
+  });
+
   it('returns copies, ignores stale revisions and emits change only on real changes', () => {
     const cache = new DiscoveryCache();
     const changes: [string, DiscoveredPod[]][] = [];

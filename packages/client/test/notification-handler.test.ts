@@ -22,6 +22,9 @@ const payload = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+const ME = { serviceName: 'http-gw', podName: 'http-gw-1' };
+const sign = (secret: string, body: string) => signNotification(secret, body, { revision: 1, subscriber: ME });
+
 let mounted: Mounted | undefined;
 afterEach(async () => {
   await mounted?.close();
@@ -132,6 +135,21 @@ describe.each(Object.keys(transports))('notification handler under %s', (name) =
     ]);
   });
 
+  it('takes the revision from the x-governance-revision header when the body has none (the Go profile)', async () => {
+    const { url, received } = await mount();
+    const rev = (n: number | string) => ({ 'x-governance-revision': String(n) });
+    expect((await post(url, payload(), rev(7))).body).toEqual({ status: 'ok' });
+    expect((await post(url, payload(), rev(6))).body.status).toBe('ignored');
+    expect((await post(url, payload({ revision: 8 }), rev(8))).body.status).toBe('ok');
+    const disagreeing = await post(url, payload({ revision: 9 }), rev(10));
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error).toMatch(/x-governance-revision header \(10\) disagrees with the body's revision \(9\)/);
+    for (const bad of ['1e3', '-1', '', '12345678901234567']) {
+      expect((await post(url, payload(), rev(bad))).status, bad).toBe(400);
+    }
+    expect(received.map((p) => p.revision)).toEqual([7, 8]);
+  });
+
   it('survives a rejecting callback and answers 500 to a throwing one, accepting the redelivery', async () => {
     let mode: 'reject' | 'throw' | 'ok' = 'reject';
     const { url, received, errors } = await mount({}, () => {
@@ -162,9 +180,9 @@ describe('notification handler behind body parsers', () => {
 
   it('uses the body a Koa body parser already read', async () => {
     const received: NotificationPayload[] = [];
-    mounted = await koaWithBodyParser(createNotificationHandler((p) => void received.push(p), { secret: 'k' }));
+    mounted = await koaWithBodyParser(createNotificationHandler((p) => void received.push(p), { secret: 'k', subscriber: ME }));
     const body = JSON.stringify(payload());
-    expect((await post(mounted.url, body, { ...signNotification('k', body) })).status).toBe(200);
+    expect((await post(mounted.url, body, { ...sign('k', body) })).status).toBe(200);
     expect((await post(mounted.url, body)).status).toBe(401);
     expect(received).toHaveLength(1);
   });
@@ -180,16 +198,44 @@ describe('notification handler behind body parsers', () => {
     expect(() => createNotificationHandler(undefined as never)).toThrow(/onNotification/);
     expect(() => createNotificationHandler(() => undefined, { maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
     expect(() => createNotificationHandler(() => undefined, { secret: '' })).toThrow(/secret/);
+    expect(() => createNotificationHandler(() => undefined, { secret: 'k' })).toThrow(/option subscriber .* is required with secret/);
+    expect(() => createNotificationHandler(() => undefined, { secret: 'k', subscriber: { serviceName: 'eir', podName: '' } })).toThrow(/subscriber/);
+    expect(() => createNotificationHandler(() => undefined, { initialRevisions: { eir: -1 } })).toThrow(/initialRevisions/);
   });
 
   it('needs the raw body for signatures: says so behind express.json(), works behind express.raw()', async () => {
     const body = JSON.stringify(payload());
-    mounted = await expressWithJsonParser(createNotificationHandler(() => undefined, { secret: 'k' }));
-    const misconfigured = await post(mounted.url, body, { ...signNotification('k', body) });
+    mounted = await expressWithJsonParser(createNotificationHandler(() => undefined, { secret: 'k', subscriber: ME }));
+    const misconfigured = await post(mounted.url, body, { ...sign('k', body) });
     expect(misconfigured.status).toBe(500);
     expect(misconfigured.body.error).toMatch(/raw body/);
     await mounted.close();
-    mounted = await expressWithRawParser(createNotificationHandler(() => undefined, { secret: 'k' }));
-    expect((await post(mounted.url, body, { ...signNotification('k', body) })).status).toBe(200);
+    mounted = await expressWithRawParser(createNotificationHandler(() => undefined, { secret: 'k', subscriber: ME }));
+    expect((await post(mounted.url, body, { ...sign('k', body) })).status).toBe(200);
+  });
+});
+
+describe('replays after a receiver restart', () => {
+  it('are accepted once within maxSkewMs by a fresh handler, and ignored when it starts from the persisted revisions', async () => {
+    const body = JSON.stringify(payload({ revision: 5 }));
+    const captured = signNotification('k', body, { revision: 5, subscriber: ME });
+    const options = { secret: 'k', subscriber: ME };
+
+    const beforeRestart: NotificationPayload[] = [];
+    mounted = await transports['node:http']!(createNotificationHandler((p) => void beforeRestart.push(p), options));
+    expect((await post(mounted.url, body, { ...captured })).body).toEqual({ status: 'ok' });
+    expect((await post(mounted.url, body, { ...captured })).body.status).toBe('ignored');
+    await mounted.close();
+
+    const forgetful: NotificationPayload[] = [];
+    mounted = await transports['node:http']!(createNotificationHandler((p) => void forgetful.push(p), options));
+    expect((await post(mounted.url, body, { ...captured })).body).toEqual({ status: 'ok' });
+    await mounted.close();
+
+    const persisted = new Map([[beforeRestart[0]!.service_name, beforeRestart[0]!.revision!]]);
+    const restarted: NotificationPayload[] = [];
+    mounted = await transports['node:http']!(createNotificationHandler((p) => void restarted.push(p), { ...options, initialRevisions: persisted }));
+    expect((await post(mounted.url, body, { ...captured })).body.status).toBe('ignored');
+    expect(restarted).toEqual([]);
   });
 });

@@ -39,11 +39,12 @@ describe('NotificationServer', () => {
   });
 
   it('checks signatures when given a secret', async () => {
-    server = new NotificationServer({ port: 0, host: '127.0.0.1', secret: 's', onNotification: () => undefined });
+    const subscriber = { serviceName: 'eir', podName: 'eir-1' };
+    server = new NotificationServer({ port: 0, host: '127.0.0.1', secret: 's', subscriber, onNotification: () => undefined });
     const url = `http://127.0.0.1:${await server.start()}/notify`;
     const body = JSON.stringify(payload);
     expect((await fetch(url, { method: 'POST', body })).status).toBe(401);
-    expect((await fetch(url, { method: 'POST', body, headers: { ...signNotification('s', body) } })).status).toBe(200);
+    expect((await fetch(url, { method: 'POST', body, headers: { ...signNotification('s', body, { revision: 1, subscriber }) } })).status).toBe(200);
   });
 
   it('stops, can start again, and refuses bad options', async () => {

@@ -9,8 +9,7 @@ export type GovernanceErrorCode =
   | 'STORE'
   | 'QUEUE_FULL'
   | 'NOT_FOUND'
-  | 'MANAGER_STOPPED'
-  | 'TIMEOUT';
+  | 'MANAGER_STOPPED';
 
 export class GovernanceError extends Error {
   readonly code: GovernanceErrorCode;
@@ -126,13 +125,6 @@ export class ManagerStoppedError extends GovernanceError {
   }
 }
 
-/** An operation gave up after its deadline. */
-export class TimeoutError extends GovernanceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TIMEOUT', `[core] ${message}`, options);
-  }
-}
-
 /** True for errors that carry `code` (works across duplicated copies of the package). */
 export function isGovernanceError(error: unknown): error is GovernanceError {
   return error instanceof GovernanceError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'code' in error && (error as { code: string }).code in CODES);
@@ -144,5 +136,28 @@ const CODES: Record<GovernanceErrorCode, true> = {
   QUEUE_FULL: true,
   NOT_FOUND: true,
   MANAGER_STOPPED: true,
-  TIMEOUT: true,
 };
+
+/** A path step as Standard Schema reports it: a key, or an object holding the key. */
+export type PathSegment = PropertyKey | { readonly key: PropertyKey };
+
+/** `providers[2].port` from a schema issue path; `rename` maps the first (top-level) field. */
+export function formatPath(path: readonly PathSegment[], rename?: (field: string) => string): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i]!;
+    const segment = typeof step === 'object' ? step.key : step;
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else {
+      const text = String(segment);
+      const named = i === 0 && rename ? rename(text) : text;
+      out += out === '' ? named : `.${named}`;
+    }
+  }
+  return out;
+}
+
+/** One line per problem: `providers[2].port: must be an integer 1..65535`. */
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('\n');
+}

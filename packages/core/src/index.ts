@@ -1,17 +1,106 @@
-export * from './model';
-export * from './errors';
-export * from './store';
+/**
+ * The public API of `@governance/core`: what a host application (the manager, its config and
+ * events, the HTTP handler) and a store author (the `RegistryStore` contract, the model, errors,
+ * validation and the wire format) need. Everything else is internal; the package's own tests
+ * import it by relative path. Adapters live at `@governance/core/express`, `/koa` and `/node`;
+ * the store conformance suite at `@governance/core/testing`.
+ */
+
+// The model and the registry key.
+export {
+  EVENT_TYPES,
+  KEY_SEPARATOR,
+  PROTOCOLS,
+  SERVICE_STATUSES,
+  cloneService,
+  keyOf,
+  serviceKey,
+  type EventType,
+  type NotificationPayload,
+  type NotificationPod,
+  type Protocol,
+  type Provider,
+  type ServiceInfo,
+  type ServiceRegistration,
+  type ServiceStatus,
+} from './model';
+
+// Errors.
+export {
+  GovernanceError,
+  ManagerStoppedError,
+  NotFoundError,
+  QueueFullError,
+  StoreError,
+  ValidationError,
+  formatFieldErrors,
+  isGovernanceError,
+  type FieldError,
+  type GovernanceErrorCode,
+  type StoreOperation,
+} from './errors';
+
+// The storage contract.
+export {
+  applyMutationsSequentially,
+  type RegistryStore,
+  type StoreCallOptions,
+  type StoreMutation,
+  type StoreMutationResult,
+  type StoreStats,
+} from './store';
+
+// Coordination capabilities a store may offer (cluster mode; see docs/cluster.md).
 export type * from './coordination';
-export * from './wire';
+
+// Validation and the wire format.
 export {
   LIMITS,
-  HTTP_URL_SCHEMES,
-  nameProblem,
   parseRegistration,
-  validateRegistration,
   parseServiceInfo,
-  formatFieldErrors,
+  validateRegistration,
+  type FieldVocabulary,
+  type RegistrationField,
+  type ValidatedRegistration,
 } from './validation';
-export * from './manager/index';
-export * from './transport/index';
-export * from './security/index';
+export {
+  fromWireRegistration,
+  fromWireService,
+  toWireRegistration,
+  toWireService,
+  type GoServiceInfo,
+  type WireProfile,
+  type WireProvider,
+  type WireRegistration,
+  type WireServiceInfo,
+} from './wire';
+
+// The manager.
+export { Manager, type ManagerEvents, type ManagerStats, type NotificationFailure } from './manager/manager';
+export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
+export {
+  DEFAULT_MANAGER_CONFIG,
+  type ManagerConfig,
+  type ManagerConfigInput,
+  type StoreRetryConfig,
+} from './manager/config';
+export type { ProbeResult } from './manager/probe';
+export { silentLogger, type Logger } from './manager/logger';
+export type { ApiToken, ApiTokenInput } from './security/api-tokens';
+export { TARGET_POLICY_ERROR_CODE, type TargetPolicy } from './security/target-policy';
+
+// The HTTP handler (the adapters are subpath exports).
+export { createGovernanceHandler, isGovernanceRoute } from './transport/handler';
+export { BodyReadError } from './transport/body-reader';
+export type {
+  AuthorizeRejection,
+  AuthorizeRequest,
+  AuthorizeResult,
+  GovernanceHandler,
+  GovernanceHandlerManager,
+  GovernanceHandlerOptions,
+  GovernanceHeaders,
+  GovernanceRequest,
+  GovernanceResponse,
+  TransportLogger,
+} from './transport/handler-types';

@@ -72,24 +72,26 @@ export function serviceKey(serviceName: string, podName: string): string {
   return `${serviceName}${KEY_SEPARATOR}${podName}`;
 }
 
-/** Splits a service key back into its names; `undefined` when it is not a valid key. */
-export function parseServiceKey(key: string): { serviceName: string; podName: string } | undefined {
-  const at = key.indexOf(KEY_SEPARATOR);
-  if (at <= 0 || at === key.length - 1 || key.indexOf(KEY_SEPARATOR, at + 1) !== -1) return undefined;
-  return { serviceName: key.slice(0, at), podName: key.slice(at + 1) };
-}
-
 /** The key of a registered pod. */
 export function keyOf(service: Pick<ServiceRegistration, 'serviceName' | 'podName'>): string {
   return serviceKey(service.serviceName, service.podName);
 }
 
-/** A deep copy of a pod record: no array, provider or date is shared with the input. */
+/** Fresh provider objects with exactly the three provider fields. */
+export function copyProviders(providers: readonly Provider[]): Provider[] {
+  return providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port }));
+}
+
+/**
+ * A deep copy of a pod record: no array, provider or date is shared with the input, and only
+ * the fields of {@link ServiceInfo} are kept. The one copy routine of the package: stores use it
+ * to hand out and keep copies, the manager to hand records to callers and listeners.
+ */
 export function cloneService(service: ServiceInfo): ServiceInfo {
   return {
     serviceName: service.serviceName,
     podName: service.podName,
-    providers: service.providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port })),
+    providers: copyProviders(service.providers),
     healthCheckUrl: service.healthCheckUrl,
     notificationUrl: service.notificationUrl,
     subscriptions: service.subscriptions.slice(),

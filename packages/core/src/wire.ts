@@ -1,9 +1,11 @@
 /**
- * The snake_case JSON wire format of the Go manager, and the only place where it is converted
- * to and from the camelCase model. Validation of wire input lives in `validation.ts`.
+ * The JSON wire formats, and the only place where they are converted to and from the camelCase
+ * model: the snake_case API of the Go manager (the native profile, which may add fields such as
+ * a notification's `revision`), and the Go profile, which gives Go programs exactly the shapes
+ * their structs decode. Validation of wire input lives in `validation/`.
  */
 import { ValidationError, type FieldError } from './errors';
-import type { NotificationPod, Protocol, Provider, ServiceInfo, ServiceRegistration, ServiceStatus } from './model';
+import { copyProviders, type EventType, type NotificationPayload, type NotificationPod, type Protocol, type ServiceInfo, type ServiceRegistration, type ServiceStatus } from './model';
 
 /** One provider endpoint on the wire (the same field names as {@link Provider}). */
 export interface WireProvider {
@@ -33,8 +35,8 @@ export interface WireServiceInfo extends WireRegistration {
   updated_at: string;
 }
 
-/** Top-level registration fields: camelCase model name → snake_case wire name. */
-export const WIRE_FIELD_NAMES = {
+/** Top-level fields of a pod record: camelCase model name → snake_case wire name. */
+export const WIRE_FIELD_NAMES = Object.freeze({
   serviceName: 'service_name',
   podName: 'pod_name',
   providers: 'providers',
@@ -45,16 +47,12 @@ export const WIRE_FIELD_NAMES = {
   lastHealthCheck: 'last_health_check',
   registeredAt: 'registered_at',
   updatedAt: 'updated_at',
-} as const;
+} as const satisfies Record<keyof ServiceInfo, string>);
 
 /** The reverse of {@link WIRE_FIELD_NAMES}: snake_case wire name → camelCase model name. */
 export const MODEL_FIELD_NAMES: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(Object.entries(WIRE_FIELD_NAMES).map(([model, wire]) => [wire, model])),
 );
-
-function copyProviders(providers: readonly Provider[]): Provider[] {
-  return providers.map((p) => ({ protocol: p.protocol, ip: p.ip, port: p.port }));
-}
 
 /** The wire form of a registration (fresh arrays; nothing is shared with the input). */
 export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
@@ -65,6 +63,23 @@ export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
     health_check_url: reg.healthCheckUrl,
     notification_url: reg.notificationUrl,
     subscriptions: reg.subscriptions.slice(),
+  };
+}
+
+/**
+ * The same values under the wire's field names, nothing copied or checked: how validation puts
+ * a camelCase registration given in code in front of the one (snake_case) schema. Reads each
+ * field once, so a throwing getter throws here.
+ */
+export function renameToWire(reg: object): Record<string, unknown> {
+  const source = reg as Record<string, unknown>;
+  return {
+    service_name: source.serviceName,
+    pod_name: source.podName,
+    providers: source.providers,
+    health_check_url: source.healthCheckUrl,
+    notification_url: source.notificationUrl,
+    subscriptions: source.subscriptions,
   };
 }
 
@@ -170,4 +185,103 @@ export function fromWireService(wire: WireServiceInfo): ServiceInfo {
 /** One pod as it appears inside a notification payload. */
 export function toNotificationPod(info: ServiceInfo): NotificationPod {
   return { pod_name: info.podName, status: info.status, providers: copyProviders(info.providers) };
+}
+
+/**
+ * Which JSON shapes the manager speaks where the Go manager's differ from ours:
+ * - `native` (default): snake_case everywhere, notification bodies carry `revision`, times with
+ *   milliseconds (`2026-01-02T03:04:05.600Z`);
+ * - `go`: exactly what Go programs decode with a strict decoder: notification bodies hold only
+ *   the Go payload's fields (the revision travels in a header in both profiles), and
+ *   `GET /services` lists pods under the Go `ServiceInfo` field names (`ServiceName`, `PodName`,
+ *   …, no `UpdatedAt`) with Go's time format (`2026-01-02T03:04:05.6Z`).
+ */
+export type WireProfile = 'native' | 'go';
+
+/**
+ * The header that carries a notification's revision, in both profiles (a Go-profile body has no
+ * `revision` field). Covered by the signature when notifications are signed.
+ */
+export const NOTIFICATION_REVISION_HEADER = 'x-governance-revision';
+
+/** The wire profiles, for validation of the setting. */
+export const WIRE_PROFILES: readonly WireProfile[] = Object.freeze(['native', 'go']);
+
+/**
+ * A pod record as the Go manager's `ServiceInfo` serializes it (no JSON tags, so Go's field
+ * names; its providers carry tags, so they keep `protocol`/`ip`/`port`).
+ */
+export interface GoServiceInfo {
+  ServiceName: string;
+  PodName: string;
+  Providers: WireProvider[];
+  HealthCheckURL: string;
+  NotificationURL: string;
+  Subscriptions: string[];
+  Status: ServiceStatus;
+  LastHealthCheck: string;
+  RegisteredAt: string;
+}
+
+/**
+ * A time as Go's `time.Time` marshals it (RFC 3339 with the fraction's trailing zeros removed,
+ * and no fraction at all when it is zero): `2026-01-02T03:04:05.6Z`, `2026-01-02T03:04:05Z`.
+ */
+export function toGoTime(date: Date): string {
+  return date.toISOString().replace(/\.?0+Z$/, 'Z');
+}
+
+/** A pod record in the Go profile. */
+export function toGoService(info: ServiceInfo): GoServiceInfo {
+  return {
+    ServiceName: info.serviceName,
+    PodName: info.podName,
+    Providers: copyProviders(info.providers),
+    HealthCheckURL: info.healthCheckUrl,
+    NotificationURL: info.notificationUrl,
+    Subscriptions: info.subscriptions.slice(),
+    Status: info.status,
+    LastHealthCheck: toGoTime(info.lastHealthCheck),
+    RegisteredAt: toGoTime(info.registeredAt),
+  };
+}
+
+/**
+ * The notification body for one group: its current pods and the change that caused it. The
+ * native profile adds `revision`; the Go profile has exactly the Go payload's fields (the
+ * revision is sent in a header either way).
+ */
+export function toNotificationPayload(
+  profile: WireProfile,
+  group: string,
+  eventType: EventType,
+  pods: readonly ServiceInfo[],
+  at: Date,
+  revision: number,
+): NotificationPayload {
+  const wirePods: NotificationPod[] = new Array(pods.length);
+  for (let i = 0; i < pods.length; i++) wirePods[i] = toNotificationPod(pods[i]!);
+  if (profile === 'go') return { service_name: group, event_type: eventType, timestamp: toGoTime(at), pods: wirePods };
+  return { service_name: group, event_type: eventType, timestamp: at.toISOString(), pods: wirePods, revision };
+}
+
+/** The answer of `GET /services`, in the profile's record format. */
+export function toWireServiceList(
+  profile: WireProfile,
+  services: readonly ServiceInfo[],
+): { count: number; services: WireServiceInfo[] | GoServiceInfo[] } {
+  return { count: services.length, services: profile === 'go' ? services.map(toGoService) : services.map(toWireService) };
+}
+
+/** The answer of `GET /services/:serviceName` (a route of ours, the same in both profiles). */
+export function toWireServiceGroup(
+  serviceName: string,
+  pods: readonly ServiceInfo[],
+): { service_name: string; count: number; pods: WireServiceInfo[] } {
+  return { service_name: serviceName, count: pods.length, pods: pods.map(toWireService) };
+}
+
+/** The answer of a successful `DELETE /unregister`. */
+export function toWireUnregistered(serviceName: string, podName: string): { status: 'unregistered'; service_name: string; pod_name: string } {
+  return { status: 'unregistered', service_name: serviceName, pod_name: podName };
 }

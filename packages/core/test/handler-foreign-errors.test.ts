@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createGovernanceHandler } from '@governance/core';
+import { createGovernanceHandler, type ValidatedRegistration } from '@governance/core';
 
-/** A ValidationError thrown by another bundled copy of the package: same code and shape, another class. */
+/** A ValidationError of another class (a proxy, another copy of the package): same code and shape. */
 class ForeignValidationError extends Error {
   readonly code = 'VALIDATION';
   constructor(readonly errors: { path: string; message: string }[]) {
@@ -9,13 +9,12 @@ class ForeignValidationError extends Error {
   }
 }
 
-describe('the handler and a manager from another bundle', () => {
-  it('answers a refused registration with snake_case wire paths even when the error is not its own ValidationError class', async () => {
+describe('the handler and a manager-shaped object', () => {
+  it('answers a refused registration with 400 and the field paths of the call (wire), whatever the error class', async () => {
     const handle = createGovernanceHandler({
-      register: async () => {
+      registerValidated: async (validated: ValidatedRegistration) => {
         throw new ForeignValidationError([
-          { path: 'notificationUrl', message: 'address 169.254.169.254 is denied by the target policy' },
-          { path: 'providers[0].port', message: 'must be an integer 1..65535' },
+          { path: validated.pathOf('notificationUrl'), message: 'address 169.254.169.254 is denied by the target policy' },
         ]);
       },
     } as never);
@@ -35,10 +34,7 @@ describe('the handler and a manager from another bundle', () => {
     });
     expect(answer.status).toBe(400);
     const body = JSON.parse(answer.body);
-    expect(body.errors).toEqual([
-      { path: 'notification_url', message: 'address 169.254.169.254 is denied by the target policy' },
-      { path: 'providers[0].port', message: 'must be an integer 1..65535' },
-    ]);
+    expect(body.errors).toEqual([{ path: 'notification_url', message: 'address 169.254.169.254 is denied by the target policy' }]);
     expect(body.error).toMatch(/notification_url: address 169\.254\.169\.254/);
   });
 });

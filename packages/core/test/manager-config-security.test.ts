@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MANAGER_CONFIG, ValidationError, resolveManagerConfig } from '@governance/core';
+import { DEFAULT_MANAGER_CONFIG, ValidationError } from '@governance/core';
+import { resolveManagerConfig } from '../src/manager/config';
 
 function fieldsOf(fn: () => unknown): string[] {
   try {

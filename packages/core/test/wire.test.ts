@@ -4,13 +4,12 @@ import {
   fromWireRegistration,
   fromWireService,
   parseServiceInfo,
-  parseWireTime,
-  toNotificationPod,
   toWireRegistration,
   toWireService,
   type ServiceInfo,
   type WireServiceInfo,
 } from '@governance/core';
+import { parseWireTime, toNotificationPod } from '../src/wire';
 
 function service(overrides: Partial<ServiceInfo> = {}): ServiceInfo {
   return {

@@ -9,6 +9,7 @@ export interface CommonSqlOptions {
   password?: string;
   maxConnections?: number;
   idleConnections?: number;
+  idleTimeoutMs?: number;
   connectionLifetimeMs?: number;
   connectTimeoutMs?: number;
   tablePrefix?: string;
@@ -22,6 +23,7 @@ export interface CommonSqlSettings {
   password: string | undefined;
   maxConnections: number;
   idleConnections: number;
+  idleTimeoutMs: number;
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
@@ -30,13 +32,15 @@ export interface CommonSqlSettings {
 /**
  * Starts checking a store's options: refuses a non-object at once and names every unknown key.
  * Returns the checker and `given`, which keeps the keys that were set.
+ * @param storeName the class (`PostgresStore`); @param packageName its package (`store-postgres`).
  */
 export function startOptionCheck(
   storeName: string,
+  packageName: string,
   options: unknown,
   known: ReadonlySet<string>,
 ): { c: OptionChecker; given: (keys: readonly string[]) => string[] } {
-  const c = new OptionChecker(`${storeName} options`);
+  const c = new OptionChecker(`${storeName} options`, packageName);
   if (typeof options !== 'object' || options === null) {
     c.fail('options', 'must be an object');
     c.done();
@@ -111,6 +115,7 @@ export function resolveCommonSqlSettings(
     password: typeof password === 'string' ? password : undefined,
     maxConnections,
     idleConnections,
+    idleTimeoutMs: c.integer('idleTimeoutMs', options.idleTimeoutMs, 1, 2_147_483_647, 10_000),
     connectionLifetimeMs: c.integer('connectionLifetimeMs', options.connectionLifetimeMs, 0, 2_147_483_647, 300_000),
     connectTimeoutMs: c.integer('connectTimeoutMs', pick('connectTimeoutMs'), 1, 2_147_483_647, 10_000),
     tablePrefix: c.identifier('tablePrefix', options.tablePrefix, '', 30, true),

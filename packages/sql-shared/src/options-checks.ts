@@ -1,12 +1,21 @@
 import { type FieldError, ValidationError } from '@governance/core';
 
-/** Collects option problems and throws them together as one `ValidationError`. */
+/**
+ * Collects option problems and throws them together as one `ValidationError` whose message
+ * names the store's package (`[store-postgres] invalid PostgresStore options: …`).
+ */
 export class OptionChecker {
   readonly errors: FieldError[] = [];
   readonly #context: string;
+  readonly #packageName: string;
 
-  constructor(context: string) {
+  /**
+   * @param context what is checked (`PostgresStore options`).
+   * @param packageName the package named at the start of the message (`store-postgres`).
+   */
+  constructor(context: string, packageName: string) {
     this.#context = context;
+    this.#packageName = packageName;
   }
 
   fail(path: string, message: string): void {
@@ -43,7 +52,7 @@ export class OptionChecker {
 
   /** Throws the collected problems, if any. */
   done(): void {
-    if (this.errors.length > 0) throw new ValidationError(this.errors, { context: this.#context });
+    if (this.errors.length > 0) throw new ValidationError(this.errors, { context: this.#context, package: this.#packageName });
   }
 }
 

@@ -120,12 +120,12 @@ export function sqlStoreConnectionScenarios(target: SqlStoreTarget): void {
  * The field paths of the `ValidationError` that `make` throws for `${storeName} options` (fails
  * the test when it throws anything else or nothing).
  */
-export function optionFieldsOf(storeName: string, make: () => unknown): string[] {
+export function optionFieldsOf(storeName: string, packageName: string, make: () => unknown): string[] {
   try {
     make();
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(new RegExp(`^\\[core\\] invalid ${storeName} options: `));
+    expect((error as Error).message).toMatch(new RegExp(`^\\[${packageName}\\] invalid ${storeName} options: `));
     return (error as ValidationError).errors.map((e) => e.path);
   }
   throw new Error('expected a ValidationError');

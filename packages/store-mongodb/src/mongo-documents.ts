@@ -1,4 +1,5 @@
 import {
+  KEY_SEPARATOR,
   PROTOCOLS,
   SERVICE_STATUSES,
   StoreError,
@@ -112,13 +113,13 @@ export function fromServiceDocument(doc: Record<string, unknown>, operation: Sto
 /** Rejects a record the store could not save faithfully, naming every bad field. */
 export function checkService(service: ServiceInfo): void {
   if (service === null || typeof service !== 'object') {
-    throw new ValidationError([{ path: '', message: 'must be a ServiceInfo object' }], { context: 'service record (store-mongodb)' });
+    throw new ValidationError([{ path: '', message: 'must be a ServiceInfo object' }], { context: 'service record', package: 'store-mongodb' });
   }
   const errors: FieldError[] = [];
   for (const field of ['serviceName', 'podName'] as const) {
     const value = service[field];
-    if (typeof value !== 'string' || value === '' || value.includes(':')) {
-      errors.push({ path: field, message: 'must be a non-empty string without ":"' });
+    if (typeof value !== 'string' || value === '' || value.includes(KEY_SEPARATOR)) {
+      errors.push({ path: field, message: `must be a non-empty string without "${KEY_SEPARATOR}"` });
     }
   }
   for (const field of ['healthCheckUrl', 'notificationUrl'] as const) {
@@ -149,5 +150,5 @@ export function checkService(service: ServiceInfo): void {
     const value = service[field];
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) errors.push({ path: field, message: 'must be a valid Date' });
   }
-  if (errors.length > 0) throw new ValidationError(errors, { context: 'service record (store-mongodb)' });
+  if (errors.length > 0) throw new ValidationError(errors, { context: 'service record', package: 'store-mongodb' });
 }

@@ -69,7 +69,8 @@ export interface ResolvedMongoConfig {
   transactions: MongoTransactionMode;
 }
 
-const CONTEXT = 'MongoStore options (store-mongodb)';
+const CONTEXT = 'MongoStore options';
+const PACKAGE = 'store-mongodb';
 const URI_ONLY = ['connectTimeoutMs', 'serverSelectionTimeoutMs', 'maxPoolSize', 'minPoolSize', 'clientOptions'] as const;
 const DRIVER_NAMES = {
   connectTimeoutMs: 'connectTimeoutMS',
@@ -84,7 +85,7 @@ const DRIVER_NAMES = {
  */
 export function resolveMongoConfig(options: MongoStoreOptions): ResolvedMongoConfig {
   if (options === null || typeof options !== 'object') {
-    throw new ValidationError([{ path: '', message: 'pass an options object: { uri, database? } or { client, database }' }], { context: CONTEXT });
+    throw new ValidationError([{ path: '', message: 'pass an options object: { uri, database? } or { client, database }' }], { context: CONTEXT, package: PACKAGE });
   }
   const raw = options as unknown as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -100,13 +101,13 @@ export function resolveMongoConfig(options: MongoStoreOptions): ResolvedMongoCon
       }
     }
     const database = checkDatabase(raw.database, 'database', errors, 'is required with client: name the database the registry uses');
-    if (errors.length > 0) throw new ValidationError(errors, { context: CONTEXT });
+    if (errors.length > 0) throw new ValidationError(errors, { context: CONTEXT, package: PACKAGE });
     return { client: raw.client as MongoClient, ownsClient: false, database, collectionPrefix, transactions };
   }
 
   if (typeof raw.uri !== 'string' || !/^mongodb(\+srv)?:\/\/./.test(raw.uri)) {
     errors.push({ path: 'uri', message: 'is required (or pass client): a mongodb://host:27017/database or mongodb+srv://… connection string' });
-    throw new ValidationError(errors, { context: CONTEXT });
+    throw new ValidationError(errors, { context: CONTEXT, package: PACKAGE });
   }
   const uri = raw.uri;
   const fromPath = databaseInUri(uri);
@@ -136,7 +137,7 @@ export function resolveMongoConfig(options: MongoStoreOptions): ResolvedMongoCon
       (driverOptions as Record<string, unknown>)[driverName] = MONGO_DEFAULTS[name];
     }
   }
-  if (errors.length > 0) throw new ValidationError(errors, { context: CONTEXT });
+  if (errors.length > 0) throw new ValidationError(errors, { context: CONTEXT, package: PACKAGE });
 
   const minIsDefault = raw.minPoolSize === undefined && !inUri.has('minpoolsize') && driverOptions.minPoolSize === MONGO_DEFAULTS.minPoolSize;
   let client = buildClient(uri, driverOptions);
@@ -144,7 +145,7 @@ export function resolveMongoConfig(options: MongoStoreOptions): ResolvedMongoCon
   if (maxPoolSize > 0 && minPoolSize > maxPoolSize) {
     if (!minIsDefault) {
       const path = raw.minPoolSize === undefined && inUri.has('minpoolsize') ? 'uri' : 'minPoolSize';
-      throw new ValidationError([{ path, message: `minPoolSize may not exceed maxPoolSize (${minPoolSize} > ${maxPoolSize})` }], { context: CONTEXT });
+      throw new ValidationError([{ path, message: `minPoolSize may not exceed maxPoolSize (${minPoolSize} > ${maxPoolSize})` }], { context: CONTEXT, package: PACKAGE });
     }
     // The default minimum shrinks to a smaller maximum the user chose.
     client = buildClient(uri, { ...driverOptions, minPoolSize: maxPoolSize });
@@ -157,7 +158,7 @@ function buildClient(uri: string, options: MongoClientOptions): MongoClient {
     return new MongoClient(uri, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ValidationError([{ path: 'uri', message: `the driver rejected the connection string or its options: ${message}` }], { context: CONTEXT, cause: error });
+    throw new ValidationError([{ path: 'uri', message: `the driver rejected the connection string or its options: ${message}` }], { context: CONTEXT, package: PACKAGE, cause: error });
   }
 }
 

@@ -1,6 +1,6 @@
 import { PROTOCOLS, SERVICE_STATUSES, StoreError, ValidationError, keyOf, type Provider, type ServiceInfo } from '@governance/core';
 import { makeService, makeUnicodeService } from '@governance/core/testing';
-import { fromServiceDocument, toServiceDocument } from '@governance/store-mongodb';
+import { fromServiceDocument, toServiceDocument } from '../src/mongo-documents';
 import fc from 'fast-check';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { StoreError, ValidationError } from '@governance/core';
-import { TRANSIENT_SERVER_CODES, toStoreError } from '@governance/store-mongodb';
+import { TRANSIENT_SERVER_CODES, toStoreError } from '../src/mongo-errors';
 import {
   MongoClient,
   MongoClientClosedError,

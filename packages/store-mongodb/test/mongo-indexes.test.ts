@@ -1,4 +1,5 @@
-import { MONGO_COLLECTIONS, MONGO_INDEXES, subscriberServicesPipeline, supportsTransactions } from '@governance/store-mongodb';
+import { MONGO_COLLECTIONS, MONGO_INDEXES } from '../src/mongo-indexes';
+import { subscriberServicesPipeline, supportsTransactions } from '../src/mongo-queries';
 import { BSON, type IndexDescription } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 

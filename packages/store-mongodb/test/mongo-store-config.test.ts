@@ -1,5 +1,6 @@
 import { ValidationError } from '@governance/core';
-import { MONGO_DEFAULTS, MongoStore, databaseInUri, resolveMongoConfig, type MongoStoreOptions } from '@governance/store-mongodb';
+import { MongoStore, type MongoStoreOptions } from '@governance/store-mongodb';
+import { MONGO_DEFAULTS, databaseInUri, resolveMongoConfig } from '../src/mongo-store-config';
 import { MongoClient, MongoParseError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -20,7 +21,7 @@ function fieldErrors(options: unknown): string[] {
     resolve(options as MongoStoreOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(/^\[core\] invalid MongoStore options \(store-mongodb\): /);
+    expect((error as Error).message).toMatch(/^\[store-mongodb\] invalid MongoStore options: /);
     return (error as ValidationError).errors.map((e) => e.path);
   }
   throw new Error('expected a ValidationError');

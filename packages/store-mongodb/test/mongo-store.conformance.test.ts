@@ -1,5 +1,6 @@
 import { checkTestServer, runStoreConformance, type StoreInspector } from '@governance/core/testing';
-import { MongoStore, databaseInUri, type MongoTransactionMode } from '@governance/store-mongodb';
+import { MongoStore, type MongoTransactionMode } from '@governance/store-mongodb';
+import { databaseInUri } from '../src/mongo-store-config';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -31,7 +31,13 @@ export interface MySqlStoreOptions {
   maxConnections?: number;
   /** Idle connections kept (mysql2 `maxIdle`). Default 5. */
   idleConnections?: number;
-  /** An idle connection above `idleConnections` is closed after this long (mysql2 `idleTimeout`). Default 300000 (5 min). */
+  /** An idle connection above `idleConnections` is closed after this long (mysql2 `idleTimeout`). Default 10000. */
+  idleTimeoutMs?: number;
+  /**
+   * Maximum lifetime of a connection: one this old is not handed out again but closed and
+   * replaced (mysql2 has no such setting; the store enforces it); 0 = no limit. Default 300000
+   * (5 min), the Go library's `ConnMaxLifetime`.
+   */
   connectionLifetimeMs?: number;
   /** Gives up opening a connection after this long (mysql2 `connectTimeout`). Default 10000. */
   connectTimeoutMs?: number;
@@ -50,18 +56,19 @@ export interface ResolvedMySqlOptions {
   ssl: SslOptions | undefined;
   maxConnections: number;
   idleConnections: number;
+  idleTimeoutMs: number;
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
 }
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'ssl'] as const;
-const POOL_FIELDS = ['maxConnections', 'idleConnections', 'connectionLifetimeMs', 'connectTimeoutMs'] as const;
+const POOL_FIELDS = ['maxConnections', 'idleConnections', 'idleTimeoutMs', 'connectionLifetimeMs', 'connectTimeoutMs'] as const;
 const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'tablePrefix']);
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOptions {
-  const { c, given } = startOptionCheck('MySqlStore', options, KNOWN);
+  const { c, given } = startOptionCheck('MySqlStore', 'store-mysql', options, KNOWN);
 
   let fromUrl: Record<string, unknown> = {};
   if (options.connectionString !== undefined) {

@@ -2,6 +2,7 @@ import { SqlRegistryStore, tableNames, type RegistryDatabase } from '@governance
 import { CompiledQuery, Kysely, MysqlDialect, type MysqlPool } from 'kysely';
 import { createPool } from 'mysql2';
 import { MySqlDialectAdapter } from './mysql-dialect';
+import { withConnectionLifetime } from './mysql-pool-lifetime';
 import { type MySqlStoreOptions, resolveMySqlOptions } from './mysql-options';
 
 /**
@@ -29,7 +30,7 @@ export class MySqlStore extends SqlRegistryStore {
         ?.connectionConfig;
       target = `${info?.host ?? 'localhost'}:${info?.port ?? 3306}/${info?.database ?? '(pool)'}`;
     } else {
-      pool = createPool({
+      const own = createPool({
         host: o.host,
         port: o.port,
         database: o.database,
@@ -38,14 +39,15 @@ export class MySqlStore extends SqlRegistryStore {
         ...(o.ssl === undefined ? {} : { ssl: o.ssl }),
         connectionLimit: o.maxConnections,
         maxIdle: o.idleConnections,
-        idleTimeout: o.connectionLifetimeMs,
+        idleTimeout: o.idleTimeoutMs,
         connectTimeout: o.connectTimeoutMs,
         timezone: 'Z',
         dateStrings: false,
         supportBigNumbers: true,
         enableKeepAlive: true,
         charset: 'UTF8MB4_BIN',
-      }) as unknown as MysqlPool;
+      });
+      pool = withConnectionLifetime(own as unknown as Parameters<typeof withConnectionLifetime>[0], o.connectionLifetimeMs);
       target = `${o.host}:${o.port}/${o.database}`;
     }
     super({

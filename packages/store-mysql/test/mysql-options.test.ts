@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { optionFieldsOf } from '../../sql-shared/test/sql-store-scenarios';
 import { resolveMySqlOptions } from '../src/mysql-options';
 
-const fieldsOf = (make: () => unknown) => optionFieldsOf('MySqlStore', make);
+const fieldsOf = (make: () => unknown) => optionFieldsOf('MySqlStore', 'store-mysql', make);
 
 describe('MySqlStore options', () => {
   it('applies the Go library defaults', () => {
@@ -17,6 +17,7 @@ describe('MySqlStore options', () => {
       ssl: undefined,
       maxConnections: 25,
       idleConnections: 5,
+      idleTimeoutMs: 10_000,
       connectionLifetimeMs: 300_000,
       connectTimeoutMs: 10_000,
       tablePrefix: '',

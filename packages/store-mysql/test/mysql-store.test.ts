@@ -1,8 +1,11 @@
 import { makeService } from '@governance/core/testing';
 import { MySqlStore, type MySqlStoreOptions } from '@governance/store-mysql';
+import type { MysqlPool } from 'kysely';
+import { createPool as createCallbackPool } from 'mysql2';
 import { createPool } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { expectRecoversAfterDrop, sqlStoreBatchScenarios, sqlStoreConnectionScenarios, storeError } from '../../sql-shared/test/sql-store-scenarios';
+import { withConnectionLifetime } from '../src/mysql-pool-lifetime';
 import { MYSQL_URL, mysqlSkip, urlFor, useTestDatabase } from './mysql-test-env';
 
 const skip = await mysqlSkip();
@@ -93,4 +96,42 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     const error = await storeError(store.ping());
     expect(error.message).toMatch(/database "gov_no_such_db" does not exist .*create it with CREATE DATABASE `gov_no_such_db`/);
   }, 8000);
+});
+
+describe.skipIf(skip !== undefined)('connectionLifetimeMs on MariaDB/MySQL (mysql2 has no maximum lifetime)', () => {
+  const connectionId = (pool: MysqlPool): Promise<number> =>
+    new Promise((resolve, reject) =>
+      pool.getConnection((error, connection) => {
+        if (error) return reject(error);
+        connection.query('select connection_id() as id', [], (queryError, rows) => {
+          connection.release();
+          if (queryError) reject(queryError);
+          else resolve(Number((rows as Array<{ id: number }>)[0]!.id));
+        });
+      }),
+    );
+
+  it('never hands out a connection past its lifetime, and keeps reusing younger ones', async () => {
+    let clock = 0;
+    const raw = createCallbackPool({ uri: MYSQL_URL, connectionLimit: 1 });
+    const pool = withConnectionLifetime(raw, 1_000, () => clock);
+    try {
+      const first = await connectionId(pool);
+      clock = 999;
+      expect(await connectionId(pool)).toBe(first);
+      clock = 1_000;
+      const second = await connectionId(pool);
+      expect(second).not.toBe(first);
+      clock = 1_500;
+      expect(await connectionId(pool)).toBe(second);
+    } finally {
+      await new Promise((resolve) => raw.end(resolve));
+    }
+  });
+
+  it('0 means no limit', () => {
+    const raw = createCallbackPool({ uri: MYSQL_URL, connectionLimit: 1 });
+    expect(withConnectionLifetime(raw, 0)).toBe(raw);
+    raw.end(() => undefined);
+  });
 });

@@ -33,9 +33,15 @@ export interface PostgresStoreOptions {
   tls?: ConnectionOptions;
   /** Most connections the pool opens (pg `max`). Default 25. */
   maxConnections?: number;
-  /** Connections kept open when idle (pg `min`; idle ones above it close after 10 s). Default 5. */
+  /** Connections kept open when idle (pg `min`). Default 5. */
   idleConnections?: number;
-  /** A connection is replaced after this long (pg `maxLifetimeSeconds`, rounded up). Default 300000 (5 min). */
+  /** An idle connection above `idleConnections` is closed after this long (pg `idleTimeoutMillis`). Default 10000. */
+  idleTimeoutMs?: number;
+  /**
+   * Maximum lifetime of a connection: one this old is closed once it is idle and replaced when
+   * needed (pg `maxLifetimeSeconds`, rounded up); 0 = no limit. Default 300000 (5 min), the Go
+   * library's `ConnMaxLifetime`.
+   */
   connectionLifetimeMs?: number;
   /** Gives up opening a connection after this long (pg `connectionTimeoutMillis`). Default 10000. */
   connectTimeoutMs?: number;
@@ -56,6 +62,7 @@ export interface ResolvedPostgresOptions {
   ssl: false | ConnectionOptions;
   maxConnections: number;
   idleConnections: number;
+  idleTimeoutMs: number;
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
@@ -63,12 +70,12 @@ export interface ResolvedPostgresOptions {
 }
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'sslMode', 'tls'] as const;
-const POOL_FIELDS = ['maxConnections', 'idleConnections', 'connectionLifetimeMs'] as const;
+const POOL_FIELDS = ['maxConnections', 'idleConnections', 'idleTimeoutMs', 'connectionLifetimeMs'] as const;
 const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'connectTimeoutMs', 'tablePrefix', 'schema']);
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {
-  const { c, given } = startOptionCheck('PostgresStore', options, KNOWN);
+  const { c, given } = startOptionCheck('PostgresStore', 'store-postgres', options, KNOWN);
 
   let fromUrl: Record<string, unknown> = {};
   if (options.connectionString !== undefined) {

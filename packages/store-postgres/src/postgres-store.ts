@@ -44,7 +44,7 @@ export class PostgresStore extends SqlRegistryStore {
         ...listenWith,
         max: o.maxConnections,
         min: o.idleConnections,
-        idleTimeoutMillis: 10_000,
+        idleTimeoutMillis: o.idleTimeoutMs,
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
         application_name: 'governance',
         // TCP keep-alive lets the kernel notice a peer that vanished without a reset.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { optionFieldsOf } from '../../sql-shared/test/sql-store-scenarios';
 import { resolvePostgresOptions } from '../src/postgres-options';
 
-const fieldsOf = (make: () => unknown) => optionFieldsOf('PostgresStore', make);
+const fieldsOf = (make: () => unknown) => optionFieldsOf('PostgresStore', 'store-postgres', make);
 
 describe('PostgresStore options', () => {
   it('applies the Go library defaults', () => {
@@ -17,6 +17,7 @@ describe('PostgresStore options', () => {
       ssl: false,
       maxConnections: 25,
       idleConnections: 5,
+      idleTimeoutMs: 10_000,
       connectionLifetimeMs: 300_000,
       connectTimeoutMs: 10_000,
       tablePrefix: '',

@@ -4,7 +4,7 @@
  * @internal
  */
 
-/** How long to wait before retry number `retry` (1 = the first retry). */
+/** How long to wait between attempts: exponential from `baseMs`, capped at `maxMs`. */
 export interface BackoffPolicy {
   /** Delay before the first retry, in ms. */
   baseMs: number;
@@ -23,8 +23,13 @@ export const PROBE_BACKOFF: BackoffPolicy = { baseMs: 50, maxMs: 1000, jitter: f
 /** Delivery retries: 100, 200, 400 … ms with jitter, capped at 5 s. */
 export const DELIVERY_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5000, jitter: true };
 
+/**
+ * The delay before retry number `retry`, counted from 0 (0 = the first retry):
+ * `min(maxMs, baseMs * 2^retry)`, with equal jitter when the policy asks for it. The same
+ * numbering as `backoffDelay` of `@governance/client`.
+ */
 export function backoffDelay(retry: number, policy: BackoffPolicy): number {
-  const exponent = Math.min(Math.max(retry - 1, 0), 30);
+  const exponent = Math.min(Math.max(retry, 0), 30);
   const full = Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
   if (!policy.jitter) return full;
   return Math.round(full / 2 + Math.random() * (full / 2));

@@ -16,7 +16,7 @@ export interface RegisterResult {
 export type LaneItem =
   | {
       kind: 'register';
-      registration: ServiceRegistration;
+      registration: Readonly<ServiceRegistration>;
       resolve(result: RegisterResult): void;
       reject(error: unknown): void;
     }

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ValidationError, type FieldError } from '../errors';
-import { formatPath } from '../validation';
+import { ValidationError, formatPath, type FieldError } from '../errors';
+import { apiTokensSchema, normalizeApiTokens, type ApiToken, type ApiTokenInput } from '../security/api-tokens';
+import { DEFAULT_DENIED_RANGES, isCidr, type TargetPolicy } from '../security/target-policy';
+import { WIRE_PROFILES, type WireProfile } from '../wire';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 /** Bounded retry of transient store failures (connection lost, deadlock, timeout). */
@@ -12,31 +13,6 @@ export interface StoreRetryConfig {
   delayMs: number;
   /** Upper bound of any single delay in ms (at most 500). Default 200. */
   maxDelayMs: number;
-}
-
-/** One bearer token the HTTP API accepts (see `ManagerConfig.tokens`). */
-export interface ApiToken {
-  /** The secret the caller sends as `Authorization: Bearer <token>` (at least 16 characters). */
-  token: string;
-  /** Service names this token may register and unregister; `['*']` for all. */
-  services: string[];
-  /** Whether it may read (`GET /services…`). Default false. */
-  read: boolean;
-  /** A label for logs; never the token itself. */
-  name?: string;
-}
-
-/**
- * Which URLs the manager will call (health checks and notifications): an SSRF guard.
- * Checked at registration (literal addresses) and again on the resolved address at connect time.
- */
-export interface TargetPolicy {
-  /** Allowed URL schemes, without the colon. Default `['http', 'https', 'tcp']`. */
-  schemes: string[];
-  /** CIDR ranges that are allowed; empty means every address not denied. Default `[]`. */
-  allow: string[];
-  /** CIDR ranges that are refused, checked before `allow`. Default: link-local and "this network". */
-  deny: string[];
 }
 
 /**
@@ -71,10 +47,11 @@ export interface ManagerConfig {
   /** A pino-compatible logger. Default: silent. */
   logger: Logger;
   /**
-   * Bearer tokens for the HTTP API. Empty (the default) means no authentication: only for
-   * trusted networks.
+   * @deprecated Pass `tokens` to the HTTP handler or adapter instead (`governanceRouter(manager,
+   * { tokens })`); the manager no longer carries transport settings. Still honoured, with a
+   * deprecation warning, when the handler has no `tokens` of its own; removed in the next minor.
    */
-  tokens: ApiToken[];
+  tokens: readonly ApiToken[];
   /** When set, every notification is signed (HMAC-SHA256 over timestamp + body). Default: unset. */
   notificationSecret: string | undefined;
   /** Outbound target policy for probes and notifications. */
@@ -85,20 +62,21 @@ export interface ManagerConfig {
   successThreshold: number;
   /** Remove a pod that stayed unhealthy this long (ms) and notify its subscribers. Default 0 (off). */
   deregisterAfter: number;
+  /**
+   * The JSON shapes of notifications and (unless the handler sets its own) of `GET /services`:
+   * `native` (default; snake_case, bodies carry `revision`) or `go` (exactly what Go programs
+   * decode; the revision travels in the `x-governance-revision` header, sent in both profiles).
+   */
+  wireProfile: WireProfile;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
 export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy'>> & {
   storeRetry?: Partial<StoreRetryConfig>;
-  tokens?: Array<Omit<ApiToken, 'read'> & { read?: boolean }>;
+  /** @deprecated Pass `tokens` to the HTTP handler or adapter instead. */
+  tokens?: readonly ApiTokenInput[];
   targetPolicy?: Partial<TargetPolicy>;
 };
-
-/**
- * Denied by default: link-local (cloud metadata at 169.254.169.254) and the unspecified /
- * "this network" addresses (connecting to 0.0.0.0 or :: reaches the local host).
- */
-export const DEFAULT_DENIED_RANGES: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128']);
 
 /** The defaults (the Go library's for the settings it has). */
 export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
@@ -115,7 +93,7 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   stopTimeout: 5_000,
   storeRetry: Object.freeze({ retries: 2, delayMs: 50, maxDelayMs: 200 }),
   logger: silentLogger,
-  tokens: Object.freeze([]) as unknown as ApiToken[],
+  tokens: Object.freeze([]),
   notificationSecret: undefined,
   targetPolicy: Object.freeze({
     schemes: ['http', 'https', 'tcp'],
@@ -125,6 +103,7 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   failureThreshold: 1,
   successThreshold: 1,
   deregisterAfter: 0,
+  wireProfile: 'native',
 });
 
 const DAY = 86_400_000;
@@ -150,17 +129,7 @@ const configSchema = z.strictObject({
   stopTimeout: int(0, 10 * 60_000).optional(),
   storeRetry: storeRetrySchema.optional(),
   logger: z.custom<Logger>(isLogger, { message: 'must have debug, info, warn and error methods' }).optional(),
-  tokens: z
-    .array(
-      z.strictObject({
-        token: z.string().min(16, 'must be at least 16 characters').max(512),
-        services: z.array(z.string().min(1).max(128)).min(1, 'must name at least one service, or "*"'),
-        read: z.boolean().optional(),
-        name: z.string().max(128).optional(),
-      }),
-    )
-    .max(1000)
-    .optional(),
+  tokens: apiTokensSchema.optional(),
   notificationSecret: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
   targetPolicy: z
     .strictObject({
@@ -172,17 +141,8 @@ const configSchema = z.strictObject({
   failureThreshold: int(1, 100).optional(),
   successThreshold: int(1, 100).optional(),
   deregisterAfter: int(0, 365 * DAY).optional(),
+  wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
-
-function isCidr(value: string): boolean {
-  const slash = value.lastIndexOf('/');
-  if (slash <= 0) return false;
-  const address = value.slice(0, slash);
-  const bits = Number(value.slice(slash + 1));
-  const family = isIP(address);
-  if (family === 0 || !Number.isInteger(bits) || value.slice(slash + 1) === '') return false;
-  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
-}
 
 /**
  * Validates a config input and fills in the defaults.
@@ -206,7 +166,7 @@ export function resolveManagerConfig(input: ManagerConfigInput = {}): ManagerCon
     ...stripUndefined(v),
     storeRetry: Object.freeze(retry),
     logger: v.logger ?? d.logger,
-    tokens: Object.freeze((v.tokens ?? []).map((t) => Object.freeze({ ...t, read: t.read ?? false }))),
+    tokens: normalizeApiTokens(v.tokens ?? []),
     targetPolicy: Object.freeze({ ...d.targetPolicy, ...stripUndefined(v.targetPolicy ?? {}) }),
   }) as ManagerConfig;
 }
@@ -215,4 +175,23 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** The text of the deprecation warning for `ManagerConfig.tokens`. */
+export const MANAGER_TOKENS_DEPRECATION =
+  '[core] the manager setting `tokens` is deprecated: pass them to the HTTP handler or adapter instead ' +
+  '(governanceRouter(manager, { tokens }), governanceKoa, createNodeListener, createGovernanceHandler); ' +
+  'it still works in this minor and is removed in the next one';
+
+let tokensDeprecationEmitted = false;
+
+/**
+ * Reports the deprecated `tokens` setting: in the manager's log every time, and once per process
+ * as a Node `DeprecationWarning` (code `GOVERNANCE_MANAGER_TOKENS`).
+ */
+export function warnManagerTokensDeprecated(logger: Logger): void {
+  logger.warn({}, MANAGER_TOKENS_DEPRECATION);
+  if (tokensDeprecationEmitted) return;
+  tokensDeprecationEmitted = true;
+  process.emitWarning(MANAGER_TOKENS_DEPRECATION, { type: 'DeprecationWarning', code: 'GOVERNANCE_MANAGER_TOKENS' });
 }

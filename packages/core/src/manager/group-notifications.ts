@@ -1,8 +1,9 @@
-import type { EventType } from '../model';
+import type { EventType, ServiceInfo } from '../model';
 import { buildNotification } from './notification-builder';
 import type { DeliveryTarget, Notifier } from './notifier';
 import type { RegistryView } from './registry-view';
-import type { RevisionClock } from './revision';
+import type { RevisionSource } from './revision';
+import type { WireProfile } from '../wire';
 
 /**
  * Turns a change of a service group into one notification: the group's payload is built and
@@ -12,12 +13,14 @@ import type { RevisionClock } from './revision';
 export class GroupNotifications {
   readonly #view: RegistryView;
   readonly #notifier: Notifier;
-  readonly #clock: RevisionClock;
+  readonly #revisions: RevisionSource;
+  readonly #profile: WireProfile;
 
-  constructor(view: RegistryView, notifier: Notifier, clock: RevisionClock) {
+  constructor(view: RegistryView, notifier: Notifier, revisions: RevisionSource, profile: WireProfile) {
     this.#view = view;
     this.#notifier = notifier;
-    this.#clock = clock;
+    this.#revisions = revisions;
+    this.#profile = profile;
   }
 
   /** Sends the group's current pods to every subscriber of the group; returns how many. */
@@ -36,8 +39,8 @@ export class GroupNotifications {
   /** Sends the group's current pods to the given targets only. */
   toTargets(group: string, eventType: EventType, targets: readonly DeliveryTarget[]): void {
     if (targets.length === 0) return;
-    const revision = this.#clock.next();
-    const body = buildNotification(group, eventType, this.#view.podsOf(group), revision);
+    const revision = this.#revisions.next();
+    const body = buildNotification(this.#profile, group, eventType, this.#view.podsOf(group), revision);
     this.#notifier.send(body, targets, { group, eventType, revision });
   }
 
@@ -50,5 +53,45 @@ export class GroupNotifications {
       deliveries += this.toSubscribers(group, 'reconcile');
     }
     return { groups, deliveries };
+  }
+}
+
+/**
+ * The notifications one committed batch causes, collected per group so that each changed group
+ * is notified once, with the event of its first change in the batch (`register`/`unregister`
+ * before a status `update`). A pod that newly subscribes to a group the batch did not change
+ * gets that group's current state right away (`reconcile`), without waiting for the periodic one.
+ */
+export class GroupChanges {
+  readonly #groups = new Map<string, EventType>();
+  readonly #joined = new Map<string, DeliveryTarget[]>();
+
+  /** A pod was created or its content changed. */
+  registered(key: string, before: ServiceInfo | undefined, current: ServiceInfo): void {
+    this.#groups.set(current.serviceName, 'register');
+    for (const group of current.subscriptions) {
+      if (before !== undefined && before.subscriptions.includes(group)) continue;
+      let targets = this.#joined.get(group);
+      if (targets === undefined) this.#joined.set(group, (targets = []));
+      targets.push({ subscriberKey: key, url: current.notificationUrl });
+    }
+  }
+
+  /** A pod was removed. */
+  unregistered(service: ServiceInfo): void {
+    this.#groups.set(service.serviceName, 'unregister');
+  }
+
+  /** A pod's health status changed. */
+  statusChanged(service: ServiceInfo): void {
+    if (!this.#groups.has(service.serviceName)) this.#groups.set(service.serviceName, 'update');
+  }
+
+  /** Sends what was collected. */
+  send(outbox: GroupNotifications): void {
+    for (const [group, eventType] of this.#groups) outbox.toSubscribers(group, eventType);
+    for (const [group, targets] of this.#joined) {
+      if (!this.#groups.has(group)) outbox.toTargets(group, 'reconcile', targets);
+    }
   }
 }

@@ -1,13 +1,11 @@
 import type http from 'node:http';
-import PQueue from 'p-queue';
 import type { TargetPolicyGuard } from '../security/target-policy';
 import { CancelToken } from './backoff';
-import { AgentPair } from './http-agent';
+import { IoPool } from './io-pool';
 import { silentLogger, type Logger } from './logger';
 import { parseProbeTarget, runProbe, type ProbeResult } from './probe';
 
 export type { ProbeResult } from './probe';
-
 
 /**
  * Checks one health URL once: `http(s)://…` → GET, healthy on a 2xx answer (the body is
@@ -95,11 +93,9 @@ function yieldToEventLoop(): Promise<void> {
  * p-queue limited to `concurrency`, over keep-alive agents; a pod never has two checks at
  * once. Results go to `onResult`, except for pods untracked meanwhile (dropped).
  */
-export class HealthChecker {
+export class HealthChecker extends IoPool {
   private readonly options: HealthCheckerOptions;
   private readonly logger: Logger;
-  private readonly queue: PQueue;
-  private readonly agents: AgentPair;
   private readonly entries = new Map<string, Entry>();
   private readonly running = new Set<Entry>();
   private readonly slots: Entry[][];
@@ -108,8 +104,6 @@ export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private origin = 0;
   private nextSlot = 0;
-  private stopped = false;
-  private stopping: Promise<void> | undefined;
   private startedThisTurn = 0;
   private admissionQueue: Array<() => void> = [];
   private admissionScheduled = false;
@@ -119,10 +113,9 @@ export class HealthChecker {
       if (!(options[field] > 0)) throw new RangeError(`[core] HealthChecker: ${field} must be a positive number`);
     }
     if (!(options.retries >= 0)) throw new RangeError('[core] HealthChecker: retries must be 0 or more');
+    super(options.concurrency);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
-    this.queue = new PQueue({ concurrency: options.concurrency });
-    this.agents = new AgentPair(options.concurrency);
     const count = Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.intervalMs / SLOT_TARGET_MS)));
     this.slotMs = options.intervalMs / count;
     this.slots = Array.from({ length: count }, () => []);
@@ -205,40 +198,27 @@ export class HealthChecker {
     await Promise.all(pending);
   }
 
-  /**
-   * Stops the timer and drops queued checks, waits up to `deadlineMs` for running ones, then
-   * cancels the rest (their results are dropped) and closes every socket. Safe to call twice.
-   */
-  stop(deadlineMs: number): Promise<void> {
-    this.stopping ??= this.shutdown(deadlineMs);
-    return this.stopping;
-  }
-
   /** Pods tracked, checks running, checks waiting for a free slot in the pool. */
   stats(): { tracked: number; inFlight: number; queued: number } {
     return { tracked: this.entries.size, inFlight: this.running.size, queued: this.queue.size };
   }
 
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.stopped = true;
+  /** `stop()`: the timer stops and queued checks are dropped; running ones are cancelled at the deadline. */
+  protected dropWaiting(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.queue.clear();
     for (const entry of this.entries.values()) {
       entry.again = false;
       if (entry.state === State.Queued) this.settle(entry);
     }
-    if (this.running.size > 0) {
-      let deadline: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => {
-        deadline = setTimeout(resolve, Math.max(0, deadlineMs));
-      });
-      await Promise.race([this.queue.onPendingZero(), expired]);
-      clearTimeout(deadline);
-      for (const entry of this.running) entry.token?.cancel('stopped');
-      await this.queue.onPendingZero();
-    }
-    this.agents.destroy();
+  }
+
+  protected get busy(): boolean {
+    return this.running.size > 0;
+  }
+
+  protected cancelRunning(): void {
+    for (const entry of this.running) entry.token?.cancel('stopped');
   }
 
   /** The next slot (round robin) holding no more than the average: keeps slots even, also after untracks. */

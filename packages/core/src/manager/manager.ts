@@ -1,50 +1,28 @@
 import { EventEmitter } from 'eventemitter3';
-import { ManagerStoppedError, StoreError, ValidationError } from '../errors';
-import { cloneService, keyOf, serviceKey, type EventType, type ServiceInfo, type ServiceRegistration, type ServiceStatus } from '../model';
-import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
+import { ManagerStoppedError, ValidationError } from '../errors';
+import { cloneService, keyOf, serviceKey, type ServiceInfo, type ServiceRegistration } from '../model';
+import type { RegistryStore } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
-import { checkRegistration } from '../validation';
-import { planBatch, type LaneItem, type PlannedChange, type RegisterResult } from './batch-plan';
-import { resolveManagerConfig, type ManagerConfig, type ManagerConfigInput } from './config';
+import { ValidatedRegistration } from '../validation';
+import type { LaneItem, RegisterResult } from './batch-plan';
+import { CommitEffects } from './commit-effects';
+import { resolveManagerConfig, warnManagerTokensDeprecated, type ManagerConfig, type ManagerConfigInput } from './config';
+import { pingWithin, withDeadline } from './deadline';
+import { EventSink, type ManagerEvents } from './events';
 import { GroupNotifications } from './group-notifications';
-import { HealthChecker, type ProbeResult } from './health-checker';
+import { HealthChecker } from './health-checker';
 import { HealthGate } from './health-gate';
+import { HealthResults } from './health-results';
 import { Lane } from './lane';
-import { Notifier, type DeliveryTarget } from './notifier';
+import { Notifier } from './notifier';
+import { ProbeTracking } from './probe-tracking';
 import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
+import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
-/** A notification that could not be delivered after its last retry. */
-export interface NotificationFailure {
-  subscriberKey: string;
-  url: string;
-  group: string;
-  revision: number;
-  error: Error;
-}
-
-/** Events the manager emits (EventEmitter3). A throwing listener never breaks the engine. */
-export interface ManagerEvents {
-  /** A pod was registered (`created`/`updated`) or re-registered unchanged. */
-  registered: (service: ServiceInfo, outcome: RegisterResult['outcome']) => void;
-  unregistered: (service: ServiceInfo) => void;
-  /**
-   * A pod that stayed unhealthy for `deregisterAfter` was removed (after its 'unregistered'
-   * event; its group's subscribers got an `unregister` notification).
-   */
-  deregistered: (service: ServiceInfo, detail: { unhealthyForMs: number }) => void;
-  /** A health check changed a pod's status. */
-  statusChanged: (service: ServiceInfo, previous: ServiceStatus) => void;
-  notificationFailed: (failure: NotificationFailure) => void;
-  /** A health check found the pod unhealthy (after its retries). */
-  healthCheckFailed: (key: string, result: ProbeResult) => void;
-  /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */
-  reconciled: (summary: { groups: number; deliveries: number }) => void;
-  /** Something went wrong outside any caller's request (a background store write, a listener). */
-  error: (error: Error) => void;
-}
+export type { ManagerEvents, NotificationFailure } from './events';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -76,9 +54,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly config: Readonly<ManagerConfig>;
   readonly #store: RegistryStore;
   readonly #view = new RegistryView();
+  readonly #events: EventSink;
   readonly #lane: Lane<LaneItem>;
   readonly #checker: HealthChecker;
-  readonly #gate: HealthGate | undefined;
+  readonly #probes: ProbeTracking;
+  readonly #effects: CommitEffects;
   readonly #notifier: Notifier;
   readonly #guard: TargetPolicyGuard;
   readonly #clock = new RevisionClock();
@@ -87,7 +67,6 @@ export class Manager extends EventEmitter<ManagerEvents> {
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
   #reconcileTimer: ReturnType<typeof setInterval> | undefined;
-  #lastResultAt: Date | undefined;
 
   /**
    * @param config settings; every one is optional (see `DEFAULT_MANAGER_CONFIG`).
@@ -104,24 +83,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
     this.#store = store;
     const c = this.config;
+    if (c.tokens.length > 0) warnManagerTokensDeprecated(c.logger);
+    this.#events = new EventSink(this, c.logger);
     this.#guard = new TargetPolicyGuard(c.targetPolicy);
-    this.#lane = new Lane<LaneItem>({
-      capacity: c.eventQueueSize,
-      maxBatchSize: c.maxBatchSize,
-      process: (batch) => this.#process(batch),
-      onError: (error) => this.#reportError(error, 'the ordered lane failed'),
-    });
-    this.#checker = new HealthChecker({
-      intervalMs: c.healthCheckInterval,
-      timeoutMs: c.healthCheckTimeout,
-      retries: c.healthCheckRetry,
-      concurrency: c.probeConcurrency,
-      logger: c.logger,
-      onResult: (key, result) => this.#onProbeResult(key, result),
-      guard: this.#guard,
-    });
-    const gate = new HealthGate(c);
-    this.#gate = gate.passthrough ? undefined : gate;
     this.#notifier = new Notifier({
       timeoutMs: c.notificationTimeout,
       retries: c.notificationRetries,
@@ -130,7 +94,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
       onFailed: (target, meta, error) =>
-        this.#emit('notificationFailed', {
+        this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
           url: target.url,
           group: meta.group,
@@ -138,7 +102,41 @@ export class Manager extends EventEmitter<ManagerEvents> {
           error,
         }),
     });
-    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock);
+    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock, c.wireProfile);
+    const writer = new StoreWriter({
+      store,
+      view: this.#view,
+      retry: c.storeRetry,
+      logger: c.logger,
+      events: this.#events,
+      committed: (plan) => this.#effects.apply(plan),
+    });
+    this.#lane = new Lane<LaneItem>({
+      capacity: c.eventQueueSize,
+      maxBatchSize: c.maxBatchSize,
+      process: (batch) => writer.process(batch),
+      onError: (error) => this.#events.reportError(error, 'the ordered lane failed'),
+    });
+    const gate = new HealthGate(c);
+    const results = new HealthResults({
+      view: this.#view,
+      gate: gate.passthrough ? undefined : gate,
+      lane: this.#lane,
+      events: this.#events,
+      logger: c.logger,
+      isRunning: () => this.#state === 'running',
+    });
+    this.#checker = new HealthChecker({
+      intervalMs: c.healthCheckInterval,
+      timeoutMs: c.healthCheckTimeout,
+      retries: c.healthCheckRetry,
+      concurrency: c.probeConcurrency,
+      logger: c.logger,
+      onResult: (key, result) => results.onResult(key, result),
+      guard: this.#guard,
+    });
+    this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
+    this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
   }
 
   /** True between a completed `start()` and the beginning of `stop()`. */
@@ -170,7 +168,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     if (this.#state !== 'starting') return;
     this.#view.clear();
     for (const service of services) this.#view.set(service);
-    for (const service of services) this.#checker.track(keyOf(service), service.healthCheckUrl);
+    this.#probes.load(services, keyOf);
     this.#checker.start();
     this.#reconcileTimer = setInterval(() => this.#reconcile(), this.config.notificationInterval);
     this.#reconcileTimer.unref?.();
@@ -226,11 +224,31 @@ export class Manager extends EventEmitter<ManagerEvents> {
   register(registration: ServiceRegistration): Promise<RegisterResult> {
     try {
       this.#assertRunning();
-      const { registration: normalized, targets } = checkRegistration(registration);
-      const refused = this.#guard.registrationProblems(normalized, targets);
+      return this.registerValidated(ValidatedRegistration.fromModel(registration));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link register} for a registration that was validated already (the HTTP transport's
+   * hand-off, from `ValidatedRegistration.fromWire`): it is not validated again. Errors name
+   * fields in the registration's own vocabulary (`notification_url` for one that came from the
+   * wire).
+   * @throws ValidationError (the target policy refused a URL), QueueFullError, StoreError,
+   *   ManagerStoppedError
+   */
+  registerValidated(validated: ValidatedRegistration): Promise<RegisterResult> {
+    try {
+      this.#assertRunning();
+      if (!(validated instanceof ValidatedRegistration)) {
+        throw new TypeError('[core] registerValidated() takes a ValidatedRegistration; use register() for a plain registration');
+      }
+      const { registration, targets } = validated;
+      const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration: normalized, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject });
       });
     } catch (error) {
       return Promise.reject(error);
@@ -302,9 +320,20 @@ export class Manager extends EventEmitter<ManagerEvents> {
     };
   }
 
-  /** @internal For benchmarks and tests: the engine's parts. Not a stable API. */
-  _internals(): { healthChecker: HealthChecker; notifier: Notifier; clock: RevisionClock } {
-    return { healthChecker: this.#checker, notifier: this.#notifier, clock: this.#clock };
+  /**
+   * Health-checks every pod now instead of at its turn in the interval (a pod whose check is
+   * already running is not checked twice) and resolves once all these checks are done; their
+   * results go through the ordered lane as usual. For an operator's "re-check everything" after
+   * an incident, and for tests that must not wait an interval.
+   * @throws ManagerStoppedError when the manager is not running
+   */
+  checkNow(): Promise<void> {
+    try {
+      this.#assertRunning();
+      return this.#checker.sweep();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #assertRunning(): void {
@@ -315,213 +344,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     throw new ManagerStoppedError('the manager is stopped; create and start a new Manager');
   }
 
-  #onProbeResult(key: string, result: ProbeResult): void {
-    if (!result.healthy) this.#emit('healthCheckFailed', key, result);
-    const at = this.#resultTime();
-    let healthy = result.healthy;
-    if (this.#gate !== undefined) {
-      const current = this.#view.get(key);
-      if (current === undefined) return;
-      const verdict = this.#gate.observe(key, healthy, current.status, at.getTime());
-      if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
-      healthy = verdict.status === 'healthy';
-    }
-    this.#lane.pushKeyed(key, { kind: 'health', key, healthy, at });
-  }
-
-  /** One Date per millisecond, shared by the results that arrive in it (records never mutate dates). */
-  #resultTime(): Date {
-    const ms = Date.now();
-    if (this.#lastResultAt === undefined || this.#lastResultAt.getTime() !== ms) this.#lastResultAt = new Date(ms);
-    return this.#lastResultAt;
-  }
-
-  /** Removes a pod that stayed unhealthy too long, through the lane like an unregister. */
-  #deregister(key: string, unhealthyForMs: number): boolean {
-    const service = this.#view.get(key);
-    if (service === undefined || this.#state !== 'running') return false;
-    const settled = (found: boolean): void => {
-      if (!found) return;
-      this.config.logger.info({ key, unhealthyForMs }, '[core] deregistered a pod that stayed unhealthy');
-      this.#emit('deregistered', service, { unhealthyForMs });
-    };
-    try {
-      this.#lane.push({
-        kind: 'unregister',
-        key,
-        resolve: settled,
-        reject: (error: unknown) => this.#reportError(error, `deregistering ${key} failed; retried at its next check`),
-      });
-      return true;
-    } catch (error) {
-      this.config.logger.warn({ err: error, key }, '[core] could not queue a deregistration; retried at the next check');
-      return false;
-    }
-  }
-
-  async #process(batch: LaneItem[], attempt: 'first' | 'fallback' = 'first'): Promise<void> {
-    const plan = planBatch(batch, this.#view, new Date());
-    const mutations: StoreMutation[] = [];
-    for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
-    if (mutations.length > 0) {
-      try {
-        const write = (): Promise<unknown> =>
-          this.#store.applyBatch !== undefined
-            ? this.#store.applyBatch(mutations)
-            : applyMutationsSequentially(this.#store, mutations);
-        await (attempt === 'first' ? withStoreRetry(write, this.config.storeRetry) : write());
-      } catch (error) {
-        if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
-        else this.#fail(plan, error);
-        return;
-      }
-    }
-    this.#commit(plan);
-  }
-
-  /**
-   * After a failed group commit: one bad change must not fail the others, so registrations and
-   * unregistrations are applied one by one, in order; health results (checked again at the next
-   * interval anyway) are tried once more as one group.
-   */
-  async #fallBack(batch: LaneItem[]): Promise<void> {
-    const health: LaneItem[] = [];
-    for (const item of batch) {
-      if (item.kind === 'health') health.push(item);
-      else await this.#process([item], 'fallback');
-    }
-    if (health.length > 0) await this.#process(health, 'fallback');
-  }
-
-  #fail(plan: PlannedChange[], error: unknown): void {
-    const storeError =
-      error instanceof StoreError
-        ? error
-        : new StoreError(this.#store.name, 'applyBatch', error instanceof Error ? error.message : String(error), { cause: error });
-    let lostResults = 0;
-    for (const { item, mutation } of plan) {
-      if (item.kind !== 'health') item.reject(storeError);
-      else if (mutation !== undefined) lostResults++;
-    }
-    if (lostResults > 0) {
-      this.config.logger.warn({ err: storeError, results: lostResults }, '[core] could not store health results; the pods are checked again at the next interval');
-      this.#reportError(storeError, `storing ${lostResults} health results failed`);
-    }
-  }
-
-  #commit(plan: PlannedChange[]): void {
-    const groups = new Map<string, EventType>();
-    const joined = new Map<string, DeliveryTarget[]>();
-    for (const change of plan) {
-      const { item, key, before, after } = change;
-      if (after === null) this.#view.delete(key);
-      else if (after !== undefined) this.#view.set(after);
-
-      if (item.kind === 'register') {
-        const current = this.#view.get(key)!;
-        if (change.outcome !== 'unchanged') {
-          if (before === undefined || before.healthCheckUrl !== current.healthCheckUrl) {
-            this.#lane.dropKeyed(key);
-            this.#checker.track(key, current.healthCheckUrl, { immediate: true });
-          }
-          groups.set(current.serviceName, 'register');
-          for (const group of current.subscriptions) {
-            if (before !== undefined && before.subscriptions.includes(group)) continue;
-            let targets = joined.get(group);
-            if (targets === undefined) joined.set(group, (targets = []));
-            targets.push({ subscriberKey: key, url: current.notificationUrl });
-          }
-        }
-        item.resolve({ service: cloneService(current), outcome: change.outcome! });
-        this.#emit('registered', current, change.outcome!);
-      } else if (item.kind === 'unregister') {
-        if (before === undefined) {
-          item.resolve(false);
-          continue;
-        }
-        this.#checker.untrack(key);
-        this.#gate?.forget(key);
-        this.#lane.dropKeyed(key);
-        groups.set(before.serviceName, 'unregister');
-        item.resolve(true);
-        this.#emit('unregistered', before);
-      } else if (before !== undefined && after != null && before.status !== after.status) {
-        if (!groups.has(after.serviceName)) groups.set(after.serviceName, 'update');
-        this.#emit('statusChanged', after, before.status);
-      }
-    }
-    for (const [group, eventType] of groups) this.#outbox.toSubscribers(group, eventType);
-    for (const [group, targets] of joined) {
-      // A pod that just subscribed learns the group's current state without waiting for a reconcile.
-      if (!groups.has(group)) this.#outbox.toTargets(group, 'reconcile', targets);
-    }
-  }
-
   #reconcile(): void {
     if (this.#state !== 'running') return;
-    this.#emit('reconciled', this.#outbox.reconcileAll());
+    this.#events.emit('reconciled', this.#outbox.reconcileAll());
   }
-
-  /** Emits without letting a listener's exception reach the engine. Listeners get copies. */
-  #emit<E extends keyof ManagerEvents>(event: E, ...args: Parameters<ManagerEvents[E]>): void {
-    if (this.listenerCount(event) === 0) return;
-    const copies = args.map((a) => (isServiceInfo(a) ? cloneService(a) : a));
-    try {
-      (this.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...copies);
-    } catch (error) {
-      if (event !== 'error' && this.listenerCount('error') > 0) {
-        this.#reportError(error, `a '${event}' listener threw`);
-      } else {
-        this.config.logger.error({ err: error, event }, `[core] a '${event}' listener threw`);
-      }
-    }
-  }
-
-  #reportError(error: unknown, context: string): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount('error') === 0) {
-      this.config.logger.error({ err }, `[core] ${context}`);
-      return;
-    }
-    try {
-      this.emit('error', err);
-    } catch (listenerError) {
-      this.config.logger.error({ err: listenerError, cause: err }, `[core] an 'error' listener threw`);
-    }
-  }
-}
-
-function isServiceInfo(value: unknown): value is ServiceInfo {
-  return typeof value === 'object' && value !== null && 'registeredAt' in value && 'podName' in value;
 }
 
 /** How long `checkHealth()` waits for the store's ping: a black-holed database must not hang `/health`. */
 const HEALTH_PING_TIMEOUT_MS = 3_000;
-
-async function pingWithin(store: RegistryStore, ms: number): Promise<void> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`[core] the store (${store.name}) did not answer a ping within ${ms} ms; check the database and the network to it`));
-    }, ms);
-  });
-  try {
-    await Promise.race([store.ping({ signal: controller.signal }), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function withDeadline(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

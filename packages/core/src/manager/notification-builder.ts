@@ -1,25 +1,18 @@
-import type { EventType, NotificationPayload, NotificationPod, ServiceInfo } from '../model';
-import { toNotificationPod } from '../wire';
+import type { EventType, ServiceInfo } from '../model';
+import { toNotificationPayload, type WireProfile } from '../wire';
 
 /**
- * Builds the Go-compatible notification for one group and serializes it once. The returned
- * Buffer is shared by every delivery of this change; nothing re-serializes it per subscriber.
+ * Builds the notification for one group in the profile's shape and serializes it once. The
+ * returned Buffer is shared by every delivery of this change; nothing re-serializes it per
+ * subscriber.
  */
 export function buildNotification(
+  profile: WireProfile,
   group: string,
   eventType: EventType,
   pods: readonly ServiceInfo[],
   revision: number,
   at: Date = new Date(),
 ): Buffer {
-  const wirePods: NotificationPod[] = new Array(pods.length);
-  for (let i = 0; i < pods.length; i++) wirePods[i] = toNotificationPod(pods[i]!);
-  const payload: NotificationPayload = {
-    service_name: group,
-    event_type: eventType,
-    timestamp: at.toISOString(),
-    pods: wirePods,
-    revision,
-  };
-  return Buffer.from(JSON.stringify(payload), 'utf8');
+  return Buffer.from(JSON.stringify(toNotificationPayload(profile, group, eventType, pods, at, revision)), 'utf8');
 }

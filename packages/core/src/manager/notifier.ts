@@ -1,9 +1,10 @@
-import PQueue from 'p-queue';
 import type { EventType } from '../model';
+import { NOTIFICATION_REVISION_HEADER } from '../wire';
 import type { NotificationSigner } from '../security/notification-signer';
 import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/target-policy';
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
-import { AgentPair, httpAttempt, requestTarget, type RequestTarget } from './http-agent';
+import { httpAttempt, requestTarget, type RequestTarget } from './http-agent';
+import { IoPool } from './io-pool';
 import { silentLogger, type Logger } from './logger';
 
 /** Where one notification goes: a subscriber pod (`service:pod`) and its notification URL. */
@@ -36,7 +37,7 @@ export interface NotifierOptions {
   retryBaseMs?: number;
   /** Cap of one retry delay. Default 5000 ms. */
   retryMaxMs?: number;
-  /** Signs each attempt (fresh timestamp) over the exact body posted; headers are added to the POST. */
+  /** Signs each attempt (fresh timestamp) over the exact body posted, its revision and its target; headers are added to the POST. */
   sign?: NotificationSigner;
   /** The outbound target policy: a refused target fails at once, without retries. */
   guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
@@ -87,12 +88,10 @@ interface Pair {
  * So each subscriber ends at the latest payload, and pending memory is at most two small
  * records per pair, each referencing (never copying) a body shared by all targets.
  */
-export class Notifier {
+export class Notifier extends IoPool {
   private readonly options: NotifierOptions;
   private readonly logger: Logger;
   private readonly backoff: BackoffPolicy;
-  private readonly queue: PQueue;
-  private readonly agents: AgentPair;
   private readonly pairs = new Map<string, Pair>();
   private readonly urls = new Map<string, RequestTarget | string>();
   private idleWaiters: Array<() => void> = [];
@@ -101,14 +100,13 @@ export class Notifier {
   private delivered = 0;
   private failed = 0;
   private superseded = 0;
-  private stopped = false;
-  private stopping: Promise<void> | undefined;
 
   constructor(options: NotifierOptions) {
     for (const field of ['timeoutMs', 'concurrency'] as const) {
       if (!(options[field] > 0)) throw new RangeError(`[core] Notifier: ${field} must be a positive number`);
     }
     if (!(options.retries >= 0)) throw new RangeError('[core] Notifier: retries must be 0 or more');
+    super(options.concurrency);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.backoff = {
@@ -116,8 +114,6 @@ export class Notifier {
       maxMs: options.retryMaxMs ?? DELIVERY_BACKOFF.maxMs,
       jitter: true,
     };
-    this.queue = new PQueue({ concurrency: options.concurrency });
-    this.agents = new AgentPair(options.concurrency);
   }
 
   /**
@@ -172,18 +168,8 @@ export class Notifier {
     };
   }
 
-  /**
-   * Stops taking work and drops what has not started (logged), waits up to `deadlineMs` for
-   * POSTs in flight, aborts the rest, and closes every socket. Safe to call twice.
-   */
-  stop(deadlineMs: number): Promise<void> {
-    this.stopping ??= this.shutdown(deadlineMs);
-    return this.stopping;
-  }
-
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.stopped = true;
-    this.queue.clear();
+  /** `stop()`: what has not started is dropped (and logged); POSTs in flight are aborted at the deadline. */
+  protected dropWaiting(): void {
     let dropped = 0;
     for (const pair of this.pairs.values()) {
       if (pair.next) dropped += 1;
@@ -196,18 +182,18 @@ export class Notifier {
     }
     this.nextCount = 0;
     if (dropped > 0) this.logger.warn({ dropped }, '[core] notifier stopped with undelivered notifications');
-    if (this.inFlight > 0) {
-      let deadline: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => {
-        deadline = setTimeout(resolve, Math.max(0, deadlineMs));
-      });
-      await Promise.race([this.queue.onPendingZero(), expired]);
-      clearTimeout(deadline);
-      for (const pair of this.pairs.values()) pair.token?.cancel('stopped');
-      await this.queue.onPendingZero();
-    }
+  }
+
+  protected get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  protected cancelRunning(): void {
+    for (const pair of this.pairs.values()) pair.token?.cancel('stopped');
+  }
+
+  protected override afterStop(): void {
     this.pairs.clear();
-    this.agents.destroy();
     this.wakeIdle();
   }
 
@@ -234,11 +220,17 @@ export class Notifier {
     this.inFlight += 1;
     const token = new CancelToken();
     pair.token = token;
-    const headers = { 'content-type': 'application/json', 'content-length': delivery.body.length };
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': delivery.body.length,
+      [NOTIFICATION_REVISION_HEADER]: String(delivery.meta.revision),
+    };
     const result = await httpAttempt(url, {
       method: 'POST',
       body: delivery.body,
-      headers: this.options.sign ? { ...headers, ...this.options.sign(delivery.body) } : headers,
+      headers: this.options.sign
+        ? { ...headers, ...this.options.sign(delivery.body, { revision: delivery.meta.revision, target: delivery.target.subscriberKey }) }
+        : headers,
       timeoutMs: this.options.timeoutMs,
       agent: this.agents.for(url),
       token,
@@ -271,7 +263,7 @@ export class Notifier {
       pair.timer = setTimeout(() => {
         pair.timer = undefined;
         this.enqueue(pair);
-      }, backoffDelay(delivery.attempts, this.backoff));
+      }, backoffDelay(delivery.attempts - 1, this.backoff));
       pair.timer.unref();
       return;
     }

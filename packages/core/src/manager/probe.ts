@@ -78,7 +78,7 @@ export async function runProbe(target: ProbeTarget, options: RunProbeOptions): P
     if (outcome.healthy) return { healthy: true, attempts, durationMs: elapsed(started) };
     error = outcome.error;
     if (outcome.cancelled || outcome.refused || token?.cancelled || attempts > options.retries) break;
-    await sleep(backoffDelay(attempts, PROBE_BACKOFF), token);
+    await sleep(backoffDelay(attempts - 1, PROBE_BACKOFF), token);
     if (token?.cancelled) break;
   }
   if (token?.cancelled && !error.startsWith('cancelled')) error = `cancelled (${token.reason})`;

@@ -1,4 +1,13 @@
 /**
+ * Where notification revisions come from: each call returns a number greater than every one
+ * returned before, also across restarts. The single-process engine uses {@link RevisionClock};
+ * a shared change log can take its place.
+ */
+export interface RevisionSource {
+  next(): number;
+}
+
+/**
  * A hybrid logical clock for notification revisions.
  *
  * Each call returns `max(Date.now() * 1000, last + 1)`: wall-clock microseconds, bumped by one
@@ -9,7 +18,7 @@
  * payloads whose revision is not greater than the last one it saw for that group therefore
  * never drops fresh news after a manager restart. Values stay below 2^53 until the year 2255.
  */
-export class RevisionClock {
+export class RevisionClock implements RevisionSource {
   #last = 0;
   readonly #now: () => number;
 

@@ -1,7 +1,36 @@
 import dns from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { FieldError } from '../errors';
-import type { TargetPolicy } from '../manager/config';
+
+/**
+ * Which URLs the manager will call (health checks and notifications): an SSRF guard.
+ * Checked at registration (literal addresses) and again on the resolved address at connect time.
+ */
+export interface TargetPolicy {
+  /** Allowed URL schemes, without the colon. Default `['http', 'https', 'tcp']`. */
+  schemes: string[];
+  /** CIDR ranges that are allowed; empty means every address not denied. Default `[]`. */
+  allow: string[];
+  /** CIDR ranges that are refused, checked before `allow`. Default: link-local and "this network". */
+  deny: string[];
+}
+
+/**
+ * Denied by default: link-local (cloud metadata at 169.254.169.254) and the unspecified /
+ * "this network" addresses (connecting to 0.0.0.0 or :: reaches the local host).
+ */
+export const DEFAULT_DENIED_RANGES: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128']);
+
+/** True for a CIDR range such as `10.0.0.0/8` or `fd00::/8`. */
+export function isCidr(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  if (slash <= 0) return false;
+  const address = value.slice(0, slash);
+  const bits = Number(value.slice(slash + 1));
+  const family = isIP(address);
+  if (family === 0 || !Number.isInteger(bits) || value.slice(slash + 1) === '') return false;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
 
 /** `code` of the error a connection refused by the target policy fails with. */
 export const TARGET_POLICY_ERROR_CODE = 'ERR_GOVERNANCE_TARGET_POLICY';
@@ -128,20 +157,22 @@ export class TargetPolicyGuard {
   }
 
   /**
-   * Problems of a registration's two URLs, with camelCase field paths. `parsed` are the same URLs
-   * already parsed by validation (saves parsing them again).
+   * Problems of a registration's two URLs. `parsed` are the same URLs already parsed by
+   * validation (saves parsing them again); `pathOf` names a field in the caller's vocabulary
+   * (camelCase by default).
    */
   registrationProblems(
     registration: { healthCheckUrl: string; notificationUrl: string },
     parsed?: { healthCheck: URL; notification: URL },
+    pathOf: (field: 'healthCheckUrl' | 'notificationUrl') => string = (field) => field,
   ): FieldError[] {
     const health = this.urlProblem(parsed?.healthCheck ?? registration.healthCheckUrl);
     const notify = this.urlProblem(parsed?.notification ?? registration.notificationUrl);
     if (health === undefined && notify === undefined) return [];
     const errors: FieldError[] = [];
     const hint = '; use an allowed address or change targetPolicy';
-    if (health !== undefined) errors.push({ path: 'healthCheckUrl', message: health + hint });
-    if (notify !== undefined) errors.push({ path: 'notificationUrl', message: notify + hint });
+    if (health !== undefined) errors.push({ path: pathOf('healthCheckUrl'), message: health + hint });
+    if (notify !== undefined) errors.push({ path: pathOf('notificationUrl'), message: notify + hint });
     return errors;
   }
 

@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '../manager/config';
-import type { AuthorizeRejection, GovernanceHeaders } from '../transport/handler-types';
+import type { ApiToken } from './api-tokens';
+
+/** A refused request: answered with `status` and `{ "error": message }`. */
+export interface AuthorizeRejection {
+  status: 401 | 403;
+  /** Sent as `{ "error": message }`. */
+  message: string;
+  /** Extra response headers, for example `WWW-Authenticate` with a 401. */
+  headers?: Record<string, string>;
+}
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -61,10 +69,10 @@ export class TokenAuthenticator {
   }
 
   /**
-   * The transport's first check: `undefined` when the request may go on, otherwise a 401
-   * rejection (no, malformed or unknown token). Runs before any of the body is read.
+   * The transport's first check of a request's `Authorization` header: the token it carries, or
+   * a 401 rejection (no, malformed or unknown token). Runs before any of the body is read.
    */
-  check(headers: GovernanceHeaders): { token: ApiToken } | AuthorizeRejection {
+  check(headers: { readonly authorization?: string | readonly string[] | undefined }): { token: ApiToken } | AuthorizeRejection {
     const raw = headers.authorization;
     const value = Array.isArray(raw) ? (raw.length === 1 ? raw[0] : undefined) : raw;
     if (value === undefined || value === '') {

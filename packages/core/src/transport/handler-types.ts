@@ -1,25 +1,35 @@
-import type { ApiToken } from '../manager/config';
-import type { ServiceInfo, ServiceRegistration } from '../model';
+import type { ServiceInfo } from '../model';
+import type { ApiToken, ApiTokenInput } from '../security/api-tokens';
+import type { AuthorizeRejection } from '../security/token-auth';
+import type { ValidatedRegistration } from '../validation';
+import type { WireProfile } from '../wire';
+
+export type { AuthorizeRejection } from '../security/token-auth';
 
 /** Header values as Node's `IncomingMessage.headers` holds them (lower-case names). */
 export type GovernanceHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /**
  * What the handler needs from the manager. `Manager` satisfies it; the structural type keeps
- * the transport usable with any object of the same shape (a proxy, a test double in examples).
+ * the transport usable with any object of the same shape (a proxy, a test double).
  */
 export interface GovernanceHandlerManager {
-  register(registration: ServiceRegistration): Promise<{ service: ServiceInfo; outcome: 'created' | 'updated' | 'unchanged' }>;
+  /**
+   * Registers a registration the transport has validated (`ValidatedRegistration.fromWire`),
+   * without validating it again; field errors use the registration's (wire) vocabulary.
+   */
+  registerValidated(
+    registration: ValidatedRegistration,
+  ): Promise<{ service: ServiceInfo; outcome: 'created' | 'updated' | 'unchanged' }>;
   unregister(serviceName: string, podName: string): Promise<boolean>;
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
   checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }>;
   /**
-   * The manager's resolved config. When `tokens` is non-empty, every route except `GET /health`
-   * needs `Authorization: Bearer <token>` (401 before the body is read), writes need the
-   * registration's service in the token's `services` (or `*`) and reads need `read` (403).
+   * The manager's resolved config. Its `tokens` (deprecated there) are used when the handler
+   * options have none.
    */
-  readonly config?: { readonly tokens?: readonly ApiToken[] };
+  readonly config?: { readonly tokens?: readonly ApiToken[]; readonly wireProfile?: WireProfile };
 }
 
 /** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */
@@ -30,15 +40,6 @@ export interface AuthorizeRequest {
   path: string;
   headers: GovernanceHeaders;
   query: URLSearchParams;
-}
-
-/** A rejection from the `authorize` hook. */
-export interface AuthorizeRejection {
-  status: 401 | 403;
-  /** Sent as `{ "error": message }`. */
-  message: string;
-  /** Extra response headers, for example `WWW-Authenticate` with a 401. */
-  headers?: Record<string, string>;
 }
 
 /** `undefined`/`true` lets the request through; a rejection object answers it. */
@@ -59,6 +60,19 @@ export interface GovernanceHandlerOptions {
    * answered with 500 and logged.
    */
   authorize?: (request: AuthorizeRequest) => AuthorizeResult | Promise<AuthorizeResult>;
+  /**
+   * Bearer tokens for the API. When set, every route except `GET /health` needs
+   * `Authorization: Bearer <token>` (401 before the body is read), writes need the service in
+   * the token's `services` (or `'*'`) and reads need `read: true` (403). Without tokens the API
+   * is open: for trusted networks only. Checked when the handler is created (tokens of at least
+   * 16 characters). Replaces the deprecated manager setting of the same name.
+   */
+  tokens?: readonly ApiTokenInput[];
+  /**
+   * The shape of `GET /services`: `native` (snake_case) or `go` (the Go `ServiceInfo` field names
+   * and time format). Default: the manager's `wireProfile`, so notifications and listings agree.
+   */
+  wireProfile?: WireProfile;
   /**
    * `Retry-After` seconds sent with 503 when the store is down or the manager is stopped.
    * A full lane uses the delay its `QueueFullError` suggests. Default 1.

@@ -1,8 +1,8 @@
-import { ValidationError, type FieldError } from '../errors';
-import type { ApiToken } from '../manager/config';
+import type { FieldError } from '../errors';
+import { resolveApiTokens, type ApiToken } from '../security/api-tokens';
 import { TokenAuthenticator } from '../security/token-auth';
-import { nameProblem, parseFrozenRegistration } from '../validation';
-import { WIRE_FIELD_NAMES, toWireService } from '../wire';
+import { ValidatedRegistration, nameProblem } from '../validation';
+import { WIRE_FIELD_NAMES, WIRE_PROFILES, toWireService, toWireServiceGroup, toWireServiceList, toWireUnregistered } from '../wire';
 import { BodyReadError } from './body-reader';
 import type {
   AuthorizeRejection,
@@ -46,9 +46,12 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  *
  * Errors are JSON `{ error, errors? }`: 400 bad input (every field error), 404 unknown route
  * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
- * from `authorize` or the manager's bearer `tokens` (checked before the body is read; only
- * the register scope check needs the parsed `service_name`; `/health` stays open), 503 + `Retry-After` when the lane is full, the store fails or the manager
- * is stopped, 500 only for bugs (logged). The returned function never rejects.
+ * from `authorize` or the bearer `tokens` (checked before the body is read; only the register
+ * scope check needs the parsed `service_name`; `/health` stays open), 503 + `Retry-After` when
+ * the lane is full, the store fails or the manager is stopped, 500 only for bugs (logged).
+ * The returned function never rejects.
+ *
+ * @throws ValidationError naming the bad option (`tokens[0].token`), TypeError for a bad `bodyLimit`.
  */
 export function createGovernanceHandler(
   manager: GovernanceHandlerManager,
@@ -60,7 +63,11 @@ export function createGovernanceHandler(
   }
   const retryAfter = String(Math.max(1, Math.ceil(options.retryAfterSeconds ?? 1)));
   const { authorize, logger } = options;
-  const tokens = manager.config?.tokens ?? [];
+  const profile = options.wireProfile ?? manager.config?.wireProfile ?? 'native';
+  if (!WIRE_PROFILES.includes(profile)) {
+    throw new TypeError(`[core] wireProfile must be one of ${WIRE_PROFILES.join(', ')}, got ${JSON.stringify(profile)}`);
+  }
+  const tokens = options.tokens !== undefined ? resolveApiTokens(options.tokens, 'handler options') : (manager.config?.tokens ?? []);
   const auth = tokens.length > 0 ? new TokenAuthenticator(tokens) : undefined;
 
   const fail = (error: unknown, request: GovernanceRequest): GovernanceResponse => {
@@ -80,7 +87,6 @@ export function createGovernanceHandler(
       }
       case 'STORE':
       case 'MANAGER_STOPPED':
-      case 'TIMEOUT':
         return json(503, { error: message }, { 'retry-after': retryAfter });
       default:
         if (error instanceof BodyReadError) {
@@ -102,22 +108,17 @@ export function createGovernanceHandler(
     async register(request, _param, caller) {
       assertJsonContentType(request.headers);
       const raw = request.parsedBody !== undefined ? request.parsedBody : await request.body(bodyLimit);
-      const registration = parseFrozenRegistration(parseJsonBody(raw));
-      const denied = caller && auth?.checkWrite(caller, registration.serviceName);
+      const validated = ValidatedRegistration.fromWire(parseJsonBody(raw));
+      const denied = caller && auth?.checkWrite(caller, validated.registration.serviceName);
       if (denied) return rejected(denied);
-      const { service, outcome } = await manager.register(registration).catch((error: unknown) => {
-        // By code, not instanceof: the manager may come from another bundle of this package.
-        throw errorCode(error) === 'VALIDATION' && Array.isArray((error as ValidationError).errors)
-          ? withWirePaths(error as ValidationError)
-          : error;
-      });
+      const { service, outcome } = await manager.registerValidated(validated);
       return json(outcome === 'created' ? 201 : 200, toWireService(service));
     },
 
     async unregister(request, _param, caller) {
       const errors: FieldError[] = [];
-      const serviceName = nameParam(request.query, 'service_name', errors);
-      const podName = nameParam(request.query, 'pod_name', errors);
+      const serviceName = nameParam(request.query, WIRE_FIELD_NAMES.serviceName, errors);
+      const podName = nameParam(request.query, WIRE_FIELD_NAMES.podName, errors);
       if (errors.length > 0) return invalid('query', errors);
       const denied = caller && auth?.checkWrite(caller, serviceName);
       if (denied) return rejected(denied);
@@ -125,12 +126,11 @@ export function createGovernanceHandler(
       if (!removed) {
         return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; nothing to unregister` });
       }
-      return json(200, { status: 'unregistered', service_name: serviceName, pod_name: podName });
+      return json(200, toWireUnregistered(serviceName, podName));
     },
 
     async services() {
-      const services = await manager.listServices();
-      return json(200, { count: services.length, services: services.map(toWireService) });
+      return json(200, toWireServiceList(profile, await manager.listServices()));
     },
 
     async service(_request, param) {
@@ -138,12 +138,11 @@ export function createGovernanceHandler(
       try {
         serviceName = decodeURIComponent(param);
       } catch {
-        return invalid('path', [{ path: 'service_name', message: 'is not valid percent-encoding' }]);
+        return invalid('path', [{ path: WIRE_FIELD_NAMES.serviceName, message: 'is not valid percent-encoding' }]);
       }
       const problem = nameProblem(serviceName);
-      if (problem) return invalid('path', [{ path: 'service_name', message: problem }]);
-      const pods = await manager.getServicePods(serviceName);
-      return json(200, { service_name: serviceName, count: pods.length, pods: pods.map(toWireService) });
+      if (problem) return invalid('path', [{ path: WIRE_FIELD_NAMES.serviceName, message: problem }]);
+      return json(200, toWireServiceGroup(serviceName, await manager.getServicePods(serviceName)));
     },
 
     async health(request) {
@@ -253,17 +252,6 @@ function bodyPending(request: GovernanceRequest): boolean {
   if (request.parsedBody !== undefined) return false;
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** A manager-side ValidationError (camelCase paths) with the wire's snake_case field names. */
-function withWirePaths(error: ValidationError): ValidationError {
-  const names: Readonly<Record<string, string>> = WIRE_FIELD_NAMES;
-  const errors = error.errors.map((e) => {
-    const head = /^[A-Za-z]+/.exec(e.path)?.[0];
-    const wire = head !== undefined && Object.hasOwn(names, head) ? names[head] : undefined;
-    return wire === undefined ? e : { path: wire + e.path.slice(head!.length), message: e.message };
-  });
-  return new ValidationError(errors, { context: 'registration', cause: error });
 }
 
 /** The 404 answer for a path that is not one of the API's routes. */

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { backoffDelay as clientBackoffDelay } from '@governance/client';
 import { PROBE_BACKOFF, backoffDelay, DELIVERY_BACKOFF } from '../../src/manager/backoff';
 import { probeTarget } from '../../src/manager/health-checker';
 import { refusedPort, serversClosedAfterEach, startTcpServer } from './test-servers';
@@ -97,14 +98,22 @@ describe('probeTarget over TCP', () => {
 
 describe('backoff', () => {
   it('keeps probe retries short: 50 ms doubling, never above 1 s', () => {
-    const delays = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, PROBE_BACKOFF));
+    const delays = Array.from({ length: 12 }, (_, retry) => backoffDelay(retry, PROBE_BACKOFF));
     expect(delays.slice(0, 5)).toEqual([50, 100, 200, 400, 800]);
     expect(Math.max(...delays)).toBe(1000);
   });
 
+  it('numbers retries from 0 like the client, with the same ceiling', () => {
+    const policy = { baseMs: 100, maxMs: 1_000, jitter: false };
+    for (let retry = 0; retry < 12; retry++) {
+      const ceiling = clientBackoffDelay(retry, { initialDelayMs: 100, maxDelayMs: 1_000 }, () => 1);
+      expect(backoffDelay(retry, policy), `retry ${retry}`).toBe(ceiling);
+    }
+  });
+
   it('jitters delivery retries within [d/2, d] and caps them', () => {
-    for (let retry = 1; retry <= 20; retry++) {
-      const full = Math.min(DELIVERY_BACKOFF.baseMs * 2 ** (retry - 1), DELIVERY_BACKOFF.maxMs);
+    for (let retry = 0; retry < 20; retry++) {
+      const full = Math.min(DELIVERY_BACKOFF.baseMs * 2 ** retry, DELIVERY_BACKOFF.maxMs);
       for (let i = 0; i < 20; i++) {
         const delay = backoffDelay(retry, DELIVERY_BACKOFF);
         expect(delay).toBeGreaterThanOrEqual(full / 2 - 1);

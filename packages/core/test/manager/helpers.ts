@@ -2,6 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ManagerConfigInput, NotificationPayload, ServiceRegistration } from '@governance/core';
 
+/** One notification as a subscriber received it. */
+export interface RawDelivery {
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
 /** How a pod's /health endpoint answers: 200, 503, or never. */
 export type HealthMode = 'up' | 'down' | 'hang';
 
@@ -15,6 +21,7 @@ export class Fleet {
   base = '';
   readonly #health = new Map<string, HealthMode>();
   readonly #inbox = new Map<string, NotificationPayload[]>();
+  readonly #raw = new Map<string, RawDelivery[]>();
   readonly #failures = new Map<string, number>();
   readonly #hanging = new Set<http.ServerResponse>();
   /** Delay before answering each notification POST, in ms (a slow subscriber). */
@@ -54,6 +61,11 @@ export class Fleet {
     return this.#inbox.get(pod) ?? [];
   }
 
+  /** The accepted notifications to `pod` as they arrived: the body text and the request headers. */
+  deliveries(pod: string): RawDelivery[] {
+    return this.#raw.get(pod) ?? [];
+  }
+
   last(pod: string): NotificationPayload | undefined {
     const list = this.received(pod);
     return list[list.length - 1];
@@ -85,18 +97,18 @@ export class Fleet {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (this.notifyDelayMs > 0) {
-          const timer = setTimeout(() => this.#answerNotify(pod, chunks, res), this.notifyDelayMs);
+          const timer = setTimeout(() => this.#answerNotify(pod, chunks, req.headers, res), this.notifyDelayMs);
           res.on('close', () => clearTimeout(timer));
           return;
         }
-        this.#answerNotify(pod, chunks, res);
+        this.#answerNotify(pod, chunks, req.headers, res);
       });
       return;
     }
     res.writeHead(404).end();
   }
 
-  #answerNotify(pod: string, chunks: Buffer[], res: http.ServerResponse): void {
+  #answerNotify(pod: string, chunks: Buffer[], headers: http.IncomingHttpHeaders, res: http.ServerResponse): void {
     const failures = this.#failures.get(pod) ?? 0;
     if (failures > 0) {
       this.#failures.set(pod, failures - 1);
@@ -104,8 +116,10 @@ export class Fleet {
       return;
     }
     const list = this.#inbox.get(pod) ?? [];
-    list.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as NotificationPayload);
+    const body = Buffer.concat(chunks).toString('utf8');
+    list.push(JSON.parse(body) as NotificationPayload);
     this.#inbox.set(pod, list);
+    this.#raw.set(pod, [...this.deliveries(pod), { body, headers }]);
     res.writeHead(204).end();
   }
 }
@@ -146,6 +160,14 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Waits until the manager's delivery pool has nothing waiting, backing off or in flight. */
+export function deliveriesSettled(manager: { stats(): { deliveries: { pending: number; inFlight: number } } }): Promise<void> {
+  return waitFor(() => {
+    const { pending, inFlight } = manager.stats().deliveries;
+    return pending === 0 && inFlight === 0;
+  }, 'the deliveries to settle');
 }
 
 /** A promise with its resolve function exposed. */

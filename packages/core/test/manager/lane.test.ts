@@ -156,11 +156,10 @@ describe('Manager ordered lane', () => {
     await manager.start();
     for (let i = 0; i < 5; i++) await manager.register(podRegistration(fleet, 'svc', `p${i}`));
     await waitFor(() => manager.stats().pods.healthy === 5, 'first checks');
-    const checker = manager._internals().healthChecker;
 
     store.down = true;
     for (let i = 0; i < 5; i++) fleet.setHealth(`p${i}`, 'down');
-    await checker.sweep();
+    await manager.checkNow();
     await waitFor(() => errors.length > 0, 'an error event');
     await new Promise((r) => setTimeout(r, 50));
     expect(errors.length).toBeLessThanOrEqual(2);
@@ -169,7 +168,7 @@ describe('Manager ordered lane', () => {
     await expect(manager.register(podRegistration(fleet, 'svc', 'late'))).rejects.toBeInstanceOf(StoreError);
 
     store.down = false;
-    await checker.sweep();
+    await manager.checkNow();
     await waitFor(() => manager.stats().pods.unhealthy === 5, 'results stored after recovery');
     expect((await store.getAllServices()).map((s) => s.status)).toEqual(Array(5).fill('unhealthy'));
   });

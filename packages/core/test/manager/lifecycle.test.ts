@@ -5,11 +5,11 @@ import {
   DEFAULT_MANAGER_CONFIG,
   Manager,
   ManagerStoppedError,
-  RevisionClock,
   ValidationError,
   type ManagerConfigInput,
 } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
+import { RevisionClock } from '../../src/manager/revision';
 import { FAST, Fleet, podRegistration, waitFor } from './helpers';
 
 /** A MemoryStore that survives a manager's stop(), so a second manager can reuse it. */

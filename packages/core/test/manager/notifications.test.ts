@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Manager } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
-import { FAST, Fleet, podRegistration, waitFor } from './helpers';
+import { FAST, Fleet, deliveriesSettled, podRegistration, waitFor } from './helpers';
 
 describe('Manager notifications', () => {
   let fleet: Fleet;
@@ -100,18 +100,17 @@ describe('Manager notifications', () => {
     await manager.register(podRegistration(fleet, 'eir', 'watcher', ['diam-gw']));
     await manager.register(podRegistration(fleet, 'diam-gw', 'gw-1'));
     await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'healthy', 'first check');
-    const checker = manager._internals().healthChecker;
-    await manager._internals().notifier.idle();
+    await deliveriesSettled(manager);
     fleet.notifyDelayMs = 150;
     const before = fleet.notifyRequests;
     for (let i = 0; i < 20; i++) {
       fleet.setHealth('gw-1', i % 2 === 0 ? 'down' : 'up');
-      await checker.sweep();
+      await manager.checkNow();
     }
     fleet.setHealth('gw-1', 'down');
-    await checker.sweep();
+    await manager.checkNow();
     await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'unhealthy', 'final state');
-    await manager._internals().notifier.idle();
+    await deliveriesSettled(manager);
     const posts = fleet.notifyRequests - before;
     expect(posts).toBeGreaterThan(0);
     expect(posts).toBeLessThanOrEqual(6);
@@ -154,7 +153,7 @@ describe('Manager notifications', () => {
     await manager.register(podRegistration(fleet, 'eir', 'watcher', ['diam-gw']));
     await manager.register(podRegistration(fleet, 'diam-gw', 'gw-1'));
     await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'healthy', 'first check');
-    await manager._internals().notifier.idle();
+    await deliveriesSettled(manager);
     const registers = () => fleet.received('watcher').filter((p) => p.event_type === 'register').length;
     const count = registers();
     const stored = await store.getService('diam-gw:gw-1');
@@ -164,7 +163,7 @@ describe('Manager notifications', () => {
     expect(again.service.status).toBe('healthy');
     expect((await store.getService('diam-gw:gw-1'))!.updatedAt).toEqual(stored!.updatedAt);
     await new Promise((r) => setTimeout(r, 100));
-    await manager._internals().notifier.idle();
+    await deliveriesSettled(manager);
     expect(registers()).toBe(count);
 
     const changed = await manager.register(podRegistration(fleet, 'diam-gw', 'gw-1', [], 9999));

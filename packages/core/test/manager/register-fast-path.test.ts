@@ -2,14 +2,15 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Manager,
-  TargetPolicyGuard,
   ValidationError,
   createGovernanceHandler,
   parseRegistration,
   validateRegistration,
   type ServiceRegistration,
+  type ValidatedRegistration,
 } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
+import { TargetPolicyGuard } from '../../src/security/target-policy';
 import { TEST_CONFIG as CONFIG } from '../transport/support/scenarios';
 
 
@@ -127,9 +128,9 @@ describe('registrations that arrive over HTTP', () => {
     });
 
   it('reach the manager deep-frozen, so nothing can change them between validation and storage', async () => {
-    const seen: ServiceRegistration[] = [];
+    const seen: Readonly<ServiceRegistration>[] = [];
     const handle = createGovernanceHandler({
-      async register(registration: ServiceRegistration) {
+      async registerValidated({ registration }: ValidatedRegistration) {
         seen.push(registration);
         const now = new Date();
         return {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Manager, type ManagerConfigInput } from '@governance/core';
+import { Manager, type GovernanceHandlerOptions } from '@governance/core';
 import { governanceRouter } from '@governance/core/express';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
@@ -14,7 +14,7 @@ const EIR = 'eir-writer-token-00001';
 const ADMIN = 'admin-token-0000000001';
 const READER = 'reader-token-000000001';
 
-const TOKENS: ManagerConfigInput['tokens'] = [
+const TOKENS: GovernanceHandlerOptions['tokens'] = [
   { token: EIR, services: ['eir'], name: 'eir-pods' },
   { token: ADMIN, services: ['*'], read: true, name: 'admin' },
   { token: READER, services: ['nothing'], read: true, name: 'dashboard' },
@@ -29,9 +29,9 @@ describe('bearer tokens on the HTTP API', () => {
 
   beforeEach(async () => {
     store = new MemoryStore();
-    manager = new Manager({ ...TEST_CONFIG, tokens: TOKENS }, store);
+    manager = new Manager(TEST_CONFIG, store);
     await manager.start();
-    server = await listen(http.createServer(createNodeListener(manager)), '');
+    server = await listen(http.createServer(createNodeListener(manager, { tokens: TOKENS })), '');
   });
 
   afterEach(async () => {
@@ -107,7 +107,7 @@ describe('bearer tokens on the HTTP API', () => {
   it('runs the authorize hook first', async () => {
     const hooked = await listen(
       http.createServer(
-        createNodeListener(manager, { authorize: () => ({ status: 403, message: '[test] hook says no' }) }),
+        createNodeListener(manager, { tokens: TOKENS, authorize: () => ({ status: 403, message: '[test] hook says no' }) }),
       ),
       '',
     );
@@ -142,10 +142,10 @@ describe('bearer tokens under Express', () => {
   const { startManager, serve } = adapterTestBed();
 
   it('are enforced when express.json() parsed the body first', async () => {
-    const manager = await startManager({ ...TEST_CONFIG, tokens: TOKENS });
+    const manager = await startManager();
     const app = express();
     app.use(express.json());
-    app.use('/gov', governanceRouter(manager));
+    app.use('/gov', governanceRouter(manager, { tokens: TOKENS }));
     const server = await serve(http.createServer(app), '/gov');
     const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
     expect((await postJson(server.baseUrl, '/register', body)).status).toBe(401);
@@ -153,6 +153,55 @@ describe('bearer tokens under Express', () => {
     expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(201);
     expect((await send(server.baseUrl, 'GET', '/services/eir', { headers: bearer(READER) })).json.count).toBe(1);
     expect((await send(server.baseUrl, 'GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('tokens in the manager config (deprecated spelling)', () => {
+  const { startManager, serve } = adapterTestBed();
+
+  it('are still enforced by every adapter, with a deprecation warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const logged: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_: object, message?: string) => void logged.push(message ?? '') };
+    try {
+      const manager = await startManager({ ...TEST_CONFIG, tokens: TOKENS, logger });
+      const server = await serve(http.createServer(createNodeListener(manager)), '');
+      const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
+      expect((await postJson(server.baseUrl, '/register', body)).status).toBe(401);
+      expect((await postJson(server.baseUrl, '/register', body, bearer(READER))).status).toBe(403);
+      expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(201);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(logged).toEqual([expect.stringMatching(/^\[core\] the manager setting `tokens` is deprecated: pass them to the HTTP handler/)]);
+    // Node emits the DeprecationWarning once per process (another test file may have triggered it first).
+    for (const warning of warnings) expect(warning).toMatchObject({ name: 'DeprecationWarning', code: 'GOVERNANCE_MANAGER_TOKENS' });
+  });
+
+  it('give way to tokens passed to the handler', async () => {
+    const manager = await startManager({ ...TEST_CONFIG, tokens: TOKENS });
+    const server = await serve(http.createServer(createNodeListener(manager, { tokens: [{ token: 'handler-token-00000001', services: ['*'] }] })), '');
+    const body = JSON.stringify(wireRegistration({ service_name: 'eir', pod_name: 'eir-1' }));
+    expect((await postJson(server.baseUrl, '/register', body, bearer(EIR))).status).toBe(401);
+    expect((await postJson(server.baseUrl, '/register', body, bearer('handler-token-00000001'))).status).toBe(201);
+  });
+});
+
+describe('the tokens option', () => {
+  it('is checked when the handler is created, naming each bad field', () => {
+    const manager = new Manager(TEST_CONFIG, new MemoryStore());
+    expect(() => createNodeListener(manager, { tokens: [{ token: 'short', services: [] }] })).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION',
+        errors: [
+          { path: 'tokens[0].token', message: 'must be at least 16 characters' },
+          { path: 'tokens[0].services', message: 'must name at least one service, or "*"' },
+        ],
+      }),
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { MemoryStore } from '@governance/store-memory';
 import { Fleet, waitFor } from '../manager/helpers';
 
 const SECRET = 'notification-secret-0001';
+const AMF = { serviceName: 'amf', podName: 'amf-1' };
 
 const FAST: ManagerConfigInput = {
   healthCheckInterval: 60_000,
@@ -72,7 +73,7 @@ describe('signed notifications', () => {
     const fleet = await Fleet.start();
     cleanups.push(() => fleet.close());
     const payloads: unknown[] = [];
-    const handler = createNotificationHandler((p) => void payloads.push(p), { secret: SECRET });
+    const handler = createNotificationHandler((p) => void payloads.push(p), { secret: SECRET, subscriber: AMF });
     const sub = await subscriber((req, res, body) => {
       (req as http.IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       handler(req, res);
@@ -88,7 +89,9 @@ describe('signed notifications', () => {
 
     const first = sub.received[0]!;
     expect(first.headers['x-governance-timestamp']).toMatch(/^\d{13}$/);
-    expect(first.headers['x-governance-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(first.headers['x-governance-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(first.headers['x-governance-target']).toBe('amf:amf-1');
+    expect(first.headers['x-governance-revision']).toMatch(/^\d+$/);
     expect(Math.abs(Number(first.headers['x-governance-timestamp']) - Date.now())).toBeLessThan(60_000);
     expect(manager.stats().deliveries.failed).toBe(0);
   });
@@ -116,14 +119,14 @@ describe('signed notifications', () => {
     expect(new Set(sub.received.map((r) => r.headers['x-governance-signature'])).size).toBe(3);
     for (const r of sub.received) {
       expect(r.body.equals(sub.received[0]!.body)).toBe(true);
-      expect(verifyNotificationSignature(SECRET, r.body, r.headers)).toEqual({ ok: true });
+      expect(verifyNotificationSignature(SECRET, r.body, r.headers, { subscriber: AMF })).toEqual({ ok: true });
     }
   });
 
   it('with a wrong secret, are refused with 401 and reported once, without retries', async () => {
     const fleet = await Fleet.start();
     cleanups.push(() => fleet.close());
-    const handler = createNotificationHandler(() => undefined, { secret: 'the-subscribers-other-secret' });
+    const handler = createNotificationHandler(() => undefined, { secret: 'the-subscribers-other-secret', subscriber: AMF });
     const sub = await subscriber((req, res, body) => {
       (req as http.IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       handler(req, res);
@@ -138,6 +141,44 @@ describe('signed notifications', () => {
     await waitFor(() => failures.length === 1, 'notificationFailed');
     expect(failures[0]!.error.message).toMatch(/failed after 1 attempt\(s\): HTTP 401/);
     expect(sub.received).toHaveLength(1);
+  });
+
+  it('bind their receiver: a delivery captured on its way to one pod is refused by another pod that shares the secret', async () => {
+    const fleet = await Fleet.start();
+    cleanups.push(() => fleet.close());
+    const AMF2 = { serviceName: 'amf', podName: 'amf-2' };
+    const got: Record<string, unknown[]> = { 'amf-1': [], 'amf-2': [] };
+    const receiver = (who: typeof AMF) => {
+      const handler = createNotificationHandler((p) => void got[who.podName]!.push(p), { secret: SECRET, subscriber: who });
+      return subscriber((req, res, body) => {
+        (req as http.IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+        handler(req, res);
+      });
+    };
+    const one = await receiver(AMF);
+    const two = await receiver(AMF2);
+    cleanups.push(one.close, two.close);
+    const manager = new Manager({ ...FAST, notificationSecret: SECRET, wireProfile: 'go' }, new MemoryStore());
+    await manager.start();
+    cleanups.push(() => manager.stop({ timeoutMs: 500 }));
+    await manager.register(pod('amf', 'amf-1', { health: fleet.healthUrl('amf-1'), notify: one.url }, ['smf']));
+    // amf-2 watches another group: on its own, it would accept news of smf it never asked for.
+    await manager.register(pod('amf', 'amf-2', { health: fleet.healthUrl('amf-2'), notify: two.url }, ['upf']));
+    await waitFor(() => got['amf-1']!.length > 0 && got['amf-2']!.length > 0, 'both pods notified');
+
+    // The Go profile keeps the body to the Go payload's fields: everything signed travels in headers.
+    const captured = one.received[0]!;
+    expect(Object.keys(JSON.parse(captured.body.toString()))).toEqual(['service_name', 'event_type', 'timestamp', 'pods']);
+    const signedHeaders = Object.fromEntries(
+      Object.entries(captured.headers).filter(([name]) => name.startsWith('x-governance-') || name === 'content-type'),
+    ) as Record<string, string>;
+    const replay = await fetch(two.url, { method: 'POST', headers: signedHeaders, body: captured.body });
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: string }).error).toMatch(/addressed to "amf:amf-1", not to this receiver \("amf:amf-2"\)/);
+    const { 'x-governance-target': _, ...withoutTarget } = signedHeaders;
+    const stripped = await fetch(two.url, { method: 'POST', headers: withoutTarget, body: captured.body });
+    expect(stripped.status).toBe(401);
+    expect(got['amf-2']).toHaveLength(1);
   });
 
   it('are not signed without a secret', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TARGET_POLICY_ERROR_CODE, TargetPolicyGuard, resolveManagerConfig, type TargetPolicy } from '@governance/core';
+import { TARGET_POLICY_ERROR_CODE, type TargetPolicy } from '@governance/core';
+import { resolveManagerConfig } from '../../src/manager/config';
+import { TargetPolicyGuard } from '../../src/security/target-policy';
 
 function guard(policy: Partial<TargetPolicy> = {}): TargetPolicyGuard {
   return new TargetPolicyGuard(resolveManagerConfig({ targetPolicy: policy }).targetPolicy);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TokenAuthenticator, constantTimeEqual, resolveManagerConfig } from '@governance/core';
+import { resolveManagerConfig } from '../../src/manager/config';
+import { TokenAuthenticator, constantTimeEqual } from '../../src/security/token-auth';
 
 const tokens = resolveManagerConfig({
   tokens: [

@@ -78,7 +78,7 @@ describe('createGovernanceHandler (transport-neutral)', () => {
   it('answers 500 without details for a genuine bug, and logs it', async () => {
     const logged: Array<{ object: object; message?: string }> = [];
     const broken: GovernanceHandlerManager = {
-      register: () => Promise.reject(new TypeError('cannot read properties of undefined')),
+      registerValidated: () => Promise.reject(new TypeError('cannot read properties of undefined')),
       unregister: async () => false,
       getServicePods: async () => [],
       listServices: () => {
@@ -118,7 +118,7 @@ describe('createGovernanceHandler (transport-neutral)', () => {
   });
 
   it('refuses a bodyLimit that is not a positive whole number', () => {
-    const m = { register: async () => ({}) } as unknown as GovernanceHandlerManager;
+    const m = { registerValidated: async () => ({}) } as unknown as GovernanceHandlerManager;
     expect(() => createGovernanceHandler(m, { bodyLimit: 0 })).toThrow(/\[core\] bodyLimit must be a positive whole number/);
     expect(() => createGovernanceHandler(m, { bodyLimit: 1.5 })).toThrow(/bodyLimit/);
   });

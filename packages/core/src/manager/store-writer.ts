@@ -1,0 +1,93 @@
+import { StoreError } from '../errors';
+import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
+import { planBatch, type LaneItem, type PlannedChange } from './batch-plan';
+import type { StoreRetryConfig } from './config';
+import type { EventSink } from './events';
+import type { Logger } from './logger';
+import type { RegistryView } from './registry-view';
+import { withStoreRetry } from './store-retry';
+
+/** What a {@link StoreWriter} works with. */
+export interface StoreWriterOptions {
+  store: RegistryStore;
+  /** The view batches are planned against (read only here). */
+  view: RegistryView;
+  retry: StoreRetryConfig;
+  logger: Logger;
+  events: EventSink;
+  /** Called with the plan of every batch the store has durably applied, in lane order. */
+  committed(plan: PlannedChange[]): void;
+}
+
+/**
+ * The ordered lane's `process`: plans each batch against the view, writes its mutations to the
+ * store as one group commit (`applyBatch`, or one call at a time for stores without it),
+ * retrying transient failures, and hands the plan to `committed` once the store has applied
+ * it. A failed group commit is retried change by change so one bad change fails only its own
+ * caller; a change that still fails rejects its caller with a `StoreError` and nothing of it
+ * is applied.
+ */
+export class StoreWriter {
+  readonly #o: StoreWriterOptions;
+
+  constructor(options: StoreWriterOptions) {
+    this.#o = options;
+  }
+
+  /** Applies one batch; settles every caller in it and never throws. */
+  process(batch: LaneItem[]): Promise<void> {
+    return this.#process(batch, 'first');
+  }
+
+  async #process(batch: LaneItem[], attempt: 'first' | 'fallback'): Promise<void> {
+    const { store } = this.#o;
+    const plan = planBatch(batch, this.#o.view, new Date());
+    const mutations: StoreMutation[] = [];
+    for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
+    if (mutations.length > 0) {
+      try {
+        const write = (): Promise<unknown> =>
+          store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations);
+        await (attempt === 'first' ? withStoreRetry(write, this.#o.retry) : write());
+      } catch (error) {
+        if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
+        else this.#fail(plan, error);
+        return;
+      }
+    }
+    this.#o.committed(plan);
+  }
+
+  /**
+   * After a failed group commit: one bad change must not fail the others, so registrations and
+   * unregistrations are applied one by one, in order; health results (checked again at the next
+   * interval anyway) are tried once more as one group.
+   */
+  async #fallBack(batch: LaneItem[]): Promise<void> {
+    const health: LaneItem[] = [];
+    for (const item of batch) {
+      if (item.kind === 'health') health.push(item);
+      else await this.#process([item], 'fallback');
+    }
+    if (health.length > 0) await this.#process(health, 'fallback');
+  }
+
+  #fail(plan: PlannedChange[], error: unknown): void {
+    const storeError =
+      error instanceof StoreError
+        ? error
+        : new StoreError(this.#o.store.name, 'applyBatch', error instanceof Error ? error.message : String(error), { cause: error });
+    let lostResults = 0;
+    for (const { item, mutation } of plan) {
+      if (item.kind !== 'health') item.reject(storeError);
+      else if (mutation !== undefined) lostResults++;
+    }
+    if (lostResults > 0) {
+      this.#o.logger.warn(
+        { err: storeError, results: lostResults },
+        '[core] could not store health results; the pods are checked again at the next interval',
+      );
+      this.#o.events.reportError(storeError, `storing ${lostResults} health results failed`);
+    }
+  }
+}
