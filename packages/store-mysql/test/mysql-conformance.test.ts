@@ -1,6 +1,6 @@
 import { runStoreConformance } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestDatabase, mysqlSkip, type TestDatabase } from './mysql-test-env';
 
 const skip = await mysqlSkip();
@@ -13,7 +13,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-runStoreConformance('MySqlStore', {
+runStoreConformance({ describe, it }, 'MySqlStore', {
   skip,
   async create() {
     const store = new MySqlStore({ connectionString: database!.url, maxConnections: 10 });

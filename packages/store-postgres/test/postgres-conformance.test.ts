@@ -1,6 +1,6 @@
 import { runStoreConformance } from '@governance/core/testing';
 import { PostgresStore } from '@governance/store-postgres';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
 const skip = await postgresSkip();
@@ -13,7 +13,7 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-runStoreConformance('PostgresStore', {
+runStoreConformance({ describe, it }, 'PostgresStore', {
   skip,
   async create() {
     const store = new PostgresStore({ connectionString: POSTGRES_URL, schema: schema!.name, maxConnections: 10 });

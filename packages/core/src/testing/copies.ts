@@ -1,5 +1,6 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { cloneService, keyOf, type ServiceInfo } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { makeService } from './fixtures';
 
@@ -28,8 +29,8 @@ export const copyChecks: StoreChecks = {
     const expected = cloneService(pod);
     await store.saveService(pod);
     scribble(pod);
-    expect(await store.getService(keyOf(expected))).toEqual(expected);
-    expect(await store.getSubscribers('scribbled')).toEqual([]);
+    deepEqual(await store.getService(keyOf(expected)), expected);
+    deepEqual(await store.getSubscribers('scribbled'), []);
   },
 
   'mutating a getService result does not change the store': async (store) => {
@@ -37,7 +38,7 @@ export const copyChecks: StoreChecks = {
     await store.saveService(pod);
     const first = await store.getService(keyOf(pod));
     scribble(first!);
-    expect(await store.getService(keyOf(pod))).toEqual(pod);
+    deepEqual(await store.getService(keyOf(pod)), pod);
   },
 
   'two reads return distinct objects': async (store) => {
@@ -45,13 +46,13 @@ export const copyChecks: StoreChecks = {
     await store.saveService(pod);
     const a = await store.getService(keyOf(pod));
     const b = await store.getService(keyOf(pod));
-    expect(a).not.toBe(b);
-    expect(a!.providers).not.toBe(b!.providers);
-    expect(a!.providers[0]).not.toBe(b!.providers[0]);
-    expect(a!.subscriptions).not.toBe(b!.subscriptions);
-    expect(a!.lastHealthCheck).not.toBe(b!.lastHealthCheck);
-    expect(a).not.toBe(pod);
-    expect(a!.providers).not.toBe(pod.providers);
+    assert.notEqual(a, b);
+    assert.notEqual(a!.providers, b!.providers);
+    assert.notEqual(a!.providers[0], b!.providers[0]);
+    assert.notEqual(a!.subscriptions, b!.subscriptions);
+    assert.notEqual(a!.lastHealthCheck, b!.lastHealthCheck);
+    assert.notEqual(a, pod);
+    assert.notEqual(a!.providers, pod.providers);
   },
 
   'mutating getServicesByName and getAllServices results does not change the store': async (store) => {
@@ -63,8 +64,8 @@ export const copyChecks: StoreChecks = {
     const all = await store.getAllServices();
     scribble(all[0]!);
     all.push(makeService({ podName: 'intruder' }));
-    expect(await store.getServicesByName(pod.serviceName)).toEqual([pod]);
-    expect(await store.getAllServices()).toEqual([pod]);
+    deepEqual(await store.getServicesByName(pod.serviceName), [pod]);
+    deepEqual(await store.getAllServices(), [pod]);
   },
 
   'mutating getSubscribers and getSubscriberServices results does not change the store': async (store) => {
@@ -75,8 +76,8 @@ export const copyChecks: StoreChecks = {
     subscribers[0] = 'changed:pod';
     const services = await store.getSubscriberServices('diam-gw');
     scribble(services[0]!);
-    expect(await store.getSubscribers('diam-gw')).toEqual([keyOf(pod)]);
-    expect(await store.getSubscriberServices('diam-gw')).toEqual([pod]);
+    deepEqual(await store.getSubscribers('diam-gw'), [keyOf(pod)]);
+    deepEqual(await store.getSubscriberServices('diam-gw'), [pod]);
   },
 
   'mutating the Date passed to updateHealthStatus does not change the store': async (store) => {
@@ -85,7 +86,7 @@ export const copyChecks: StoreChecks = {
     const at = new Date('2026-08-09T10:11:12.131Z');
     await store.updateHealthStatus(keyOf(pod), 'healthy', at);
     at.setTime(0);
-    expect((await store.getService(keyOf(pod)))!.lastHealthCheck.toISOString()).toBe('2026-08-09T10:11:12.131Z');
+    strictEqual((await store.getService(keyOf(pod)))!.lastHealthCheck.toISOString(), '2026-08-09T10:11:12.131Z');
   },
 };
 
