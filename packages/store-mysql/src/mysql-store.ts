@@ -3,6 +3,7 @@ import { CompiledQuery, Kysely, MysqlDialect, type MysqlPool } from 'kysely';
 import { createPool } from 'mysql2';
 import { MySqlDialectAdapter } from './mysql-dialect';
 import { type MySqlStoreOptions, resolveMySqlOptions } from './mysql-options';
+import { allowExitOnIdle } from './mysql-pool-exit';
 
 /**
  * A `RegistryStore` on MariaDB / MySQL (Kysely + mysql2; verified against MariaDB 10.11). Tables `services` and
@@ -30,6 +31,7 @@ export class MySqlStore extends SqlRegistryStore {
       target = `${info?.host ?? 'localhost'}:${info?.port ?? 3306}/${info?.database ?? '(pool)'}`;
     } else {
       pool = createPool({
+        ...o.driverOptions,
         host: o.host,
         port: o.port,
         database: o.database,
@@ -46,6 +48,7 @@ export class MySqlStore extends SqlRegistryStore {
         enableKeepAlive: true,
         charset: 'UTF8MB4_BIN',
       }) as unknown as MysqlPool;
+      allowExitOnIdle(pool);
       target = `${o.host}:${o.port}/${o.database}`;
     }
     super({

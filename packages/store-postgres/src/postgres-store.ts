@@ -26,6 +26,8 @@ export class PostgresStore extends SqlRegistryStore {
       target = describePool(o.pool);
     } else {
       const own = new pg.Pool({
+        application_name: 'governance',
+        ...o.driverParameters,
         host: o.host,
         port: o.port,
         database: o.database,
@@ -37,9 +39,12 @@ export class PostgresStore extends SqlRegistryStore {
         idleTimeoutMillis: 10_000,
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
         connectionTimeoutMillis: o.connectTimeoutMs,
-        application_name: 'governance',
+        ...(o.channelBinding === undefined ? {} : { enableChannelBinding: o.channelBinding }),
         // TCP keep-alive lets the kernel notice a peer that vanished without a reset.
         keepAlive: true,
+        // Idle connections and their timers do not hold the process: a store that was never
+        // closed (or a manager whose start() failed) lets it exit once nothing else runs.
+        allowExitOnIdle: true,
       });
       // An idle connection that breaks (server restart) is dropped by the pool; without a
       // listener the 'error' event would crash the process.
