@@ -79,7 +79,7 @@ export class MongoStore implements RegistryStore {
     this.#services = db.collection<ServiceDocument>(this.collectionNames.services);
     this.#subscriptions = db.collection<SubscriptionDocument>(this.collectionNames.subscriptions);
     const hosts = this.client.options.srvHost ?? this.client.options.hosts.map((h) => h.toString()).join(',');
-    this.#context = { where: hosts, database: config.database };
+    this.#context = { where: hosts, database: config.database, serverSelectionTimeoutMs: this.client.options.serverSelectionTimeoutMS };
   }
 
   async saveService(service: ServiceInfo, options?: StoreCallOptions): Promise<void> {
