@@ -126,7 +126,7 @@ export async function npmInstall(
 ): Promise<void> {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'governance-smoke-app', private: true, version: '1.0.0', ...manifest }, null, 2));
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', npmCacheDir()];
+  const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', npmCacheDir(), '--logs-dir', join(dir, '.npm-logs')];
   assertSucceeded(`npm install in ${dir}`, await run(npm, args, dir, 300_000, { npm_config_update_notifier: 'false' }));
 }
 

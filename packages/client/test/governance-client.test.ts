@@ -20,6 +20,16 @@ const registration: RegistrationInput = {
   subscriptions: ['diam-gw'],
 };
 
+/** `registration` as the manager receives it, for the client's own pod. */
+const registrationWire = {
+  service_name: 'eir',
+  pod_name: 'eir-1',
+  providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
+  health_check_url: 'http://10.0.0.3:8080/health',
+  notification_url: 'http://10.0.0.3:8080/notify',
+  subscriptions: ['diam-gw'],
+};
+
 let manager: FakeManager | undefined;
 afterEach(async () => {
   await manager?.close();
@@ -56,14 +66,7 @@ describe('GovernanceClient requests', () => {
     expect(request!.url).toBe('/register');
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers.authorization).toBeUndefined();
-    expect(JSON.parse(request!.body)).toEqual({
-      service_name: 'eir',
-      pod_name: 'eir-1',
-      providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
-      health_check_url: 'http://10.0.0.3:8080/health',
-      notification_url: 'http://10.0.0.3:8080/notify',
-      subscriptions: ['diam-gw'],
-    });
+    expect(JSON.parse(request!.body)).toEqual(registrationWire);
   });
 
   it('keeps a path prefix of managerUrl and sends the bearer token', async () => {
@@ -77,12 +80,7 @@ describe('GovernanceClient requests', () => {
 
   it("returns the manager's outcome header and the stored pod in camelCase", async () => {
     const stored = {
-      service_name: 'eir',
-      pod_name: 'eir-1',
-      providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
-      health_check_url: 'http://10.0.0.3:8080/health',
-      notification_url: 'http://10.0.0.3:8080/notify',
-      subscriptions: ['diam-gw'],
+      ...registrationWire,
       status: 'healthy',
       last_health_check: '2026-01-01T00:00:02Z',
       registered_at: '2026-01-01T00:00:00Z',

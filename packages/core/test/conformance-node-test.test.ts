@@ -6,21 +6,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  batchChecks,
-  concurrencyChecks,
-  copyChecks,
-  lifecycleChecks,
-  roundtripChecks,
-  serviceChecks,
-  subscriptionChecks,
-} from '@governance/core/testing';
+import { batchChecks } from '@governance/core/testing';
+import { CONFORMANCE_TESTS as CHECKS } from '../../../test/support/conformance-checks';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/memory-conformance.node-test.ts', import.meta.url));
-const CHECKS = [serviceChecks, copyChecks, subscriptionChecks, concurrencyChecks, lifecycleChecks, batchChecks, roundtripChecks]
-  .map((checks) => Object.keys(checks).length)
-  .reduce((a, b) => a + b, 0);
 
 interface TapRun {
   code: number | null;
