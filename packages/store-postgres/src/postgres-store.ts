@@ -1,8 +1,9 @@
 import { SqlRegistryStore, tableNames, type RegistryDatabase } from '@governance/sql-shared';
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { Kysely, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { guardClients } from './pg-client-guard';
 import { PostgresDialectAdapter } from './postgres-dialect';
+import { SchemaScopedPostgresDialect } from './postgres-schema-dialect';
 import { type PostgresStoreOptions, resolvePostgresOptions } from './postgres-options';
 
 /**
@@ -54,7 +55,7 @@ export class PostgresStore extends SqlRegistryStore {
     }
     super({
       dialect: new PostgresDialectAdapter(o.database, o.user),
-      db: new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<RegistryDatabase>({ dialect: new SchemaScopedPostgresDialect({ pool }, o.schema) }),
       ownsPool: o.pool === undefined,
       tables: tableNames(o.tablePrefix, o.schema),
       target,
