@@ -8,5 +8,5 @@ export default defineConfig(
     'transport/express': 'src/transport/express.ts',
     'transport/koa': 'src/transport/koa.ts',
     'transport/node': 'src/transport/node.ts',
-  }, { external: ['vitest', 'express', 'koa'], splitting: true }),
+  }, { external: ['express', 'koa'], splitting: true }),
 );

@@ -38,6 +38,22 @@ export interface GovernanceClientOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * What the manager did with a registration: `created` (201), `updated` or `unchanged` (200,
+ * told apart by the manager's `x-governance-outcome` header), or `accepted` when the answer does
+ * not say (a Go manager answers 202 before it has applied anything).
+ */
+export type RegistrationOutcome = 'created' | 'updated' | 'unchanged' | 'accepted';
+
+/** The manager's answer to `GovernanceClient.register`. */
+export interface RegistrationResult {
+  outcome: RegistrationOutcome;
+  /** The pod as the manager stored it (camelCase); `undefined` when the answer carries none (the Go manager). */
+  service: RegisteredService | undefined;
+  /** The HTTP status of the answer: 201, 200, or 202 from a Go manager. */
+  status: number;
+}
+
 /** Cancellation for one call; aborting rejects the call with the signal's reason. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -49,8 +65,8 @@ export interface KeepRegisteredOptions {
   intervalMs?: number;
   /** Called with every failed registration (after that registration's own retries). */
   onError?: (error: unknown) => void;
-  /** Called after every successful registration. */
-  onRegistered?: () => void;
+  /** Called after every successful registration with the manager's answer (`outcome: 'created'` means the manager had lost the pod). */
+  onRegistered?: (result: RegistrationResult) => void;
 }
 
 /** A running `keepRegistered` loop. */
@@ -60,6 +76,14 @@ export interface KeepRegisteredHandle {
 }
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
+const OUTCOMES: ReadonlySet<string> = new Set<RegistrationOutcome>(['created', 'updated', 'unchanged']);
+
+/** A 2xx answer: its status, the `x-governance-outcome` header and the parsed JSON body. */
+interface Answer {
+  status: number;
+  outcome: string | null;
+  body: unknown;
+}
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -126,18 +150,27 @@ export class GovernanceClient {
 
   /**
    * Registers (or re-registers) a pod: `POST /register`. `serviceName` and `podName` default
-   * to the client's. Resolves once the manager has accepted it (any 2xx).
+   * to the client's. Resolves once the manager has accepted it (any 2xx) with its answer:
+   * whether the pod was `created`, `updated` or left `unchanged`, and the pod as stored.
    * @throws RegistrationRejectedError (400, with the manager's field errors), UnauthorizedError,
    *   ManagerUnavailableError after the retries, GovernanceClientError for other answers.
    */
-  async register(registration: RegistrationInput, options?: CallOptions): Promise<void> {
+  async register(registration: RegistrationInput, options?: CallOptions): Promise<RegistrationResult> {
     const full: ServiceRegistration = {
       ...registration,
       serviceName: registration.serviceName ?? this.serviceName,
       podName: registration.podName ?? this.podName,
       subscriptions: registration.subscriptions ?? [],
     };
-    await this.#request('POST', '/register', toRegistrationWire(full), options);
+    const answer = await this.#request('POST', '/register', toRegistrationWire(full), options);
+    const outcome: RegistrationOutcome =
+      answer.outcome !== null && OUTCOMES.has(answer.outcome)
+        ? (answer.outcome as RegistrationOutcome)
+        : answer.status === 201
+          ? 'created'
+          : 'accepted';
+    const stored = typeof answer.body === 'object' && answer.body !== null && 'service_name' in answer.body;
+    return { outcome, service: stored ? fromServiceWire(answer.body) : undefined, status: answer.status };
   }
 
   /** Unregisters this client's own pod. @throws NotFoundError when the manager does not know it. */
@@ -156,7 +189,7 @@ export class GovernanceClient {
 
   /** Lists every registered pod: `GET /services`, converted to camelCase. */
   async listServices(options?: CallOptions): Promise<RegisteredService[]> {
-    const body = await this.#request('GET', '/services', undefined, options);
+    const { body } = await this.#request('GET', '/services', undefined, options);
     const services = (body as { services?: unknown } | undefined)?.services;
     return Array.isArray(services) ? services.map(fromServiceWire) : [];
   }
@@ -179,8 +212,8 @@ export class GovernanceClient {
     };
     const tick = async () => {
       try {
-        await this.register(registration, { signal: controller.signal });
-        report(options.onRegistered);
+        const result = await this.register(registration, { signal: controller.signal });
+        report(() => options.onRegistered?.(result));
       } catch (error) {
         if (controller.signal.aborted) return;
         report(() => options.onError?.(error));
@@ -198,7 +231,7 @@ export class GovernanceClient {
     };
   }
 
-  async #request(method: string, path: string, body: unknown, options?: CallOptions): Promise<unknown> {
+  async #request(method: string, path: string, body: unknown, options?: CallOptions): Promise<Answer> {
     const url = `${this.managerUrl}${path}`;
     const what = `${method} ${path.split('?')[0]}`;
     const signal = options?.signal;
@@ -224,7 +257,7 @@ export class GovernanceClient {
     what: string,
     body: unknown,
     signal: AbortSignal | undefined,
-  ): Promise<unknown> {
+  ): Promise<Answer> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { ...this.#headers };
@@ -232,6 +265,7 @@ export class GovernanceClient {
     let status: number;
     let text: string;
     let retryAfter: string | null;
+    let outcome: string | null;
     try {
       const response = await fetch(url, {
         method,
@@ -241,6 +275,7 @@ export class GovernanceClient {
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
+      outcome = response.headers.get('x-governance-outcome');
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
@@ -257,7 +292,7 @@ export class GovernanceClient {
     } catch {
       parsed = undefined;
     }
-    if (status >= 200 && status < 300) return parsed;
+    if (status >= 200 && status < 300) return { status, outcome, body: parsed };
 
     const managerSays = errorMessageFrom(parsed) ?? (text.slice(0, 200) || `HTTP ${status}`);
     if (TRANSIENT_STATUSES.has(status)) {

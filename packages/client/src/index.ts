@@ -4,6 +4,8 @@ export type {
   GovernanceClientOptions,
   KeepRegisteredHandle,
   KeepRegisteredOptions,
+  RegistrationOutcome,
+  RegistrationResult,
 } from './governance-client.js';
 export {
   GovernanceClientError,

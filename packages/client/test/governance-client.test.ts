@@ -20,6 +20,16 @@ const registration: RegistrationInput = {
   subscriptions: ['diam-gw'],
 };
 
+/** `registration` as the manager receives it, for the client's own pod. */
+const registrationWire = {
+  service_name: 'eir',
+  pod_name: 'eir-1',
+  providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
+  health_check_url: 'http://10.0.0.3:8080/health',
+  notification_url: 'http://10.0.0.3:8080/notify',
+  subscriptions: ['diam-gw'],
+};
+
 let manager: FakeManager | undefined;
 afterEach(async () => {
   await manager?.close();
@@ -49,30 +59,51 @@ async function until(condition: () => boolean, what: string, deadlineMs = 5000):
 describe('GovernanceClient requests', () => {
   it('POSTs the registration in snake_case to /register, defaulting names to its own', async () => {
     const { client, manager } = await setup(() => ({ status: 201, body: { status: 'registered' } }));
-    await client.register(registration);
+    expect(await client.register(registration)).toEqual({ outcome: 'created', status: 201, service: undefined });
     expect(manager.requests).toHaveLength(1);
     const [request] = manager.requests;
     expect(request!.method).toBe('POST');
     expect(request!.url).toBe('/register');
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers.authorization).toBeUndefined();
-    expect(JSON.parse(request!.body)).toEqual({
-      service_name: 'eir',
-      pod_name: 'eir-1',
-      providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
-      health_check_url: 'http://10.0.0.3:8080/health',
-      notification_url: 'http://10.0.0.3:8080/notify',
-      subscriptions: ['diam-gw'],
-    });
+    expect(JSON.parse(request!.body)).toEqual(registrationWire);
   });
 
   it('keeps a path prefix of managerUrl and sends the bearer token', async () => {
     manager = await startFakeManager(() => ({ status: 202 }));
     const client = new GovernanceClient({ managerUrl: `${manager.url}/gov/`, serviceName: 'eir', podName: 'eir-1', token: 's3cret' });
-    await client.register({ ...registration, subscriptions: undefined });
+    expect(await client.register({ ...registration, subscriptions: undefined })).toEqual({ outcome: 'accepted', status: 202, service: undefined });
     expect(manager.requests[0]!.url).toBe('/gov/register');
     expect(manager.requests[0]!.headers.authorization).toBe('Bearer s3cret');
     expect(JSON.parse(manager.requests[0]!.body).subscriptions).toEqual([]);
+  });
+
+  it("returns the manager's outcome header and the stored pod in camelCase", async () => {
+    const stored = {
+      ...registrationWire,
+      status: 'healthy',
+      last_health_check: '2026-01-01T00:00:02Z',
+      registered_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:01Z',
+    };
+    const outcomes = ['unchanged', 'updated', 'something-else'];
+    const { client } = await setup((i) => ({ status: 200, body: stored, headers: { 'x-governance-outcome': outcomes[i]! } }));
+    const unchanged = await client.register(registration);
+    expect(unchanged).toEqual({
+      outcome: 'unchanged',
+      status: 200,
+      service: {
+        serviceName: 'eir',
+        podName: 'eir-1',
+        ...registration,
+        status: 'healthy',
+        lastHealthCheck: new Date('2026-01-01T00:00:02Z'),
+        registeredAt: new Date('2026-01-01T00:00:00Z'),
+        updatedAt: new Date('2026-01-01T00:00:01Z'),
+      },
+    });
+    expect((await client.register(registration)).outcome).toBe('updated');
+    expect((await client.register(registration)).outcome).toBe('accepted');
   });
 
   it('passes malformed values through for the manager to judge', async () => {
@@ -241,18 +272,22 @@ describe('GovernanceClient.keepRegistered', () => {
     const registered = new Set<string>();
     manager = await startFakeManager((request) => {
       const body = JSON.parse(request.body) as { service_name: string; pod_name: string };
-      registered.add(`${body.service_name}:${body.pod_name}`);
-      return { status: 200 };
+      const key = `${body.service_name}:${body.pod_name}`;
+      const known = registered.has(key);
+      registered.add(key);
+      return { status: known ? 200 : 201, headers: { 'x-governance-outcome': known ? 'unchanged' : 'created' } };
     });
     const client = new GovernanceClient({ managerUrl: manager.url, serviceName: 'eir', podName: 'eir-1' });
-    let successes = 0;
-    const handle = client.keepRegistered(registration, { intervalMs: 20, onRegistered: () => successes++ });
+    const outcomes: string[] = [];
+    const handle = client.keepRegistered(registration, { intervalMs: 20, onRegistered: (result) => outcomes.push(result.outcome) });
     try {
-      await until(() => registered.has('eir:eir-1'), 'the first registration');
+      await until(() => outcomes.includes('unchanged'), 'a registration and a repeated one');
       registered.clear(); // the manager restarts on a memory store
       const before = manager.requests.length;
-      await until(() => registered.has('eir:eir-1') && successes >= 2, 'the pod to reappear');
+      await until(() => outcomes.lastIndexOf('created') > outcomes.indexOf('unchanged'), 'the pod to be created again');
+      expect(registered.has('eir:eir-1')).toBe(true);
       expect(manager.requests.length).toBeGreaterThan(before);
+      expect(outcomes[0]).toBe('created');
     } finally {
       handle.stop();
     }

@@ -11,6 +11,7 @@ import {
   NotificationServer,
   RegistrationRejectedError,
   type NotificationPayload,
+  type RegistrationInput,
 } from '@governance/client';
 
 async function until(condition: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
@@ -45,12 +46,18 @@ it('registers, is notified, lists, is rejected with field errors and unregisters
       serviceName: 'eir',
       podName: 'eir-1',
     });
-    await client.register({
+    const registration: RegistrationInput = {
       providers: [{ protocol: 'http', ip: '127.0.0.1', port: podPort }],
       healthCheckUrl: `http://127.0.0.1:${podPort}/health`,
       notificationUrl: `http://127.0.0.1:${podPort}/notify`,
       subscriptions: ['eir'],
-    });
+    };
+    const created = await client.register(registration);
+    expect(created).toMatchObject({ outcome: 'created', status: 201, service: { ...registration, serviceName: 'eir', podName: 'eir-1' } });
+    expect(created.service!.registeredAt).toBeInstanceOf(Date);
+    expect(await client.register(registration)).toMatchObject({ outcome: 'unchanged', status: 200, service: { podName: 'eir-1' } });
+    const moved = await client.register({ ...registration, subscriptions: ['eir', 'diam-gw'] });
+    expect([moved.outcome, moved.status, moved.service!.subscriptions]).toEqual(['updated', 200, ['eir', 'diam-gw']]);
 
     const services = await client.listServices();
     expect(services.map((s) => `${s.serviceName}:${s.podName}`)).toEqual(['eir:eir-1']);

@@ -401,7 +401,7 @@ class InspectableMemoryStore extends MemoryStore {
 }
 
 let inspected: InspectableMemoryStore | undefined;
-runStoreConformance('MemoryStore (with inspect)', {
+runStoreConformance({ describe, it }, 'MemoryStore (with inspect)', {
   create: async () => (inspected = new InspectableMemoryStore()),
   inspect: {
     serviceKeys: async () => (await inspected!.getAllServices()).map(keyOf),
@@ -415,7 +415,7 @@ runStoreConformance('MemoryStore (with inspect)', {
   },
 });
 
-runStoreConformance('MemoryStore without applyBatch', {
+runStoreConformance({ describe, it }, 'MemoryStore without applyBatch', {
   create: async () => {
     const store = new MemoryStore();
     Object.defineProperty(store, 'applyBatch', { value: undefined });
@@ -423,7 +423,7 @@ runStoreConformance('MemoryStore without applyBatch', {
   },
 });
 
-runStoreConformance('a store whose server is unreachable', {
+runStoreConformance({ describe, it }, 'a store whose server is unreachable', {
   skip: 'skipped on purpose: create() must never be called',
   create: async () => {
     throw new Error('create() was called although the suite is skipped');

@@ -51,45 +51,63 @@ export function startOptionCheck(
 }
 
 /**
- * A query parameter a store accepts in its connection URL besides `connect_timeout`: stores
+ * A query parameter a store interprets in its connection URL besides `connect_timeout`: stores
  * what it reads in `out`, or returns the problem to report.
  */
 export type UrlParameter = (value: string, out: Record<string, unknown>) => string | undefined;
 
+/** How a store reads the query parameters of its connection URL. */
+export interface UrlParameterRules {
+  /** Parameters the store interprets itself, checking their values. */
+  interpreted: Record<string, UrlParameter>;
+  /** Parameters the store refuses, with what to do instead (it sets them itself or relies on them). */
+  refused: Record<string, string>;
+}
+
+/** A connection URL read by `readConnectionUrl`. */
+export interface ConnectionUrl {
+  /** Host, port, database, user, password, `connectTimeoutMs` and what the store's rules read. */
+  settings: Record<string, unknown>;
+  /** Every other query parameter, unchanged, for the driver (as its own URL parser would hand it on). */
+  passThrough: Record<string, string>;
+}
+
 /**
  * Reads host, port, database, user, password and `connect_timeout` (seconds, as
- * `connectTimeoutMs`) from a connection URL, plus the store's own `parameters`; every problem is
- * reported under `connectionString`.
+ * `connectTimeoutMs`) from a connection URL, plus the parameters the store interprets. Refused
+ * parameters are reported under `connectionString`; all others are passed through to the
+ * driver untouched, so provider URLs (`application_name`, `channel_binding`, …) work as they are.
  */
-export function readConnectionUrl(
-  c: OptionChecker,
-  value: string,
-  protocols: string[],
-  parameters: Record<string, UrlParameter>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const url = parseUrl(c, 'connectionString', value, protocols);
-  if (url === undefined) return out;
-  if (url.hostname !== '') out.host = urlPart(url.hostname.replace(/^\[(.*)\]$/, '$1'));
-  if (url.port !== '') out.port = Number(url.port);
+export function readConnectionUrl(c: OptionChecker, value: string, protocols: string[], rules: UrlParameterRules): ConnectionUrl {
+  const settings: Record<string, unknown> = {};
+  const passThrough: Record<string, string> = {};
+  // `user:password@/database?host=/socket/dir` (Cloud SQL, local sockets): no host in the URL
+  // itself, which WHATWG URLs refuse after credentials, so parse it with a stand-in host.
+  const noHost = /^[a-z][\w+.-]*:\/\/[^/?#]*@\//i.test(value);
+  const url = parseUrl(c, 'connectionString', noHost ? value.replace('@/', '@no-host/') : value, protocols);
+  if (url === undefined) return { settings, passThrough };
+  if (url.hostname !== '' && !noHost) settings.host = urlPart(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+  if (url.port !== '') settings.port = Number(url.port);
   const database = urlPart(url.pathname.replace(/^\//, ''));
-  if (database !== undefined) out.database = database;
-  if (url.username !== '') out.user = urlPart(url.username);
-  if (url.password !== '') out.password = urlPart(url.password);
+  if (database !== undefined) settings.database = database;
+  if (url.username !== '') settings.user = urlPart(url.username);
+  if (url.password !== '') settings.password = urlPart(url.password);
   for (const [key, v] of url.searchParams) {
-    const own = Object.hasOwn(parameters, key) ? parameters[key] : undefined;
+    const own = Object.hasOwn(rules.interpreted, key) ? rules.interpreted[key] : undefined;
     if (own !== undefined) {
-      const problem = own(v, out);
+      const problem = own(v, settings);
       if (problem !== undefined) c.fail('connectionString', problem);
+    } else if (Object.hasOwn(rules.refused, key)) {
+      c.fail('connectionString', `parameter "${key}" is not accepted: ${rules.refused[key]}`);
     } else if (key === 'connect_timeout') {
       const seconds = Number(v);
       if (!Number.isInteger(seconds) || seconds < 1) c.fail('connectionString', 'connect_timeout must be a whole number of seconds ≥ 1');
-      else out.connectTimeoutMs = seconds * 1000;
+      else settings.connectTimeoutMs = seconds * 1000;
     } else {
-      c.fail('connectionString', `unknown parameter "${key}"; supported: ${[...Object.keys(parameters), 'connect_timeout'].join(', ')}`);
+      passThrough[key] = v;
     }
   }
-  return out;
+  return { settings, passThrough };
 }
 
 /**

@@ -21,6 +21,8 @@ export {
   startOptionCheck,
   type CommonSqlOptions,
   type CommonSqlSettings,
+  type ConnectionUrl,
   type UrlParameter,
+  type UrlParameterRules,
 } from './connection-options';
 export { dialectFailures } from './dialect-failures';

@@ -3,7 +3,7 @@ import { StoreError, cloneService, keyOf, type ServiceInfo, type StoreMutation }
 import { makePods, makeService, runStoreConformance } from '@governance/core/testing';
 import { MemoryStore } from '@governance/store-memory';
 
-runStoreConformance('MemoryStore', { create: async () => new MemoryStore() });
+runStoreConformance({ describe, it }, 'MemoryStore', { create: async () => new MemoryStore() });
 
 type Iterable = Map<unknown, unknown> | Set<unknown>;
 const ITERATING = ['forEach', 'keys', 'values', 'entries', Symbol.iterator] as const;

@@ -13,6 +13,8 @@ export interface MongoErrorContext {
   /** Hosts of the deployment, e.g. `db1:27017,db2:27017` (never credentials). */
   where: string;
   database: string;
+  /** How long the driver waits for a usable server (`serverSelectionTimeoutMS`). */
+  serverSelectionTimeoutMs?: number;
 }
 
 const STORE = 'store-mongodb';
@@ -50,9 +52,12 @@ export function toStoreError(operation: StoreOperation, error: unknown, context:
   const wrap = (text: string, transient: boolean) => new StoreError(STORE, operation, text, { cause: error, transient });
 
   if (error instanceof MongoServerSelectionError) {
+    // Not transient: the driver already waited serverSelectionTimeoutMS for a server, so an
+    // immediate retry (the manager's store retry) would only multiply the wait.
+    const waited = context.serverSelectionTimeoutMs === undefined ? '' : ` within ${context.serverSelectionTimeoutMs / 1000} s (serverSelectionTimeoutMs)`;
     return wrap(
-      `cannot reach MongoDB at ${context.where} (${message}); check that the server is running and reachable and that uri names it — calls succeed again once it answers`,
-      true,
+      `cannot reach MongoDB at ${context.where}${waited}: ${message}; check that the server is running and reachable and that uri names it — the next call tries again`,
+      false,
     );
   }
   // Matched by name: these classes are missing from older 6.x drivers, which the peer range allows.

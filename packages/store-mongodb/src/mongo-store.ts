@@ -91,7 +91,7 @@ export class MongoStore implements RegistryStore {
       this.#run(operation, options, fn),
     );
     const hosts = this.client.options.srvHost ?? this.client.options.hosts.map((h) => h.toString()).join(',');
-    this.#context = { where: hosts, database: config.database };
+    this.#context = { where: hosts, database: config.database, serverSelectionTimeoutMs: this.client.options.serverSelectionTimeoutMS };
   }
 
   async saveService(service: ServiceInfo, options?: StoreCallOptions): Promise<void> {

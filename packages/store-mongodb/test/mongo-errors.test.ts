@@ -15,7 +15,7 @@ import {
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const context = { where: 'db1:27017,db2:27017', database: 'registry' };
+const context = { where: 'db1:27017,db2:27017', database: 'registry', serverSelectionTimeoutMs: 300 };
 
 function wrapped(error: unknown, operation: Parameters<typeof toStoreError>[0] = 'saveService'): StoreError {
   const result = toStoreError(operation, error, context);
@@ -33,7 +33,7 @@ function serverError(code: number, codeName: string, errmsg: string, errorLabels
   return new MongoServerError({ ok: 0, code, codeName, errmsg, errorLabels });
 }
 
-describe('connection failures are transient and say where and what to check', () => {
+describe('connection failures say where and what to check; a lost connection is transient', () => {
   let selection: MongoServerSelectionError;
 
   beforeAll(async () => {
@@ -53,10 +53,10 @@ describe('connection failures are transient and say where and what to check', ()
     expect(selection).toBeInstanceOf(MongoServerSelectionError);
   });
 
-  it('MongoServerSelectionError (server down)', () => {
+  it('MongoServerSelectionError (server down): not transient, the driver already waited serverSelectionTimeoutMs', () => {
     const error = wrapped(selection, 'ping');
-    expect(error.transient).toBe(true);
-    expect(error.message).toContain('cannot reach MongoDB at db1:27017,db2:27017');
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain('cannot reach MongoDB at db1:27017,db2:27017 within 0.3 s (serverSelectionTimeoutMs): ');
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).toContain('check that the server is running');
   });

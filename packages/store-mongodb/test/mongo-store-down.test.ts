@@ -1,4 +1,4 @@
-import { StoreError, ValidationError } from '@governance/core';
+import { Manager, StoreError, ValidationError } from '@governance/core';
 import { everyStoreCall, makeService } from '@governance/core/testing';
 import { MongoStore } from '@governance/store-mongodb';
 import { MongoClient, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
@@ -40,13 +40,33 @@ async function failure(call: Promise<unknown>): Promise<unknown> {
 }
 
 describe('MongoStore with the server down', () => {
-  it('ping rejects with a transient StoreError carrying the driver error', async () => {
+  it('ping rejects with a StoreError carrying the driver error, naming the time it waited', async () => {
     const error = await failure(downStore().ping());
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).operation).toBe('ping');
-    expect((error as StoreError).transient).toBe(true);
+    expect((error as StoreError).transient).toBe(false);
     expect((error as StoreError).cause).toBeInstanceOf(MongoServerSelectionError);
-    expect((error as Error).message).toContain(`cannot reach MongoDB at 127.0.0.1:${closedPort}`);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^\\[store-mongodb\\] ping failed: cannot reach MongoDB at 127\\.0\\.0\\.1:${closedPort} within 0\\.3 s \\(serverSelectionTimeoutMs\\): `),
+    );
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('manager.start() makes one attempt, fails with that error and leaves the store usable', async () => {
+    let reads = 0;
+    const store = downStore();
+    const getAllServices = store.getAllServices.bind(store);
+    store.getAllServices = (options) => {
+      reads++;
+      return getAllServices(options);
+    };
+    const manager = new Manager({}, store);
+    const error = await failure(manager.start());
+    expect(reads).toBe(1);
+    expect((error as Error).message).toMatch(/^\[store-mongodb\] getAllServices failed: cannot reach MongoDB at .* within 0\.3 s/);
+    expect(manager.isRunning).toBe(false);
+    await failure(manager.start());
+    expect(reads).toBe(2);
   });
 
   it('keeps trying to connect on later calls instead of reporting a closed client', async () => {
@@ -65,7 +85,7 @@ describe('MongoStore with the server down', () => {
     errors.forEach((error, i) => {
       expect(error, calls[i]![0]).toBeInstanceOf(StoreError);
       expect((error as StoreError).operation).toBe(calls[i]![0]);
-      expect((error as StoreError).transient).toBe(true);
+      expect((error as StoreError).cause).toBeInstanceOf(MongoServerSelectionError);
     });
   });
 

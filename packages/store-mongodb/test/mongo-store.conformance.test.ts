@@ -49,7 +49,7 @@ function inspector(mode: MongoTransactionMode): StoreInspector {
 }
 
 for (const mode of ['auto', 'never'] as const) {
-  runStoreConformance(`MongoStore (transactions: ${mode})`, {
+  runStoreConformance({ describe, it }, `MongoStore (transactions: ${mode})`, {
     skip,
     timeoutMs: 20_000,
     inspect: skip === undefined ? inspector(mode) : undefined,

@@ -1,6 +1,7 @@
-import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck, type UrlParameter } from '@governance/sql-shared';
+import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck } from '@governance/sql-shared';
 import type { MysqlPool } from 'kysely';
 import type { SslOptions } from 'mysql2';
+import { MYSQL_URL_RULES, mysql2UrlValue } from './mysql-url-parameters';
 
 /**
  * Options of `MySqlStore` (MariaDB / MySQL). Give connection settings (fields or
@@ -8,7 +9,11 @@ import type { SslOptions } from 'mysql2';
  * recommendation.
  */
 export interface MySqlStoreOptions {
-  /** `mysql://user:password@host:port/database?ssl=true&connect_timeout=10`. */
+  /**
+   * `mysql://user:password@host:port/database?ssl=true&connect_timeout=10`. TLS in the forms
+   * providers print (`ssl=true`, `ssl={"rejectUnauthorized":true}`, `ssl-mode=REQUIRED`,
+   * `sslaccept=strict`) is read by the store; other mysql2 options in the query go to mysql2.
+   */
   connectionString?: string;
   /**
    * A mysql2 pool the host already has (`mysql2.createPool` or `mysql2/promise`), created with
@@ -53,13 +58,16 @@ export interface ResolvedMySqlOptions {
   database: string;
   user: string;
   password: string | undefined;
-  ssl: SslOptions | undefined;
+  /** mysql2's TLS settings, or the name of one of its SSL profiles (`Amazon RDS`). */
+  ssl: SslOptions | string | undefined;
   maxConnections: number;
   idleConnections: number;
   idleTimeoutMs: number;
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
+  /** The URL's other query parameters, read as mysql2 reads them, for mysql2. */
+  driverOptions: Record<string, unknown>;
 }
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'ssl'] as const;
@@ -71,9 +79,10 @@ export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOp
   const { c, given } = startOptionCheck('MySqlStore', 'store-mysql', options, KNOWN);
 
   let fromUrl: Record<string, unknown> = {};
+  let passThrough: Record<string, string> = {};
   if (options.connectionString !== undefined) {
     if (typeof options.connectionString !== 'string') c.fail('connectionString', 'must be a string');
-    else fromUrl = readConnectionUrl(c, options.connectionString, ['mysql:', 'mariadb:'], URL_PARAMETERS);
+    else ({ settings: fromUrl, passThrough } = readConnectionUrl(c, options.connectionString, ['mysql:', 'mariadb:'], MYSQL_URL_RULES));
     for (const k of given(CONNECTION_FIELDS)) c.fail(k, 'cannot be combined with connectionString; put it in the URL');
   }
 
@@ -92,7 +101,8 @@ export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOp
     c.fail('database', 'is required (the database that holds the registry tables)');
   }
   const ssl = options.ssl ?? fromUrl.ssl;
-  if (ssl !== undefined && typeof ssl !== 'boolean' && (typeof ssl !== 'object' || ssl === null)) {
+  const profile = typeof ssl === 'string' && options.ssl === undefined; // `ssl=Amazon RDS` in the URL
+  if (ssl !== undefined && typeof ssl !== 'boolean' && !profile && (typeof ssl !== 'object' || ssl === null)) {
     c.fail('ssl', 'must be true, false or an object of TLS settings');
   }
 
@@ -100,19 +110,12 @@ export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOp
     pool,
     database: database ?? '(pool)',
     ...resolveCommonSqlSettings(c, options, fromUrl, { port: 3306, user: 'root' }),
-    ssl: ssl === true ? {} : typeof ssl === 'object' && ssl !== null ? (ssl as SslOptions) : undefined,
+    ssl: ssl === true ? {} : typeof ssl === 'object' && ssl !== null ? (ssl as SslOptions) : typeof ssl === 'string' ? ssl : undefined,
+    driverOptions: Object.fromEntries(Object.entries(passThrough).map(([key, value]) => [key, mysql2UrlValue(value)])),
   };
   c.done();
   return resolved;
 }
-
-const URL_PARAMETERS: Record<string, UrlParameter> = {
-  ssl(value, out) {
-    if (value !== 'true' && value !== 'false') return 'ssl must be true or false';
-    out.ssl = value === 'true';
-    return undefined;
-  },
-};
 
 /** The callback-style pool Kysely drives: the pool itself, or the one inside a mysql2/promise pool. */
 function callbackPool(value: unknown): MysqlPool | undefined {

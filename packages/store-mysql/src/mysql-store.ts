@@ -4,6 +4,7 @@ import { createPool } from 'mysql2';
 import { MySqlDialectAdapter } from './mysql-dialect';
 import { withConnectionLifetime } from './mysql-pool-lifetime';
 import { type MySqlStoreOptions, resolveMySqlOptions } from './mysql-options';
+import { allowExitOnIdle } from './mysql-pool-exit';
 
 /**
  * A `RegistryStore` on MariaDB / MySQL (Kysely + mysql2; verified against MariaDB 10.11). Tables `services` and
@@ -31,6 +32,7 @@ export class MySqlStore extends SqlRegistryStore {
       target = `${info?.host ?? 'localhost'}:${info?.port ?? 3306}/${info?.database ?? '(pool)'}`;
     } else {
       const own = createPool({
+        ...o.driverOptions,
         host: o.host,
         port: o.port,
         database: o.database,
@@ -47,6 +49,7 @@ export class MySqlStore extends SqlRegistryStore {
         enableKeepAlive: true,
         charset: 'UTF8MB4_BIN',
       });
+      allowExitOnIdle(own);
       pool = withConnectionLifetime(own as unknown as Parameters<typeof withConnectionLifetime>[0], o.connectionLifetimeMs);
       target = `${o.host}:${o.port}/${o.database}`;
     }

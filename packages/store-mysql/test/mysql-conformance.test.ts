@@ -1,6 +1,6 @@
 import { runStoreConformance } from '@governance/core/testing';
 import { MySqlStore } from '@governance/store-mysql';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { lazyCoordination } from '../../sql-shared/test/lazy-inspector';
 import { createTestDatabase, mysqlSkip, type TestDatabase } from './mysql-test-env';
 
@@ -18,7 +18,7 @@ const open = () => new MySqlStore({ connectionString: database!.url, maxConnecti
 
 // Every logged write holds the change-log counter through its commit, so the 500 concurrent
 // single-pod writes of the concurrency checks commit one after another: allow for a slow disk.
-runStoreConformance('MySqlStore', {
+runStoreConformance({ describe, it }, 'MySqlStore', {
   skip,
   timeoutMs: 30_000,
   async create() {

@@ -1,17 +1,20 @@
 import type { ConnectionOptions } from 'node:tls';
-import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck, type UrlParameter } from '@governance/sql-shared';
+import { readConnectionUrl, resolveCommonSqlSettings, startOptionCheck } from '@governance/sql-shared';
 import type { PostgresPool } from 'kysely';
+import { POSTGRES_URL_RULES, SSL_MODES, type PostgresSslMode, type PostgresUrlSettings } from './postgres-url-parameters';
 
-/** How the connection uses TLS, with libpq's meanings. */
-export type PostgresSslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
-const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
+export type { PostgresSslMode } from './postgres-url-parameters';
 
 /**
  * Options of `PostgresStore`. Give connection settings (fields or `connectionString`) or an
  * existing `pool`, not both. Pool sizes default to the Go library's recommendation.
  */
 export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database?sslmode=require&connect_timeout=10`. */
+  /**
+   * `postgres://user:password@host:port/database?sslmode=require&connect_timeout=10`. TLS
+   * (`sslmode`, `ssl`, `sslrootcert`, …) and `channel_binding` are read with libpq's meanings;
+   * other parameters (`application_name`, `options`, …) are handed to pg as they are.
+   */
   connectionString?: string;
   /**
    * A `pg.Pool` the host already has. The store uses it as is and `close()` does not end it;
@@ -67,6 +70,10 @@ export interface ResolvedPostgresOptions {
   connectTimeoutMs: number;
   tablePrefix: string;
   schema: string;
+  /** `channel_binding` from the URL: use SCRAM-SHA-256-PLUS when the server offers it. */
+  channelBinding: boolean | undefined;
+  /** The URL's other query parameters, for pg as they are. */
+  driverParameters: Record<string, string>;
 }
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'sslMode', 'tls'] as const;
@@ -77,10 +84,11 @@ const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS,
 export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {
   const { c, given } = startOptionCheck('PostgresStore', 'store-postgres', options, KNOWN);
 
-  let fromUrl: Record<string, unknown> = {};
+  let fromUrl: Record<string, unknown> & PostgresUrlSettings = {};
+  let driverParameters: Record<string, string> = {};
   if (options.connectionString !== undefined) {
     if (typeof options.connectionString !== 'string') c.fail('connectionString', 'must be a string');
-    else fromUrl = readConnectionUrl(c, options.connectionString, ['postgres:', 'postgresql:'], URL_PARAMETERS);
+    else ({ settings: fromUrl, passThrough: driverParameters } = readConnectionUrl(c, options.connectionString, ['postgres:', 'postgresql:'], POSTGRES_URL_RULES));
     for (const k of given(CONNECTION_FIELDS.filter((f) => f !== 'tls'))) c.fail(k, 'cannot be combined with connectionString; put it in the URL');
   }
   if (options.pool !== undefined) {
@@ -96,25 +104,20 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
   if (!SSL_MODES.includes(sslMode as PostgresSslMode)) c.fail('sslMode', `must be one of ${SSL_MODES.join(', ')}`);
   const tls = options.tls;
   if (tls !== undefined && (typeof tls !== 'object' || tls === null)) c.fail('tls', 'must be an object of TLS settings');
+  const tlsSettings = fromUrl.tls === undefined ? tls : { ...fromUrl.tls, ...tls };
 
   const resolved: ResolvedPostgresOptions = {
     pool: options.pool,
     database: c.text('database', options.database ?? fromUrl.database) ?? 'postgres',
     ...resolveCommonSqlSettings(c, options, fromUrl, { port: 5432, user: 'postgres' }),
-    ssl: sslOption(sslMode as PostgresSslMode, tls),
+    ssl: sslOption(sslMode as PostgresSslMode, tlsSettings),
     schema: c.identifier('schema', options.schema, 'public', 63, false),
+    channelBinding: fromUrl.channelBinding,
+    driverParameters,
   };
   c.done();
   return resolved;
 }
-
-const URL_PARAMETERS: Record<string, UrlParameter> = {
-  sslmode(value, out) {
-    if (!SSL_MODES.includes(value as PostgresSslMode)) return `sslmode must be one of ${SSL_MODES.join(', ')}`;
-    out.sslMode = value;
-    return undefined;
-  },
-};
 
 /** pg's `ssl` option for a libpq SSL mode. */
 function sslOption(mode: PostgresSslMode, tls: ConnectionOptions | undefined): false | ConnectionOptions {

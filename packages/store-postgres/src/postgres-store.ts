@@ -1,9 +1,10 @@
 import { SqlRegistryStore, tableNames, type ChangeListener, type RegistryDatabase } from '@governance/sql-shared';
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { Kysely, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { guardClients } from './pg-client-guard';
 import { PostgresDialectAdapter } from './postgres-dialect';
 import { changeChannel, PostgresListener } from './postgres-listener';
+import { SchemaScopedPostgresDialect } from './postgres-schema-dialect';
 import { type PostgresStoreOptions, resolvePostgresOptions } from './postgres-options';
 
 /**
@@ -32,6 +33,8 @@ export class PostgresStore extends SqlRegistryStore {
       listenWith = (o.pool as { options?: pg.ClientConfig }).options;
     } else {
       listenWith = {
+        application_name: 'governance',
+        ...o.driverParameters,
         host: o.host,
         port: o.port,
         database: o.database,
@@ -39,6 +42,7 @@ export class PostgresStore extends SqlRegistryStore {
         password: o.password,
         ssl: o.ssl,
         connectionTimeoutMillis: o.connectTimeoutMs,
+        ...(o.channelBinding === undefined ? {} : { enableChannelBinding: o.channelBinding }),
       };
       const own = new pg.Pool({
         ...listenWith,
@@ -46,9 +50,11 @@ export class PostgresStore extends SqlRegistryStore {
         min: o.idleConnections,
         idleTimeoutMillis: o.idleTimeoutMs,
         maxLifetimeSeconds: Math.ceil(o.connectionLifetimeMs / 1000),
-        application_name: 'governance',
         // TCP keep-alive lets the kernel notice a peer that vanished without a reset.
         keepAlive: true,
+        // Idle connections and their timers do not hold the process: a store that was never
+        // closed (or a manager whose start() failed) lets it exit once nothing else runs.
+        allowExitOnIdle: true,
       });
       // An idle connection that breaks (server restart) is dropped by the pool; without a
       // listener the 'error' event would crash the process.
@@ -63,7 +69,7 @@ export class PostgresStore extends SqlRegistryStore {
         : async (onHint, onError) => PostgresListener.start(listenWith, channel, target, { onHint, onError });
     super({
       dialect: new PostgresDialectAdapter(o.database, o.user, channel),
-      db: new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<RegistryDatabase>({ dialect: new SchemaScopedPostgresDialect({ pool }, o.schema) }),
       ownsPool: o.pool === undefined,
       tables: tableNames(o.tablePrefix, o.schema),
       target,

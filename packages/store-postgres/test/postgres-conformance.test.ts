@@ -1,6 +1,6 @@
 import { runStoreConformance } from '@governance/core/testing';
 import { PostgresStore } from '@governance/store-postgres';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { lazyCoordination } from '../../sql-shared/test/lazy-inspector';
 import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
@@ -18,7 +18,7 @@ const open = () => new PostgresStore({ connectionString: POSTGRES_URL, schema: s
 
 // Every logged write holds the change-log counter through its commit, so the 500 concurrent
 // single-pod writes of the concurrency checks commit one after another: allow for a slow disk.
-runStoreConformance('PostgresStore', {
+runStoreConformance({ describe, it }, 'PostgresStore', {
   skip,
   timeoutMs: 30_000,
   async create() {

@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
 import { cloneService, keyOf } from '../model';
 import type { RegistryStore, StoreMutation, StoreMutationResult } from '../store';
+import { deepEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { expectTypedRejection, keysOf, makeService, malformedServices, sorted } from './fixtures';
 
@@ -17,8 +17,8 @@ function batch(store: RegistryStore, mutations: StoreMutation[]): Promise<StoreM
  */
 export const batchChecks: StoreChecks = {
   'an empty batch resolves to []': async (store) => {
-    expect(await batch(store, [])).toEqual([]);
-    expect(await store.stats()).toEqual({ services: 0, subscriptions: 0 });
+    deepEqual(await batch(store, []), []);
+    deepEqual(await store.stats(), { services: 0, subscriptions: 0 });
   },
 
   'save then health in one batch applies both, in order': async (store, inspect) => {
@@ -28,10 +28,10 @@ export const batchChecks: StoreChecks = {
       { type: 'save', service: pod },
       { type: 'health', key: keyOf(pod), status: 'healthy', at },
     ]);
-    expect(results).toEqual([true, true]);
-    expect(await store.getService(keyOf(pod))).toEqual({ ...pod, status: 'healthy', lastHealthCheck: at });
-    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
-    if (inspect !== undefined) expect(await inspect.serviceKeys()).toEqual([keyOf(pod)]);
+    deepEqual(results, [true, true]);
+    deepEqual(await store.getService(keyOf(pod)), { ...pod, status: 'healthy', lastHealthCheck: at });
+    deepEqual(await store.getSubscribers('eir'), [keyOf(pod)]);
+    if (inspect !== undefined) deepEqual(await inspect.serviceKeys(), [keyOf(pod)]);
   },
 
   'results come back in position: delete or health of a missing key is false': async (store) => {
@@ -46,8 +46,8 @@ export const batchChecks: StoreChecks = {
       { type: 'delete', key: keyOf(pod) },
       { type: 'health', key: keyOf(pod), status: 'healthy', at },
     ]);
-    expect(results).toEqual([false, false, true, true, true, false, false]);
-    expect(await store.getAllServices()).toEqual([]);
+    deepEqual(results, [false, false, true, true, true, false, false]);
+    deepEqual(await store.getAllServices(), []);
   },
 
   'later mutations see earlier ones: save, delete, save again': async (store) => {
@@ -60,11 +60,11 @@ export const batchChecks: StoreChecks = {
       { type: 'delete', key: keyOf(first) },
       { type: 'save', service: second },
     ]);
-    expect(results).toEqual([true, true, true, true]);
-    expect(keysOf(await store.getAllServices())).toEqual(keysOf([second, other]));
-    expect(await store.getService(keyOf(second))).toEqual(second);
-    expect(await store.getSubscribers('eir')).toEqual([]);
-    expect(await store.getSubscribers('diam-gw')).toEqual([keyOf(second)]);
+    deepEqual(results, [true, true, true, true]);
+    deepEqual(keysOf(await store.getAllServices()), keysOf([second, other]));
+    deepEqual(await store.getService(keyOf(second)), second);
+    deepEqual(await store.getSubscribers('eir'), []);
+    deepEqual(await store.getSubscribers('diam-gw'), [keyOf(second)]);
   },
 
   'a batch save replaces the subscription index and a batch delete removes it': async (store, inspect) => {
@@ -75,13 +75,13 @@ export const batchChecks: StoreChecks = {
       { type: 'save', service: { ...eir, subscriptions: ['smf'] } },
       { type: 'save', service: smf },
     ]);
-    expect(await store.getSubscribers('diam-gw')).toEqual([]);
-    expect(sorted(await store.getSubscribers('http-gw'))).toEqual([keyOf(smf)]);
-    expect(await store.getSubscribers('smf')).toEqual([keyOf(eir)]);
+    deepEqual(await store.getSubscribers('diam-gw'), []);
+    deepEqual(sorted(await store.getSubscribers('http-gw')), [keyOf(smf)]);
+    deepEqual(await store.getSubscribers('smf'), [keyOf(eir)]);
     await batch(store, [{ type: 'delete', key: keyOf(eir) }]);
-    expect(await store.getSubscribers('smf')).toEqual([]);
-    expect(await store.stats()).toEqual({ services: 1, subscriptions: 1 });
-    if (inspect !== undefined) expect(await inspect.subscriptionPairs()).toEqual([[keyOf(smf), 'http-gw']]);
+    deepEqual(await store.getSubscribers('smf'), []);
+    deepEqual(await store.stats(), { services: 1, subscriptions: 1 });
+    if (inspect !== undefined) deepEqual(await inspect.subscriptionPairs(), [[keyOf(smf), 'http-gw']]);
   },
 
   'a batch with a malformed mutation rejects as a whole and applies nothing': async (store, inspect) => {
@@ -98,11 +98,11 @@ export const batchChecks: StoreChecks = {
           ]),
         `applyBatch ending with a save with ${what}`,
       );
-      expect(await store.getAllServices(), `after a batch with ${what}`).toEqual([kept]);
-      expect(await store.getSubscribers('diam-gw')).toEqual([]);
-      expect(await store.getSubscribers('eir')).toEqual([keyOf(kept)]);
+      deepEqual(await store.getAllServices(), [kept], `after a batch with ${what}`);
+      deepEqual(await store.getSubscribers('diam-gw'), []);
+      deepEqual(await store.getSubscribers('eir'), [keyOf(kept)]);
     }
-    if (inspect !== undefined) expect(await inspect.serviceKeys()).toEqual([keyOf(kept)]);
+    if (inspect !== undefined) deepEqual(await inspect.serviceKeys(), [keyOf(kept)]);
   },
 
   'a batch copies its inputs': async (store) => {
@@ -114,7 +114,7 @@ export const batchChecks: StoreChecks = {
     pod.subscriptions.push('scribbled');
     pod.updatedAt.setTime(0);
     mutations.length = 0;
-    expect(await store.getService(keyOf(expected))).toEqual(expected);
+    deepEqual(await store.getService(keyOf(expected)), expected);
   },
 };
 

@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
 import { keyOf } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { keysOf, makePods, makeService, pairStrings, sorted } from './fixtures';
 
@@ -11,13 +11,13 @@ export const concurrencyChecks: StoreChecks = {
   [`${CONCURRENT_CALLS} concurrent saves of distinct pods lose nothing`]: async (store, inspect) => {
     const pods = makePods('http-gw', CONCURRENT_CALLS, { subscriptions: ['eir'] });
     await Promise.all(pods.map((pod) => store.saveService(pod)));
-    expect(keysOf(await store.getAllServices())).toEqual(keysOf(pods));
-    expect(keysOf(await store.getServicesByName('http-gw'))).toEqual(keysOf(pods));
-    expect(sorted(await store.getSubscribers('eir'))).toEqual(keysOf(pods));
-    expect(await store.stats()).toEqual({ services: CONCURRENT_CALLS, subscriptions: CONCURRENT_CALLS });
+    deepEqual(keysOf(await store.getAllServices()), keysOf(pods));
+    deepEqual(keysOf(await store.getServicesByName('http-gw')), keysOf(pods));
+    deepEqual(sorted(await store.getSubscribers('eir')), keysOf(pods));
+    deepEqual(await store.stats(), { services: CONCURRENT_CALLS, subscriptions: CONCURRENT_CALLS });
     if (inspect !== undefined) {
-      expect(sorted(await inspect.serviceKeys())).toEqual(keysOf(pods));
-      expect((await inspect.subscriptionPairs()).length).toBe(CONCURRENT_CALLS);
+      deepEqual(sorted(await inspect.serviceKeys()), keysOf(pods));
+      strictEqual((await inspect.subscriptionPairs()).length, CONCURRENT_CALLS);
     }
   },
 
@@ -30,9 +30,9 @@ export const concurrencyChecks: StoreChecks = {
     await Promise.all(pairs.map(([subscriber, group]) => store.addSubscription(subscriber, group)));
     const seen: Array<[string, string]> = [];
     for (const group of groups) for (const s of await store.getSubscribers(group)) seen.push([s, group]);
-    expect(pairStrings(seen)).toEqual(pairStrings(pairs));
-    expect((await store.stats()).subscriptions).toBe(CONCURRENT_CALLS);
-    if (inspect !== undefined) expect(pairStrings(await inspect.subscriptionPairs())).toEqual(pairStrings(pairs));
+    deepEqual(pairStrings(seen), pairStrings(pairs));
+    strictEqual((await store.stats()).subscriptions, CONCURRENT_CALLS);
+    if (inspect !== undefined) deepEqual(pairStrings(await inspect.subscriptionPairs()), pairStrings(pairs));
 
     // Remove every other pair while re-adding the rest (idempotent) at the same time.
     await Promise.all(
@@ -43,8 +43,8 @@ export const concurrencyChecks: StoreChecks = {
     const kept = pairs.filter((_, i) => i % 2 === 1);
     const after: Array<[string, string]> = [];
     for (const group of groups) for (const s of await store.getSubscribers(group)) after.push([s, group]);
-    expect(pairStrings(after)).toEqual(pairStrings(kept));
-    expect((await store.stats()).subscriptions).toBe(kept.length);
+    deepEqual(pairStrings(after), pairStrings(kept));
+    strictEqual((await store.stats()).subscriptions, kept.length);
   },
 
   [`${CONCURRENT_CALLS} mixed concurrent calls on distinct pods each apply atomically`]: async (store) => {
@@ -57,14 +57,14 @@ export const concurrencyChecks: StoreChecks = {
         return i % 2 === 0 ? store.deleteService(keyOf(pod)) : store.updateHealthStatus(keyOf(pod), 'healthy', at);
       }),
     );
-    expect(results.every((r) => r === true)).toBe(true);
+    strictEqual(results.every((r) => r === true), true);
     const expected = pods.filter((_, i) => i >= CONCURRENT_CALLS / 2 || i % 2 === 1);
     const all = await store.getAllServices();
-    expect(keysOf(all)).toEqual(keysOf(expected));
-    expect(sorted(await store.getSubscribers('http-gw'))).toEqual(keysOf(expected));
+    deepEqual(keysOf(all), keysOf(expected));
+    deepEqual(sorted(await store.getSubscribers('http-gw')), keysOf(expected));
     const healthy = all.filter((s) => s.status === 'healthy');
-    expect(keysOf(healthy)).toEqual(keysOf(pods.filter((_, i) => i < CONCURRENT_CALLS / 2 && i % 2 === 1)));
-    for (const s of healthy) expect(s.lastHealthCheck.getTime()).toBe(at.getTime());
+    deepEqual(keysOf(healthy), keysOf(pods.filter((_, i) => i < CONCURRENT_CALLS / 2 && i % 2 === 1)));
+    for (const s of healthy) strictEqual(s.lastHealthCheck.getTime(), at.getTime());
   },
 
   [`${CONCURRENT_CALLS} concurrent saves of one key leave exactly one whole record`]: async (store, inspect) => {
@@ -76,16 +76,16 @@ export const concurrencyChecks: StoreChecks = {
     );
     await Promise.all(versions.map((v) => store.saveService(v)));
     const all = await store.getAllServices();
-    expect(all).toHaveLength(1);
+    strictEqual(all.length, 1);
     const winner = versions.find((v) => v.providers[0]!.port === all[0]!.providers[0]!.port);
-    expect(all[0]).toEqual(winner);
+    deepEqual(all[0], winner);
     // The index matches the winning record: never a mix of two versions.
     const groups = Array.from({ length: 7 }, (_, i) => `group-${i}`);
     const indexed: string[] = [];
     for (const g of groups) if ((await store.getSubscribers(g)).includes(keyOf(winner!))) indexed.push(g);
-    expect(indexed).toEqual(winner!.subscriptions);
-    expect(await store.stats()).toEqual({ services: 1, subscriptions: 1 });
-    if (inspect !== undefined) expect(await inspect.serviceKeys()).toEqual([keyOf(winner!)]);
+    deepEqual(indexed, winner!.subscriptions);
+    deepEqual(await store.stats(), { services: 1, subscriptions: 1 });
+    if (inspect !== undefined) deepEqual(await inspect.serviceKeys(), [keyOf(winner!)]);
   },
 };
 

@@ -1,5 +1,6 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { cloneService, keyOf, type ServiceInfo } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { makeService } from './fixtures';
 
@@ -43,7 +44,7 @@ function tryToScribble(service: ServiceInfo): void {
     try {
       mutate(service);
     } catch (error) {
-      expect(error, 'a returned record refused a change with something other than a TypeError').toBeInstanceOf(TypeError);
+      assert.ok(error instanceof TypeError, `a returned record refused a change with something other than a TypeError: ${String(error)}`);
     }
   }
 }
@@ -51,12 +52,12 @@ function tryToScribble(service: ServiceInfo): void {
 /** Passes when `a` and `b` are distinct objects, or one shared object that cannot be changed. */
 function sharedOnlyIfFrozen(a: object, b: object, what: string): void {
   if (a !== b) return;
-  expect(Object.isFrozen(a), `${what} is shared between two reads, so it must be frozen`).toBe(true);
+  assert.ok(Object.isFrozen(a), `${what} is shared between two reads, so it must be frozen`);
   if (a instanceof Date) {
     // Object.freeze does not stop Date setters: a shared Date must refuse them itself.
     const time = a.getTime();
-    expect(() => a.setTime(time + 1), `${what} is a shared Date, so setTime must throw`).toThrow(TypeError);
-    expect(a.getTime()).toBe(time);
+    assert.throws(() => a.setTime(time + 1), TypeError, `${what} is a shared Date, so setTime must throw`);
+    assert.equal(a.getTime(), time);
   }
 }
 
@@ -71,8 +72,8 @@ export const copyChecks: StoreChecks = {
     const expected = cloneService(pod);
     await store.saveService(pod);
     scribble(pod);
-    expect(await store.getService(keyOf(expected))).toEqual(expected);
-    expect(await store.getSubscribers('scribbled')).toEqual([]);
+    deepEqual(await store.getService(keyOf(expected)), expected);
+    deepEqual(await store.getSubscribers('scribbled'), []);
   },
 
   'mutating a getService result does not change the store': async (store) => {
@@ -80,7 +81,7 @@ export const copyChecks: StoreChecks = {
     await store.saveService(pod);
     const first = await store.getService(keyOf(pod));
     tryToScribble(first!);
-    expect(await store.getService(keyOf(pod))).toEqual(pod);
+    deepEqual(await store.getService(keyOf(pod)), pod);
   },
 
   'two reads share no mutable object, and never the saved one': async (store) => {
@@ -95,9 +96,9 @@ export const copyChecks: StoreChecks = {
     for (const field of ['lastHealthCheck', 'registeredAt', 'updatedAt'] as const) {
       sharedOnlyIfFrozen(a[field], b[field], field);
     }
-    expect(a).not.toBe(pod);
-    expect(a.providers).not.toBe(pod.providers);
-    expect(a.lastHealthCheck).not.toBe(pod.lastHealthCheck);
+    assert.notEqual(a, pod);
+    assert.notEqual(a.providers, pod.providers);
+    assert.notEqual(a.lastHealthCheck, pod.lastHealthCheck);
   },
 
   'mutating getServicesByName and getAllServices results does not change the store': async (store) => {
@@ -109,8 +110,8 @@ export const copyChecks: StoreChecks = {
     const all = await store.getAllServices();
     tryToScribble(all[0]!);
     all.push(makeService({ podName: 'intruder' }));
-    expect(await store.getServicesByName(pod.serviceName)).toEqual([pod]);
-    expect(await store.getAllServices()).toEqual([pod]);
+    deepEqual(await store.getServicesByName(pod.serviceName), [pod]);
+    deepEqual(await store.getAllServices(), [pod]);
   },
 
   'mutating getSubscribers and getSubscriberServices results does not change the store': async (store) => {
@@ -121,8 +122,8 @@ export const copyChecks: StoreChecks = {
     subscribers[0] = 'changed:pod';
     const services = await store.getSubscriberServices('diam-gw');
     tryToScribble(services[0]!);
-    expect(await store.getSubscribers('diam-gw')).toEqual([keyOf(pod)]);
-    expect(await store.getSubscriberServices('diam-gw')).toEqual([pod]);
+    deepEqual(await store.getSubscribers('diam-gw'), [keyOf(pod)]);
+    deepEqual(await store.getSubscriberServices('diam-gw'), [pod]);
   },
 
   'mutating the Date passed to updateHealthStatus does not change the store': async (store) => {
@@ -131,7 +132,7 @@ export const copyChecks: StoreChecks = {
     const at = new Date('2026-08-09T10:11:12.131Z');
     await store.updateHealthStatus(keyOf(pod), 'healthy', at);
     at.setTime(0);
-    expect((await store.getService(keyOf(pod)))!.lastHealthCheck.toISOString()).toBe('2026-08-09T10:11:12.131Z');
+    strictEqual((await store.getService(keyOf(pod)))!.lastHealthCheck.toISOString(), '2026-08-09T10:11:12.131Z');
   },
 };
 

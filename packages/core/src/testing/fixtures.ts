@@ -1,6 +1,7 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { keyOf, type ServiceInfo } from '../model';
 import type { RegistryStore } from '../store';
+import { strictEqual } from './assertions';
 
 /**
  * A valid pod record for tests, with millisecond-precise, distinct timestamps. Every field can
@@ -75,11 +76,11 @@ export async function expectStoreError(call: () => Promise<unknown>, what: strin
   } catch (error) {
     failure = error;
   }
-  expect(failure, `${what} should reject with StoreError`).toBeInstanceOf(Error);
+  assert.ok(failure instanceof Error, `${what} should reject with StoreError`);
   const error = failure as Error & { code?: unknown };
-  expect(error.code, `${what}: error code`).toBe('STORE');
-  expect(error.name, `${what}: error name`).toBe('StoreError');
-  expect(error.message, `${what}: message names the package`).toMatch(/^\[[\w-]+\] /);
+  strictEqual(error.code, 'STORE', `${what}: error code`);
+  strictEqual(error.name, 'StoreError', `${what}: error name`);
+  assert.match(error.message, /^\[[\w-]+\] /, `${what}: message names the package`);
 }
 
 /**
@@ -93,10 +94,10 @@ export async function expectTypedRejection(call: () => Promise<unknown>, what: s
   } catch (error) {
     failure = error;
   }
-  expect(failure, `${what} should reject`).toBeInstanceOf(Error);
+  assert.ok(failure instanceof Error, `${what} should reject`);
   const error = failure as Error & { code?: unknown };
-  expect(['STORE', 'VALIDATION'], `${what}: error code (StoreError or ValidationError)`).toContain(error.code);
-  expect(error.message, `${what}: message names the package`).toMatch(/^\[[\w-]+\] /);
+  assert.ok(['STORE', 'VALIDATION'].includes(error.code as string), `${what}: error code (StoreError or ValidationError)`);
+  assert.match(error.message, /^\[[\w-]+\] /, `${what}: message names the package`);
 }
 
 /** Records that no store should accept: a missing providers list, an invalid date. */

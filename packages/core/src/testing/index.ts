@@ -2,6 +2,8 @@ export { checkTestServer, isCI } from './test-server';
 export { runStoreConformance } from './store-conformance';
 export type {
   ConformanceContext,
+  ConformanceRunner,
+  ConformanceTestContext,
   StoreCheck,
   StoreChecks,
   StoreConformanceOptions,

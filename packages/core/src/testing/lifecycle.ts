@@ -1,13 +1,14 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { keyOf } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { everyStoreCall, expectStoreError, makePods, makeService } from './fixtures';
 
 /** ping, stats, clear and close. */
 export const lifecycleChecks: StoreChecks = {
   'name is a non-empty string': async (store) => {
-    expect(typeof store.name).toBe('string');
-    expect(store.name.length).toBeGreaterThan(0);
+    strictEqual(typeof store.name, 'string');
+    assert.ok(store.name.length > 0, 'store.name is empty');
   },
 
   'ping resolves on an open store': async (store) => {
@@ -19,31 +20,31 @@ export const lifecycleChecks: StoreChecks = {
     const pod = makeService({ subscriptions: ['eir'] });
     const key = keyOf(pod);
     await store.saveService(pod, options);
-    expect(await store.getService(key, options)).toEqual(pod);
-    expect(await store.getServicesByName(pod.serviceName, options)).toEqual([pod]);
-    expect(await store.getAllServices(options)).toEqual([pod]);
-    expect(await store.updateHealthStatus(key, 'healthy', pod.lastHealthCheck, options)).toBe(true);
+    deepEqual(await store.getService(key, options), pod);
+    deepEqual(await store.getServicesByName(pod.serviceName, options), [pod]);
+    deepEqual(await store.getAllServices(options), [pod]);
+    strictEqual(await store.updateHealthStatus(key, 'healthy', pod.lastHealthCheck, options), true);
     await store.addSubscription(key, 'diam-gw', options);
-    expect(await store.getSubscribers('diam-gw', options)).toEqual([key]);
-    expect(await store.getSubscriberServices('diam-gw', options)).toEqual([{ ...pod, status: 'healthy' }]);
+    deepEqual(await store.getSubscribers('diam-gw', options), [key]);
+    deepEqual(await store.getSubscriberServices('diam-gw', options), [{ ...pod, status: 'healthy' }]);
     await store.removeSubscription(key, 'diam-gw', options);
     await store.removeAllSubscriptions(key, options);
-    expect(await store.stats(options)).toEqual({ services: 1, subscriptions: 0 });
+    deepEqual(await store.stats(options), { services: 1, subscriptions: 0 });
     await store.ping(options);
     if (store.applyBatch !== undefined) {
-      expect(await store.applyBatch([{ type: 'delete', key }], options)).toEqual([true]);
+      deepEqual(await store.applyBatch([{ type: 'delete', key }], options), [true]);
       await store.saveService(pod, options);
     }
-    expect(await store.deleteService(key, options)).toBe(true);
+    strictEqual(await store.deleteService(key, options), true);
     await store.clear(options);
   },
 
   'a fresh store is empty': async (store, inspect) => {
-    expect(await store.stats()).toEqual({ services: 0, subscriptions: 0 });
-    expect(await store.getAllServices()).toEqual([]);
+    deepEqual(await store.stats(), { services: 0, subscriptions: 0 });
+    deepEqual(await store.getAllServices(), []);
     if (inspect !== undefined) {
-      expect(await inspect.serviceKeys()).toEqual([]);
-      expect(await inspect.subscriptionPairs()).toEqual([]);
+      deepEqual(await inspect.serviceKeys(), []);
+      deepEqual(await inspect.subscriptionPairs(), []);
     }
   },
 
@@ -51,29 +52,29 @@ export const lifecycleChecks: StoreChecks = {
     const pods = makePods('http-gw', 3, { subscriptions: ['eir', 'diam-gw'] });
     for (const pod of pods) await store.saveService(pod);
     await store.addSubscription('ghost:ghost-1', 'eir');
-    expect(await store.stats()).toEqual({ services: 3, subscriptions: 7 });
+    deepEqual(await store.stats(), { services: 3, subscriptions: 7 });
     await store.deleteService(keyOf(pods[0]!));
-    expect(await store.stats()).toEqual({ services: 2, subscriptions: 5 });
+    deepEqual(await store.stats(), { services: 2, subscriptions: 5 });
   },
 
   'clear removes every pod and subscription and the store stays usable': async (store, inspect) => {
     for (const pod of makePods('http-gw', 3, { subscriptions: ['eir'] })) await store.saveService(pod);
     await store.addSubscription('ghost:ghost-1', 'diam-gw');
     await store.clear();
-    expect(await store.stats()).toEqual({ services: 0, subscriptions: 0 });
-    expect(await store.getAllServices()).toEqual([]);
-    expect(await store.getServicesByName('http-gw')).toEqual([]);
-    expect(await store.getSubscribers('eir')).toEqual([]);
-    expect(await store.getSubscribers('diam-gw')).toEqual([]);
+    deepEqual(await store.stats(), { services: 0, subscriptions: 0 });
+    deepEqual(await store.getAllServices(), []);
+    deepEqual(await store.getServicesByName('http-gw'), []);
+    deepEqual(await store.getSubscribers('eir'), []);
+    deepEqual(await store.getSubscribers('diam-gw'), []);
     if (inspect !== undefined) {
-      expect(await inspect.serviceKeys()).toEqual([]);
-      expect(await inspect.subscriptionPairs()).toEqual([]);
+      deepEqual(await inspect.serviceKeys(), []);
+      deepEqual(await inspect.subscriptionPairs(), []);
     }
     await store.clear();
     const pod = makeService({ subscriptions: ['eir'] });
     await store.saveService(pod);
-    expect(await store.getService(keyOf(pod))).toEqual(pod);
-    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
+    deepEqual(await store.getService(keyOf(pod)), pod);
+    deepEqual(await store.getSubscribers('eir'), [keyOf(pod)]);
   },
 
   'close is idempotent': async (store) => {

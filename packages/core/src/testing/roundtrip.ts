@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
 import { PROTOCOLS, SERVICE_STATUSES, keyOf, type Provider } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks } from './conformance-context';
 import { makeService, makeUnicodeService } from './fixtures';
 
@@ -8,11 +8,11 @@ export const roundtripChecks: StoreChecks = {
   'unicode names, URLs and subscriptions round-trip': async (store) => {
     const pod = makeUnicodeService();
     await store.saveService(pod);
-    expect(await store.getService(keyOf(pod))).toEqual(pod);
-    expect(await store.getServicesByName('сервис-ü-日本-😀')).toEqual([pod]);
-    expect(await store.getSubscribers('サービス')).toEqual([keyOf(pod)]);
-    expect(await store.getSubscriberServices('🙂-group')).toEqual([pod]);
-    expect(await store.getServicesByName('сервис-u-日本-😀')).toEqual([]);
+    deepEqual(await store.getService(keyOf(pod)), pod);
+    deepEqual(await store.getServicesByName('сервис-ü-日本-😀'), [pod]);
+    deepEqual(await store.getSubscribers('サービス'), [keyOf(pod)]);
+    deepEqual(await store.getSubscriberServices('🙂-group'), [pod]);
+    deepEqual(await store.getServicesByName('сервис-u-日本-😀'), []);
   },
 
   'quotes, backslashes and SQL-looking text are stored as plain text': async (store) => {
@@ -22,10 +22,10 @@ export const roundtripChecks: StoreChecks = {
       subscriptions: [`o'brien`, 'a"b', 'back\\slash', '{"json":true}'],
     });
     await store.saveService(pod);
-    expect(await store.getService(keyOf(pod))).toEqual(pod);
-    expect(await store.getSubscribers(`o'brien`)).toEqual([keyOf(pod)]);
-    expect(await store.getSubscribers('{"json":true}')).toEqual([keyOf(pod)]);
-    expect((await store.stats()).services).toBe(1);
+    deepEqual(await store.getService(keyOf(pod)), pod);
+    deepEqual(await store.getSubscribers(`o'brien`), [keyOf(pod)]);
+    deepEqual(await store.getSubscribers('{"json":true}'), [keyOf(pod)]);
+    strictEqual((await store.stats()).services, 1);
   },
 
   'names differing only in case or accents are distinct keys and groups': async (store, inspect) => {
@@ -34,16 +34,16 @@ export const roundtripChecks: StoreChecks = {
       makeService({ serviceName: name, podName: `${name}-pod`, subscriptions: [names[(i + 1) % names.length]!] }),
     );
     for (const pod of pods) await store.saveService(pod);
-    expect((await store.stats()).services).toBe(names.length);
+    strictEqual((await store.stats()).services, names.length);
     for (const [i, name] of names.entries()) {
-      expect(await store.getService(keyOf(pods[i]!))).toEqual(pods[i]);
-      expect(await store.getServicesByName(name)).toEqual([pods[i]]);
-      expect(await store.getSubscribers(name)).toEqual([keyOf(pods[(i + names.length - 1) % names.length]!)]);
+      deepEqual(await store.getService(keyOf(pods[i]!)), pods[i]);
+      deepEqual(await store.getServicesByName(name), [pods[i]]);
+      deepEqual(await store.getSubscribers(name), [keyOf(pods[(i + names.length - 1) % names.length]!)]);
     }
-    expect(await store.deleteService('EIR:EIR-pod')).toBe(true);
-    expect(await store.getService('eir:eir-pod')).toEqual(pods[0]);
-    expect(await store.getService('EIR:eir-pod')).toBeUndefined();
-    if (inspect !== undefined) expect((await inspect.serviceKeys()).length).toBe(names.length - 1);
+    strictEqual(await store.deleteService('EIR:EIR-pod'), true);
+    deepEqual(await store.getService('eir:eir-pod'), pods[0]);
+    strictEqual(await store.getService('EIR:eir-pod'), undefined);
+    if (inspect !== undefined) strictEqual((await inspect.serviceKeys()).length, names.length - 1);
   },
 
   'a pod with 64 providers round-trips in order': async (store) => {
@@ -55,17 +55,17 @@ export const roundtripChecks: StoreChecks = {
     const pod = makeService({ providers });
     await store.saveService(pod);
     const got = await store.getService(keyOf(pod));
-    expect(got!.providers).toEqual(providers);
-    expect(got).toEqual(pod);
-    expect(await store.getServicesByName(pod.serviceName)).toEqual([pod]);
+    deepEqual(got!.providers, providers);
+    deepEqual(got, pod);
+    deepEqual(await store.getServicesByName(pod.serviceName), [pod]);
   },
 
   'empty provider and subscription lists round-trip as []': async (store) => {
     const pod = makeService({ providers: [], subscriptions: [] });
     await store.saveService(pod);
     const got = await store.getService(keyOf(pod));
-    expect(got!.providers).toEqual([]);
-    expect(got!.subscriptions).toEqual([]);
+    deepEqual(got!.providers, []);
+    deepEqual(got!.subscriptions, []);
   },
 
   'timestamps round-trip to the millisecond': async (store) => {
@@ -82,24 +82,24 @@ export const roundtripChecks: StoreChecks = {
       });
       await store.saveService(pod);
       const got = await store.getService(keyOf(pod));
-      expect(got!.lastHealthCheck.toISOString()).toBe(last);
-      expect(got!.registeredAt.toISOString()).toBe(registered);
-      expect(got!.updatedAt.toISOString()).toBe(updated);
+      strictEqual(got!.lastHealthCheck.toISOString(), last);
+      strictEqual(got!.registeredAt.toISOString(), registered);
+      strictEqual(got!.updatedAt.toISOString(), updated);
     }
     const at = new Date('2026-02-03T04:05:06.007Z');
     await store.updateHealthStatus('http-gw:ts-0', 'healthy', at);
-    expect((await store.getService('http-gw:ts-0'))!.lastHealthCheck.toISOString()).toBe(at.toISOString());
+    strictEqual((await store.getService('http-gw:ts-0'))!.lastHealthCheck.toISOString(), at.toISOString());
   },
 
   'every status value round-trips': async (store) => {
     for (const status of SERVICE_STATUSES) {
       const pod = makeService({ podName: `status-${status}`, status });
       await store.saveService(pod);
-      expect((await store.getService(keyOf(pod)))!.status).toBe(status);
+      strictEqual((await store.getService(keyOf(pod)))!.status, status);
     }
     for (const status of SERVICE_STATUSES) {
       await store.updateHealthStatus('http-gw:status-unknown', status, new Date('2026-02-03T04:05:06.007Z'));
-      expect((await store.getService('http-gw:status-unknown'))!.status).toBe(status);
+      strictEqual((await store.getService('http-gw:status-unknown'))!.status, status);
     }
   },
 };

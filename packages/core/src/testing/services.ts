@@ -1,11 +1,12 @@
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { keyOf } from '../model';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks, type StoreInspector } from './conformance-context';
 import { expectTypedRejection, keysOf, makePods, makeService, malformedServices, sorted } from './fixtures';
 
 async function expectPersistedKeys(inspect: StoreInspector | undefined, keys: string[]): Promise<void> {
   if (inspect === undefined) return;
-  expect(sorted(await inspect.serviceKeys()), 'persisted service keys (raw read)').toEqual(sorted(keys));
+  deepEqual(sorted(await inspect.serviceKeys()), sorted(keys), 'persisted service keys (raw read)');
 }
 
 /** CRUD, upsert and not-found behaviour of the pod records. */
@@ -14,10 +15,10 @@ export const serviceChecks: StoreChecks = {
     const pod = makeService({ subscriptions: ['diam-gw', 'eir'] });
     await store.saveService(pod);
     const got = await store.getService(keyOf(pod));
-    expect(got).toEqual(pod);
-    expect(got!.lastHealthCheck).toBeInstanceOf(Date);
-    expect(got!.registeredAt).toBeInstanceOf(Date);
-    expect(got!.updatedAt).toBeInstanceOf(Date);
+    deepEqual(got, pod);
+    assert.ok(got!.lastHealthCheck instanceof Date, 'got!.lastHealthCheck is a Date');
+    assert.ok(got!.registeredAt instanceof Date, 'got!.registeredAt is a Date');
+    assert.ok(got!.updatedAt instanceof Date, 'got!.updatedAt is a Date');
     await expectPersistedKeys(inspect, [keyOf(pod)]);
   },
 
@@ -33,10 +34,10 @@ export const serviceChecks: StoreChecks = {
     await store.saveService(first);
     await store.saveService(second);
     await store.saveService(second);
-    expect(await store.getService(keyOf(first))).toEqual(second);
-    expect(await store.getAllServices()).toEqual([second]);
-    expect(await store.getServicesByName(first.serviceName)).toEqual([second]);
-    expect((await store.stats()).services).toBe(1);
+    deepEqual(await store.getService(keyOf(first)), second);
+    deepEqual(await store.getAllServices(), [second]);
+    deepEqual(await store.getServicesByName(first.serviceName), [second]);
+    strictEqual((await store.stats()).services, 1);
     await expectPersistedKeys(inspect, [keyOf(first)]);
   },
 
@@ -44,61 +45,61 @@ export const serviceChecks: StoreChecks = {
     const gw = makePods('http-gw', 3);
     const diam = makePods('diam-gw', 2);
     for (const pod of [...gw, ...diam]) await store.saveService(pod);
-    expect(keysOf(await store.getServicesByName('http-gw'))).toEqual(keysOf(gw));
-    expect(keysOf(await store.getServicesByName('diam-gw'))).toEqual(keysOf(diam));
-    expect(await store.getServicesByName('http')).toEqual([]);
-    expect(await store.getServicesByName('http-gw-0')).toEqual([]);
+    deepEqual(keysOf(await store.getServicesByName('http-gw')), keysOf(gw));
+    deepEqual(keysOf(await store.getServicesByName('diam-gw')), keysOf(diam));
+    deepEqual(await store.getServicesByName('http'), []);
+    deepEqual(await store.getServicesByName('http-gw-0'), []);
   },
 
   'getServicesByName treats % and _ literally, not as patterns': async (store) => {
     await store.saveService(makeService({ serviceName: 'svcXa', podName: 'p1' }));
     await store.saveService(makeService({ serviceName: 'svc_a', podName: 'p2' }));
     await store.saveService(makeService({ serviceName: 'svc%', podName: 'p3' }));
-    expect(keysOf(await store.getServicesByName('svc_a'))).toEqual(['svc_a:p2']);
-    expect(keysOf(await store.getServicesByName('svc%'))).toEqual(['svc%:p3']);
-    expect(await store.getService('svc_a:p_')).toBeUndefined();
+    deepEqual(keysOf(await store.getServicesByName('svc_a')), ['svc_a:p2']);
+    deepEqual(keysOf(await store.getServicesByName('svc%')), ['svc%:p3']);
+    strictEqual(await store.getService('svc_a:p_'), undefined);
   },
 
   'getAllServices returns every pod': async (store, inspect) => {
     const pods = [...makePods('http-gw', 2), ...makePods('eir', 3)];
     for (const pod of pods) await store.saveService(pod);
     const all = await store.getAllServices();
-    expect(keysOf(all)).toEqual(keysOf(pods));
-    for (const pod of pods) expect(all.find((s) => keyOf(s) === keyOf(pod))).toEqual(pod);
+    deepEqual(keysOf(all), keysOf(pods));
+    for (const pod of pods) deepEqual(all.find((s) => keyOf(s) === keyOf(pod)), pod);
     await expectPersistedKeys(inspect, pods.map(keyOf));
   },
 
   'reads of missing things resolve to undefined or []': async (store) => {
-    expect(await store.getService('nope:nope')).toBeUndefined();
-    expect(await store.getServicesByName('nope')).toEqual([]);
-    expect(await store.getAllServices()).toEqual([]);
-    expect(await store.getSubscribers('nope')).toEqual([]);
-    expect(await store.getSubscriberServices('nope')).toEqual([]);
+    strictEqual(await store.getService('nope:nope'), undefined);
+    deepEqual(await store.getServicesByName('nope'), []);
+    deepEqual(await store.getAllServices(), []);
+    deepEqual(await store.getSubscribers('nope'), []);
+    deepEqual(await store.getSubscriberServices('nope'), []);
     await store.saveService(makeService());
-    expect(await store.getService('http-gw:other')).toBeUndefined();
-    expect(await store.getService('other:http-gw-1')).toBeUndefined();
-    expect(await store.getServicesByName('other')).toEqual([]);
+    strictEqual(await store.getService('http-gw:other'), undefined);
+    strictEqual(await store.getService('other:http-gw-1'), undefined);
+    deepEqual(await store.getServicesByName('other'), []);
   },
 
   'deleteService removes the pod and reports true, leaving other pods alone': async (store, inspect) => {
     const [a, b] = makePods('http-gw', 2) as [ReturnType<typeof makeService>, ReturnType<typeof makeService>];
     const c = makeService({ serviceName: 'eir', podName: 'eir-1' });
     for (const pod of [a, b, c]) await store.saveService(pod);
-    expect(await store.deleteService(keyOf(a))).toBe(true);
-    expect(await store.getService(keyOf(a))).toBeUndefined();
-    expect(keysOf(await store.getServicesByName('http-gw'))).toEqual([keyOf(b)]);
-    expect(keysOf(await store.getAllServices())).toEqual(keysOf([b, c]));
-    expect((await store.stats()).services).toBe(2);
+    strictEqual(await store.deleteService(keyOf(a)), true);
+    strictEqual(await store.getService(keyOf(a)), undefined);
+    deepEqual(keysOf(await store.getServicesByName('http-gw')), [keyOf(b)]);
+    deepEqual(keysOf(await store.getAllServices()), keysOf([b, c]));
+    strictEqual((await store.stats()).services, 2);
     await expectPersistedKeys(inspect, [keyOf(b), keyOf(c)]);
   },
 
   'deleteService of a missing key resolves false without throwing': async (store, inspect) => {
-    expect(await store.deleteService('nope:nope')).toBe(false);
+    strictEqual(await store.deleteService('nope:nope'), false);
     const pod = makeService();
     await store.saveService(pod);
-    expect(await store.deleteService(keyOf(pod))).toBe(true);
-    expect(await store.deleteService(keyOf(pod))).toBe(false);
-    expect(await store.getAllServices()).toEqual([]);
+    strictEqual(await store.deleteService(keyOf(pod)), true);
+    strictEqual(await store.deleteService(keyOf(pod)), false);
+    deepEqual(await store.getAllServices(), []);
     await expectPersistedKeys(inspect, []);
   },
 
@@ -106,9 +107,9 @@ export const serviceChecks: StoreChecks = {
     const pod = makeService();
     await store.saveService(pod);
     await store.deleteService(keyOf(pod));
-    expect(await store.getServicesByName(pod.serviceName)).toEqual([]);
+    deepEqual(await store.getServicesByName(pod.serviceName), []);
     await store.saveService(pod);
-    expect(await store.getServicesByName(pod.serviceName)).toEqual([pod]);
+    deepEqual(await store.getServicesByName(pod.serviceName), [pod]);
   },
 
   'saveService rejects a malformed record with a typed error and keeps the stored one': async (store, inspect) => {
@@ -116,14 +117,14 @@ export const serviceChecks: StoreChecks = {
     await store.saveService(pod);
     for (const [what, bad] of malformedServices({ ...pod, subscriptions: ['diam-gw'] })) {
       await expectTypedRejection(() => store.saveService(bad), `saveService with ${what}`);
-      expect(await store.getService(keyOf(pod)), `after saveService with ${what}`).toEqual(pod);
+      deepEqual(await store.getService(keyOf(pod)), pod, `after saveService with ${what}`);
     }
     for (const [what, bad] of malformedServices(makeService({ podName: 'fresh' }))) {
       await expectTypedRejection(() => store.saveService(bad), `saveService of a new pod with ${what}`);
     }
-    expect(await store.getAllServices()).toEqual([pod]);
-    expect(await store.getSubscribers('diam-gw')).toEqual([]);
-    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
+    deepEqual(await store.getAllServices(), [pod]);
+    deepEqual(await store.getSubscribers('diam-gw'), []);
+    deepEqual(await store.getSubscribers('eir'), [keyOf(pod)]);
     await expectPersistedKeys(inspect, [keyOf(pod)]);
   },
 
@@ -133,19 +134,19 @@ export const serviceChecks: StoreChecks = {
     await store.saveService(pod);
     await store.saveService(other);
     const at = new Date('2026-07-08T09:10:11.987Z');
-    expect(await store.updateHealthStatus(keyOf(pod), 'healthy', at)).toBe(true);
-    expect(await store.getService(keyOf(pod))).toEqual({ ...pod, status: 'healthy', lastHealthCheck: at });
-    expect(await store.getService(keyOf(other))).toEqual(other);
+    strictEqual(await store.updateHealthStatus(keyOf(pod), 'healthy', at), true);
+    deepEqual(await store.getService(keyOf(pod)), { ...pod, status: 'healthy', lastHealthCheck: at });
+    deepEqual(await store.getService(keyOf(other)), other);
     const later = new Date('2026-07-08T09:10:41.001Z');
-    expect(await store.updateHealthStatus(keyOf(pod), 'unhealthy', later)).toBe(true);
-    expect(await store.getService(keyOf(pod))).toEqual({ ...pod, status: 'unhealthy', lastHealthCheck: later });
+    strictEqual(await store.updateHealthStatus(keyOf(pod), 'unhealthy', later), true);
+    deepEqual(await store.getService(keyOf(pod)), { ...pod, status: 'unhealthy', lastHealthCheck: later });
   },
 
   'updateHealthStatus of a missing key resolves false and creates nothing': async (store, inspect) => {
-    expect(await store.updateHealthStatus('nope:nope', 'healthy', new Date())).toBe(false);
-    expect(await store.getService('nope:nope')).toBeUndefined();
-    expect(await store.getAllServices()).toEqual([]);
-    expect((await store.stats()).services).toBe(0);
+    strictEqual(await store.updateHealthStatus('nope:nope', 'healthy', new Date()), false);
+    strictEqual(await store.getService('nope:nope'), undefined);
+    deepEqual(await store.getAllServices(), []);
+    strictEqual((await store.stats()).services, 0);
     await expectPersistedKeys(inspect, []);
   },
 };

@@ -1,4 +1,3 @@
-import { afterEach, beforeEach, describe } from 'vitest';
 import type { RegistryStore } from '../store';
 import { describeBatch } from './batch';
 import { changeFeedArgumentChecks, changeFeedChecks } from './change-feed';
@@ -6,7 +5,13 @@ import { changeFeedRaceChecks } from './change-feed-races';
 import { changeFeedWatchChecks } from './change-feed-watch';
 import type { CoordinationChecks, CoordinationConformanceOptions, CoordinationInspector } from './coordination-inspector';
 import { describeConcurrency } from './concurrency';
-import { describeChecks, type ConformanceContext, type StoreChecks, type StoreConformanceOptions } from './conformance-context';
+import {
+  describeChecks,
+  type ConformanceContext,
+  type ConformanceRunner,
+  type StoreChecks,
+  type StoreConformanceOptions,
+} from './conformance-context';
 import { describeCopies } from './copies';
 import { describeLifecycle } from './lifecycle';
 import { membershipChecks } from './membership';
@@ -17,52 +22,61 @@ import { describeSubscriptions } from './subscriptions';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * Runs the shared `RegistryStore` conformance suite against one adapter. Call it at the top
- * level of the adapter's own vitest file, then add the adapter's specific cases below it:
+ * Runs the shared `RegistryStore` conformance suite against one adapter, under the caller's
+ * test runner. Call it at the top level of the adapter's own test file, then add the adapter's
+ * specific cases below it:
  *
  * ```ts
- * runStoreConformance('PostgresStore', {
- *   create: async () => PostgresStore.create({ … }),   // fresh and EMPTY for every test
- *   inspect: { serviceKeys, subscriptionPairs },       // raw driver reads (optional)
- *   skip,                                              // from checkTestServer(…)
+ * import { describe, it } from 'vitest'; // or 'node:test'
+ *
+ * runStoreConformance({ describe, it }, 'PostgresStore', {
+ *   create: async () => new PostgresStore({ … }),   // fresh and EMPTY for every test
+ *   inspect: { serviceKeys, subscriptionPairs },    // raw driver reads (optional)
+ *   skip,                                           // from checkTestServer(…)
  * });
  * ```
  *
  * Every test gets a new store from `create` and hands it to `destroy` (default `close()`)
  * afterwards, even when the test closed it itself. Where `inspect` is given, persisted state is
- * checked through it as well. The checks are exported per concern (`serviceChecks`,
- * `copyChecks`, …) as plain `(store, inspect?) => Promise<void>` functions.
+ * checked through it as well. Assertions use `node:assert`, so no runner's `expect` is needed.
+ * The checks are exported per concern (`serviceChecks`, `copyChecks`, …) as plain
+ * `(store, inspect?) => Promise<void>` functions.
  *
  * Stores with coordination capabilities (`changeFeed`, `membership`) also run the
  * change-feed, race, watch and membership checks; pass `coordination` (raw locks, a peer store)
  * so the checks that provoke races can run. Checks a store cannot run are skipped, with a reason.
  */
-export function runStoreConformance(storeName: string, options: StoreConformanceOptions & CoordinationConformanceOptions): void {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let current: RegistryStore | undefined;
+export function runStoreConformance(
+  runner: ConformanceRunner,
+  storeName: string,
+  options: StoreConformanceOptions & CoordinationConformanceOptions,
+): void {
+  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function') {
+    throw new TypeError(
+      "[testing] runStoreConformance(runner, storeName, options): pass your test runner's { describe, it } first, " +
+        "e.g. import { describe, it } from 'vitest' or from 'node:test'",
+    );
+  }
+  if (typeof options?.create !== 'function') {
+    throw new TypeError(`[testing] runStoreConformance: options.create must be a function returning a fresh, empty ${storeName}`);
+  }
   const ctx: ConformanceContext = {
+    runner,
     storeName,
-    timeoutMs,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     inspect: options.inspect,
-    store() {
-      if (current === undefined) throw new Error(`[testing] ${storeName}: create() did not provide a store`);
-      return current;
+    async create() {
+      const store = await options.create();
+      if (store === undefined || store === null) throw new Error(`[testing] ${storeName}: create() did not provide a store`);
+      return store;
+    },
+    async destroy(store: RegistryStore) {
+      if (options.destroy !== undefined) await options.destroy(store);
+      else await store.close();
     },
   };
 
-  describe.skipIf(!!options.skip)(`${storeName} conformance`, () => {
-    beforeEach(async () => {
-      current = await options.create();
-    }, timeoutMs);
-
-    afterEach(async () => {
-      const store = current;
-      current = undefined;
-      if (store === undefined) return;
-      if (options.destroy !== undefined) await options.destroy(store);
-      else await store.close();
-    }, timeoutMs);
-
+  runner.describe(`${storeName} conformance`, { skip: Boolean(options.skip) }, () => {
     describeServices(ctx);
     describeCopies(ctx);
     describeSubscriptions(ctx);
@@ -73,7 +87,6 @@ export function runStoreConformance(storeName: string, options: StoreConformance
     describeCoordination(ctx, options.coordination);
   });
 }
-
 /** The coordination checks, each block skipped for stores without the capability it checks. */
 function describeCoordination(ctx: ConformanceContext, inspect: CoordinationInspector | undefined): void {
   const bind = (checks: CoordinationChecks): StoreChecks =>
@@ -94,3 +107,4 @@ function describeCoordination(ctx: ConformanceContext, inspect: CoordinationInsp
     store.membership === undefined ? `${store.name} has no membership (optional)` : undefined,
   );
 }
+

@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
 import { keyOf } from '../model';
 import type { RegistryStore } from '../store';
+import { deepEqual, strictEqual } from './assertions';
 import { describeChecks, type ConformanceContext, type StoreChecks, type StoreInspector } from './conformance-context';
 import { keysOf, makeService, pairStrings, sorted } from './fixtures';
 
@@ -19,10 +19,10 @@ async function expectPairs(
   for (const group of groups) {
     for (const subscriber of await store.getSubscribers(group)) seen.push([subscriber, group]);
   }
-  expect(pairStrings(seen), 'subscription pairs via getSubscribers').toEqual(expected);
-  expect((await store.stats()).subscriptions, 'stats().subscriptions').toBe(expected.length);
+  deepEqual(pairStrings(seen), expected, 'subscription pairs via getSubscribers');
+  strictEqual((await store.stats()).subscriptions, expected.length, 'stats().subscriptions');
   if (inspect !== undefined) {
-    expect(pairStrings(await inspect.subscriptionPairs()), 'persisted subscription pairs (raw read)').toEqual(expected);
+    deepEqual(pairStrings(await inspect.subscriptionPairs()), expected, 'persisted subscription pairs (raw read)');
   }
 }
 
@@ -35,7 +35,7 @@ export const subscriptionChecks: StoreChecks = {
     await store.addSubscription('eir:eir-1', 'http-gw');
     await store.addSubscription('eir:eir-1', 'diam-gw');
     await store.addSubscription('eir:eir-1', 'http-gw');
-    expect(await store.getSubscribers('http-gw')).toEqual(['eir:eir-1']);
+    deepEqual(await store.getSubscribers('http-gw'), ['eir:eir-1']);
     await expectPairs(store, inspect, GROUPS, [
       ['eir:eir-1', 'http-gw'],
       ['eir:eir-1', 'diam-gw'],
@@ -46,9 +46,9 @@ export const subscriptionChecks: StoreChecks = {
     await store.addSubscription('eir:eir-1', 'http-gw');
     await store.addSubscription('eir:eir-2', 'http-gw');
     await store.addSubscription('smf:smf-1', 'diam-gw');
-    expect(sorted(await store.getSubscribers('http-gw'))).toEqual(['eir:eir-1', 'eir:eir-2']);
-    expect(await store.getSubscribers('diam-gw')).toEqual(['smf:smf-1']);
-    expect(await store.getSubscribers('eir')).toEqual([]);
+    deepEqual(sorted(await store.getSubscribers('http-gw')), ['eir:eir-1', 'eir:eir-2']);
+    deepEqual(await store.getSubscribers('diam-gw'), ['smf:smf-1']);
+    deepEqual(await store.getSubscribers('eir'), []);
     await expectPairs(store, inspect, GROUPS, [
       ['eir:eir-1', 'http-gw'],
       ['eir:eir-2', 'http-gw'],
@@ -116,7 +116,7 @@ export const subscriptionChecks: StoreChecks = {
     await store.saveService(eir);
     await store.addSubscription(keyOf(eir), 'diam-gw');
     await store.removeSubscription(keyOf(eir), 'http-gw');
-    expect(await store.getService(keyOf(eir))).toEqual(eir);
+    deepEqual(await store.getService(keyOf(eir)), eir);
   },
 
   'deleteService removes the pod\'s subscriptions, nobody else\'s': async (store, inspect) => {
@@ -125,7 +125,7 @@ export const subscriptionChecks: StoreChecks = {
     await store.saveService(eir);
     await store.saveService(smf);
     await store.addSubscription(keyOf(eir), 'smf');
-    expect(await store.deleteService(keyOf(eir))).toBe(true);
+    strictEqual(await store.deleteService(keyOf(eir)), true);
     await expectPairs(store, inspect, GROUPS, [[keyOf(smf), 'http-gw']]);
   },
 
@@ -135,9 +135,9 @@ export const subscriptionChecks: StoreChecks = {
     const gw = makeService({ subscriptions: [] });
     for (const pod of [eir, smf, gw]) await store.saveService(pod);
     const services = await store.getSubscriberServices('http-gw');
-    expect(keysOf(services)).toEqual(keysOf([eir, smf]));
-    expect(services.find((s) => keyOf(s) === keyOf(smf))).toEqual(smf);
-    expect(await store.getSubscriberServices('diam-gw')).toEqual([smf]);
+    deepEqual(keysOf(services), keysOf([eir, smf]));
+    deepEqual(services.find((s) => keyOf(s) === keyOf(smf)), smf);
+    deepEqual(await store.getSubscriberServices('diam-gw'), [smf]);
   },
 
   'getSubscriberServices skips subscribers whose pod does not exist': async (store) => {
@@ -145,9 +145,9 @@ export const subscriptionChecks: StoreChecks = {
     await store.saveService(eir);
     await store.addSubscription('ghost:ghost-1', 'http-gw');
     await store.addSubscription('ghost:ghost-2', 'diam-gw');
-    expect(sorted(await store.getSubscribers('http-gw'))).toEqual(sorted(['ghost:ghost-1', keyOf(eir)]));
-    expect(await store.getSubscriberServices('http-gw')).toEqual([eir]);
-    expect(await store.getSubscriberServices('diam-gw')).toEqual([]);
+    deepEqual(sorted(await store.getSubscribers('http-gw')), sorted(['ghost:ghost-1', keyOf(eir)]));
+    deepEqual(await store.getSubscriberServices('http-gw'), [eir]);
+    deepEqual(await store.getSubscriberServices('diam-gw'), []);
   },
 };
 

@@ -27,6 +27,9 @@ const ALLOWED: Record<Route, readonly string[]> = {
   health: ['GET', 'HEAD'],
 };
 
+/** Says whether `POST /register` created, updated or left the pod unchanged (200 covers the last two). */
+const REGISTER_OUTCOME_HEADER = 'x-governance-outcome';
+
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
@@ -38,7 +41,7 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  *
  * | route | answer |
  * | --- | --- |
- * | `POST /register` | 201 created / 200 updated or unchanged, body = the stored pod (snake_case) |
+ * | `POST /register` | 201 created / 200 updated or unchanged (header `x-governance-outcome`), body = the stored pod (snake_case) |
  * | `DELETE /unregister?service_name=&pod_name=` | 200 `{ status: "unregistered", … }`, 404 unknown pod |
  * | `GET /services` | `{ count, services }` |
  * | `GET /services/:serviceName` | `{ service_name, count, pods }` |
@@ -112,7 +115,7 @@ export function createGovernanceHandler(
       const denied = caller && auth?.checkWrite(caller, validated.registration.serviceName);
       if (denied) return rejected(denied);
       const { service, outcome } = await manager.registerValidated(validated);
-      return json(outcome === 'created' ? 201 : 200, toWireService(service));
+      return json(outcome === 'created' ? 201 : 200, toWireService(service), { [REGISTER_OUTCOME_HEADER]: outcome });
     },
 
     async unregister(request, _param, caller) {

@@ -121,6 +121,7 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
       for (const body of [HTTP_GW_BODY, DIAM_GW_BODY, EIR_BODY]) {
         const answer = await postJson(server.baseUrl, '/register', body);
         expect(answer.status).toBe(201);
+        expect(answer.headers['x-governance-outcome']).toBe('created');
         const sent = JSON.parse(body);
         expect(answer.json).toMatchObject(sent);
         expect(Object.keys(answer.json).sort()).toEqual(
@@ -129,6 +130,9 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
       }
       const again = await postJson(server.baseUrl, '/register', EIR_BODY);
       expect(again.status).toBe(200);
+      expect(again.headers['x-governance-outcome']).toBe('unchanged');
+      const moved = await postJson(server.baseUrl, '/register', HTTP_GW_BODY.replace('/notify', '/notify-v2'));
+      expect([moved.status, moved.headers['x-governance-outcome'], moved.json.notification_url]).toEqual([200, 'updated', expect.stringMatching(/\/notify-v2$/)]);
 
       const list = await send(server.baseUrl, 'GET', '/services');
       expect(list.status).toBe(200);
