@@ -29,7 +29,7 @@ describe('governance command line: help, exit codes, secrets (the real binary)',
       [['export', '--from', 'memory:'], /a memory store lives inside its manager's process: give the manager's URL/],
       [['export', '--from', 'redis://cache:6379'], /--from must be postgres:\/\/, mysql:\/\/ \(MariaDB\), mongodb:\/\/ or http\(s\):\/\/host:port\/prefix/],
       [['migrate', '--from', 'postgres://h/db', '--to', 'postgres://h/db'], /--from and --to name the same place/],
-      [['export', '--from', 'postgres://h/db?unknown=1'], /unknown parameter "unknown"/],
+      [['export', '--from', 'mysql://h/db?timezone=local'], /timezone/],
       [['services', '--manager', 'http://user:pw@127.0.0.1:9/gov'], /put the manager's token in --token or GOVERNANCE_TOKEN, not in the URL/],
     ];
     for (const [args, message] of cases) {

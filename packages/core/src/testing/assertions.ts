@@ -13,9 +13,25 @@ function labelled(what: string | undefined, run: () => void): void {
   }
 }
 
-/** `actual` deep-equals `expected` (same types and prototypes, Dates by time); `what` names the value on failure. */
+/**
+ * `actual` deep-equals `expected` (same types and prototypes; Dates by time, also a store's own
+ * Date subclass such as a frozen Date); `what` names the value on failure.
+ */
 export function deepEqual(actual: unknown, expected: unknown, what?: string): void {
-  labelled(what, () => assert.deepStrictEqual(actual, expected));
+  labelled(what, () => assert.deepStrictEqual(plainDates(actual), plainDates(expected)));
+}
+
+/** The value with every Date (of any subclass) replaced by a plain Date of the same time. */
+function plainDates(value: unknown): unknown {
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) return value.map(plainDates);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, plainDates(v)]));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plainDates(v);
+    return out;
+  }
+  return value;
 }
 
 /** `actual === expected` (by `Object.is`); `what` names the value on failure. */
