@@ -57,6 +57,7 @@ export class MembershipLoop {
 
   /** Joins (rejects with the store's error when the database cannot be reached) and starts renewing. */
   async start(): Promise<void> {
+    this.#stopped = false;
     await this.#join();
     this.#schedule(this.#renewEvery());
   }
@@ -75,12 +76,6 @@ export class MembershipLoop {
     } catch (error) {
       this.#o.logger.warn({ err: error, member: id }, '[cluster] could not leave the cluster; the others take over when the lease lapses');
     }
-  }
-
-  /** Renews now (used after a wake-up that may have been a long pause). */
-  renewSoon(): void {
-    if (this.#stopped || this.#tick !== undefined) return;
-    this.#schedule(0);
   }
 
   #renewEvery(): number {
