@@ -76,7 +76,15 @@ export {
 } from './wire';
 
 // The manager.
-export { Manager, type ManagerEvents, type ManagerStats, type NotificationFailure } from './manager/manager';
+export {
+  Manager,
+  type CommitSummary,
+  type ManagerEvents,
+  type ManagerStats,
+  type NotificationDelivery,
+  type NotificationFailure,
+  type RequestFailure,
+} from './manager/manager';
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,

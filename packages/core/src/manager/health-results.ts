@@ -34,6 +34,7 @@ export class HealthResults {
   /** The health checker's `onResult`. */
   onResult(key: string, result: ProbeResult): void {
     const { gate, view, lane, events } = this.#o;
+    events.emit('healthChecked', key, result);
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     const at = this.#resultTime();
     let healthy = result.healthy;

@@ -22,7 +22,7 @@ import { RevisionClock } from './revision';
 import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
-export type { ManagerEvents, NotificationFailure } from './events';
+export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -93,13 +93,22 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
-      onFailed: (target, meta, error) =>
+      onFailed: (target, meta, error, durationMs) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
           url: target.url,
           group: meta.group,
           revision: meta.revision,
           error,
+          durationMs,
+        }),
+      onDelivered: (target, meta, detail) =>
+        this.#events.emit('notificationDelivered', {
+          subscriberKey: target.subscriberKey,
+          url: target.url,
+          group: meta.group,
+          revision: meta.revision,
+          ...detail,
         }),
     });
     this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock, c.wireProfile);
@@ -226,6 +235,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#assertRunning();
       return this.registerValidated(ValidatedRegistration.fromModel(registration));
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -248,9 +258,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject: this.#failing('register', reject) });
       });
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -269,9 +280,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       if (errors.length > 0) throw new ValidationError(errors, { context: 'unregister request' });
       const key = serviceKey(serviceName, podName);
       return new Promise<boolean>((resolve, reject) => {
-        this.#lane.push({ kind: 'unregister', key, resolve, reject });
+        this.#lane.push({ kind: 'unregister', key, resolve, reject: this.#failing('unregister', reject) });
       });
     } catch (error) {
+      this.#failing('unregister', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -342,6 +354,14 @@ export class Manager extends EventEmitter<ManagerEvents> {
       throw new ManagerStoppedError('the manager is not running yet; await manager.start() first');
     }
     throw new ManagerStoppedError('the manager is stopped; create and start a new Manager');
+  }
+
+  /** `reject`, after telling `requestFailed` listeners (the metrics) about the error. */
+  #failing(operation: 'register' | 'unregister', reject: (error: unknown) => void): (error: unknown) => void {
+    return (error) => {
+      this.#events.emit('requestFailed', { operation, error: error instanceof Error ? error : new Error(String(error)) });
+      reject(error);
+    };
   }
 
   #reconcile(): void {

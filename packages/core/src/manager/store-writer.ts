@@ -5,7 +5,7 @@ import type { StoreRetryConfig } from './config';
 import type { EventSink } from './events';
 import type { Logger } from './logger';
 import type { RegistryView } from './registry-view';
-import { withStoreRetry } from './store-retry';
+import { isTransientStoreError, withStoreRetry } from './store-retry';
 
 /** What a {@link StoreWriter} works with. */
 export interface StoreWriterOptions {
@@ -45,10 +45,17 @@ export class StoreWriter {
     const mutations: StoreMutation[] = [];
     for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
     if (mutations.length > 0) {
+      const startedAt = performance.now();
       try {
         const write = (): Promise<unknown> =>
-          store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations);
+          (store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations)).catch(
+            (error: unknown) => {
+              this.#o.events.emit('storeFailed', asError(error), { operation: 'applyBatch', transient: isTransientStoreError(error) });
+              throw error;
+            },
+          );
         await (attempt === 'first' ? withStoreRetry(write, this.#o.retry) : write());
+        this.#o.events.emit('committed', { changes: batch.length, mutations: mutations.length, durationMs: performance.now() - startedAt });
       } catch (error) {
         if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
         else this.#fail(plan, error);
@@ -90,4 +97,8 @@ export class StoreWriter {
       this.#o.events.reportError(storeError, `storing ${lostResults} health results failed`);
     }
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
