@@ -110,5 +110,7 @@ export type {
   GovernanceHeaders,
   GovernanceRequest,
   GovernanceResponse,
+  MetricsSource,
+  StatusPageHandler,
   TransportLogger,
 } from './transport/handler-types';
