@@ -304,6 +304,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.#view.snapshotByGroup();
   }
 
+  /** Pods per status of every service group, without copying the pods (for metrics). */
+  podCountsByService(): Map<string, { healthy: number; unhealthy: number; unknown: number }> {
+    return this.#view.countsByGroup();
+  }
+
   /** Every registered pod. */
   async listServices(): Promise<ServiceInfo[]> {
     const out: ServiceInfo[] = [];

@@ -4,7 +4,8 @@ import type { Manager } from '../manager/manager';
 import { clusterOf, requestResult } from './manager-view';
 
 /** The parts of a `Manager` the collector reads: its events, `stats()` and the pods by group. */
-export type MetricsManager = Pick<Manager, 'on' | 'off' | 'stats' | 'getAllServicePods'>;
+export type MetricsManager = Pick<Manager, 'on' | 'off' | 'stats' | 'getAllServicePods'> &
+  Partial<Pick<Manager, 'podCountsByService'>>;
 
 /** Options of {@link collectMetrics}. */
 export interface CollectMetricsOptions {
@@ -88,12 +89,11 @@ export function collectMetrics(manager: MetricsManager, options: CollectMetricsO
     registers,
     async collect() {
       this.reset();
-      const groups = [...(await manager.getAllServicePods())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const groups = [...(await podCounts(manager))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const other = { healthy: 0, unhealthy: 0, unknown: 0 };
-      groups.forEach(([service, pods], index) => {
-        const counts = index < maxServices ? { healthy: 0, unhealthy: 0, unknown: 0 } : other;
-        for (const pod of pods) counts[pod.status]++;
+      groups.forEach(([service, counts], index) => {
         if (index < maxServices) for (const status of STATUSES) this.set({ service, status }, counts[status]);
+        else for (const status of STATUSES) other[status] += counts[status];
       });
       if (groups.length > maxServices) for (const status of STATUSES) this.set({ service: '_other', status }, other[status]);
     },
@@ -236,4 +236,18 @@ export function collectMetrics(manager: MetricsManager, options: CollectMetricsO
       for (const name of created) registry.removeSingleMetric(name);
     },
   };
+}
+
+type StatusCounts = Record<(typeof STATUSES)[number], number>;
+
+/** Pods per status of each service: counted by the engine when it can, else from the pods. */
+async function podCounts(manager: MetricsManager): Promise<Map<string, StatusCounts>> {
+  if (manager.podCountsByService !== undefined) return manager.podCountsByService();
+  const out = new Map<string, StatusCounts>();
+  for (const [service, pods] of await manager.getAllServicePods()) {
+    const counts = { healthy: 0, unhealthy: 0, unknown: 0 };
+    for (const pod of pods) counts[pod.status]++;
+    out.set(service, counts);
+  }
+  return out;
 }

@@ -146,6 +146,24 @@ describe('Prometheus metrics scraped over HTTP during a scenario', () => {
     expect(manager.listenerCount('registered')).toBe(0);
   });
 
+  it('counts pods from getAllServicePods() for a manager without podCountsByService()', async () => {
+    const { fleet, manager } = await setUp();
+    await manager.register(podRegistration(fleet, 'eir', 'eir-1'));
+    await manager.register(podRegistration(fleet, 'eir', 'eir-2'));
+    const older = {
+      on: manager.on.bind(manager),
+      off: manager.off.bind(manager),
+      stats: () => manager.stats(),
+      getAllServicePods: () => manager.getAllServicePods(),
+    } as Parameters<typeof collectMetrics>[0];
+    const metrics = collectMetrics(older, { registry: new Registry() });
+    cleanups.push(() => metrics.close());
+    const families = parseExposition(await metrics.metrics());
+    const eir = families.get('governance_pods')!.samples.filter((sample) => sample.labels.service === 'eir');
+    expect(eir.map((sample) => sample.labels.status).sort()).toEqual(['healthy', 'unhealthy', 'unknown']);
+    expect(eir.reduce((sum, sample) => sum + sample.value, 0)).toBe(2);
+  });
+
   it('rejects bad options naming them', () => {
     const manager = new Manager({}, new MemoryStore());
     expect(() => collectMetrics(manager, { prefix: 'bad-prefix' })).toThrow(/prefix must match/);

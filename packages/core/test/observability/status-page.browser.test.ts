@@ -91,7 +91,7 @@ describe.skipIf(executablePath === undefined)('the status page in headless Chrom
       ['http-gw', '1', '1', '0', '0', 'eir'],
     ]);
     await expect.poll(() => tab.locator('#live-status').textContent()).toMatch(/^Live: updated/);
-    await tab.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await tab.evaluate('window.notReloaded = true');
 
     // eir-2 goes unhealthy; gw-1 refuses the update about it.
     fleet.failNext('gw-1', 1);
@@ -105,14 +105,14 @@ describe.skipIf(executablePath === undefined)('the status page in headless Chrom
     expect(await tab.locator('tr[data-service="eir"] .status.unhealthy').textContent()).toBe('1');
     expect(await tab.locator('.events li.bad').first().textContent()).toMatch(/gw-1 failed|eir:eir-2 healthy → unhealthy/);
     await expect.poll(() => tab.locator('#live-announce').textContent()).toBe('4 pods: 3 healthy, 1 unhealthy, 0 unknown');
-    expect(await tab.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await tab.evaluate('window.notReloaded')).toBe(true);
     expect(navigations).toBe(1);
 
     // Keyboard: the skip link comes first, the pause button next.
     await tab.keyboard.press('Tab');
-    expect(await tab.evaluate(() => document.activeElement?.textContent)).toBe('Skip to services');
+    expect(await tab.evaluate('document.activeElement.textContent')).toBe('Skip to services');
     await tab.keyboard.press('Tab');
-    expect(await tab.evaluate(() => document.activeElement?.id)).toBe('live-toggle');
+    expect(await tab.evaluate('document.activeElement.id')).toBe('live-toggle');
     await tab.keyboard.press('Enter');
     expect(await tab.locator('#live-status').textContent()).toBe('Live updates paused');
     await tab.keyboard.press('Enter');
@@ -123,7 +123,7 @@ describe.skipIf(executablePath === undefined)('the status page in headless Chrom
 
     // A phone: nothing wider than the screen except inside the scrollable table regions.
     await tab.setViewportSize({ width: 390, height: 844 });
-    const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await tab.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await tab.screenshot({ path: `${OUTPUT}status-page-phone.png`, fullPage: false });
 
@@ -139,7 +139,7 @@ describe.skipIf(executablePath === undefined)('the status page in headless Chrom
     expect(await tab.locator('tr[data-pod="eir:eir-1"] .status').textContent()).toBe('healthy');
     expect(await tab.locator('#live-toggle').isHidden()).toBe(true);
     // The stylesheet applied (from ui/app.css; no inline styles are allowed by the CSP).
-    const display = await tab.locator('.cards').evaluate((el) => getComputedStyle(el).display);
+    const display = await tab.locator('.cards').evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).display);
     expect(display).toBe('grid');
     await context.close();
   });
