@@ -95,11 +95,11 @@ export const STATUS_PAGE_JS = `'use strict';
         live.innerHTML = html;
         var after = summary();
         if (after !== before && announce) announce.textContent = after;
-        status.textContent = 'Live: updated ' + new Date().toLocaleTimeString();
+        if (!paused) status.textContent = 'Live: updated ' + new Date().toLocaleTimeString();
         live.setAttribute('data-updated', String(Date.now()));
       })
       .catch(function (error) {
-        status.textContent = 'Live updates failed (' + error.message + '); retrying';
+        if (!paused) status.textContent = 'Live updates failed (' + error.message + '); retrying';
       })
       .then(function () {
         inFlight = false;
