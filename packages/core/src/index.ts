@@ -77,7 +77,17 @@ export {
 } from './wire';
 
 // The manager.
-export { Manager, type ClusterStats, type ManagerEvents, type ManagerHealth, type ManagerStats, type NotificationFailure } from './manager/manager';
+export {
+  Manager,
+  type ClusterStats,
+  type CommitSummary,
+  type ManagerEvents,
+  type ManagerHealth,
+  type ManagerStats,
+  type NotificationDelivery,
+  type NotificationFailure,
+  type RequestFailure,
+} from './manager/manager';
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,
@@ -103,5 +113,7 @@ export type {
   GovernanceHeaders,
   GovernanceRequest,
   GovernanceResponse,
+  MetricsSource,
+  StatusPageHandler,
   TransportLogger,
 } from './transport/handler-types';

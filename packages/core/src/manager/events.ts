@@ -11,6 +11,35 @@ export interface NotificationFailure {
   group: string;
   revision: number;
   error: Error;
+  /** Time from queueing this payload for the subscriber to giving up, retries included, in ms. */
+  durationMs: number;
+}
+
+/** A notification a subscriber accepted (answered 2xx). */
+export interface NotificationDelivery {
+  subscriberKey: string;
+  url: string;
+  group: string;
+  revision: number;
+  /** POSTs it took (1 + retries used). */
+  attempts: number;
+  /** Time from queueing this payload for the subscriber to its 2xx answer, retries included, in ms. */
+  durationMs: number;
+}
+
+/** A group commit the store applied (one `applyBatch`, retries included). */
+export interface CommitSummary {
+  /** Lane items in the batch (registrations, unregistrations, health results). */
+  changes: number;
+  /** Store mutations written. */
+  mutations: number;
+  durationMs: number;
+}
+
+/** A `register`/`unregister` call that was refused or failed (validation, full queue, store, stopped). */
+export interface RequestFailure {
+  operation: 'register' | 'unregister';
+  error: Error;
 }
 
 /** Events the manager emits (EventEmitter3). A throwing listener never breaks the engine. */
@@ -26,6 +55,16 @@ export interface ManagerEvents {
   /** A health check changed a pod's status. */
   statusChanged: (service: ServiceInfo, previous: ServiceStatus) => void;
   notificationFailed: (failure: NotificationFailure) => void;
+  /** A subscriber accepted a notification. */
+  notificationDelivered: (delivery: NotificationDelivery) => void;
+  /** Every completed health check, healthy or not (after its retries). */
+  healthChecked: (key: string, result: ProbeResult) => void;
+  /** The store applied a group commit. */
+  committed: (commit: CommitSummary) => void;
+  /** A store write failed (also one that a retry then fixed); `transient` as the store classified it. */
+  storeFailed: (error: Error, detail: { operation: string; transient: boolean }) => void;
+  /** A `register` or `unregister` call was rejected. */
+  requestFailed: (failure: RequestFailure) => void;
   /** A health check found the pod unhealthy (after its retries). */
   healthCheckFailed: (key: string, result: ProbeResult) => void;
   /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */

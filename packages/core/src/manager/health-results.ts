@@ -41,6 +41,7 @@ export class HealthResults {
   onResult(key: string, result: ProbeResult): void {
     const { gate, view, lane, events, cluster } = this.#o;
     if (cluster !== undefined && !cluster.owns(key)) return;
+    events.emit('healthChecked', key, result);
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     const at = this.#resultTime();
     let healthy = result.healthy;

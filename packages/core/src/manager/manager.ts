@@ -25,7 +25,7 @@ import { RevisionClock } from './revision';
 import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
-export type { ManagerEvents, NotificationFailure } from './events';
+export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
 export type { ClusterStats } from '../cluster/coordinator';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
@@ -131,13 +131,22 @@ export class Manager extends EventEmitter<ManagerEvents> {
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
       mayDeliver: owns,
-      onFailed: (target, meta, error) =>
+      onFailed: (target, meta, error, durationMs) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
           url: target.url,
           group: meta.group,
           revision: meta.revision,
           error,
+          durationMs,
+        }),
+      onDelivered: (target, meta, detail) =>
+        this.#events.emit('notificationDelivered', {
+          subscriberKey: target.subscriberKey,
+          url: target.url,
+          group: meta.group,
+          revision: meta.revision,
+          ...detail,
         }),
     });
     const view = this.#view;
@@ -300,6 +309,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#assertRunning();
       return this.registerValidated(ValidatedRegistration.fromModel(registration));
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -322,9 +332,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject: this.#failing('register', reject) });
       });
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -343,9 +354,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       if (errors.length > 0) throw new ValidationError(errors, { context: 'unregister request' });
       const key = serviceKey(serviceName, podName);
       return new Promise<boolean>((resolve, reject) => {
-        this.#lane.push({ kind: 'unregister', key, resolve, reject });
+        this.#lane.push({ kind: 'unregister', key, resolve, reject: this.#failing('unregister', reject) });
       });
     } catch (error) {
+      this.#failing('unregister', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -364,6 +376,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** Every pod, grouped by service name. */
   async getAllServicePods(): Promise<Map<string, ServiceInfo[]>> {
     return this.#view.snapshotByGroup();
+  }
+
+  /** Pods per status of every service group, without copying the pods (for metrics). */
+  podCountsByService(): Map<string, { healthy: number; unhealthy: number; unknown: number }> {
+    return this.#view.countsByGroup();
   }
 
   /** Every registered pod. */
@@ -424,6 +441,14 @@ export class Manager extends EventEmitter<ManagerEvents> {
       throw new ManagerStoppedError('the manager is not running yet; await manager.start() first');
     }
     throw new ManagerStoppedError('the manager is stopped; create and start a new Manager');
+  }
+
+  /** `reject`, after telling `requestFailed` listeners (the metrics) about the error. */
+  #failing(operation: 'register' | 'unregister', reject: (error: unknown) => void): (error: unknown) => void {
+    return (error) => {
+      this.#events.emit('requestFailed', { operation, error: error instanceof Error ? error : new Error(String(error)) });
+      reject(error);
+    };
   }
 
   #reconcile(): void {

@@ -28,10 +28,13 @@ export interface NotifierOptions {
   retries: number;
   /** Most POSTs in flight at once (and most sockets per origin). */
   concurrency: number;
-  /** Called once when a delivery gives up: after its last retry, or at once on a non-transient answer. */
-  onFailed(target: DeliveryTarget, meta: DeliveryMeta, error: Error): void;
-  /** Called once when a subscriber answered 2xx. */
-  onDelivered?(target: DeliveryTarget, meta: DeliveryMeta): void;
+  /**
+   * Called once when a delivery gives up: after its last retry, or at once on a non-transient
+   * answer. `durationMs`: from `send` to giving up.
+   */
+  onFailed(target: DeliveryTarget, meta: DeliveryMeta, error: DeliveryError, durationMs: number): void;
+  /** Called once when a subscriber answered 2xx; `durationMs`: from `send` to the answer. */
+  onDelivered?(target: DeliveryTarget, meta: DeliveryMeta, detail: { attempts: number; durationMs: number }): void;
   logger?: Logger;
   /** Delay before the first retry (doubles each retry, with jitter). Default 100 ms. */
   retryBaseMs?: number;
@@ -74,6 +77,8 @@ interface Delivery {
   target: DeliveryTarget;
   meta: DeliveryMeta;
   attempts: number;
+  /** `performance.now()` when it was sent (queued). */
+  sentAt: number;
 }
 
 /** The deliveries of one (subscriber, group): at most one current (queued, in flight or backing off) and one next. */
@@ -132,8 +137,9 @@ export class Notifier extends IoPool {
       this.logger.warn({ group: meta.group, targets: targets.length }, '[core] notifier is stopped; notification dropped');
       return;
     }
+    const sentAt = performance.now();
     for (const target of targets) {
-      const delivery: Delivery = { body, target, meta, attempts: 0 };
+      const delivery: Delivery = { body, target, meta, attempts: 0, sentAt };
       const key = `${target.subscriberKey}\n${meta.group}`;
       const pair = this.pairs.get(key);
       if (!pair) {
@@ -256,7 +262,8 @@ export class Notifier extends IoPool {
     const { status } = result;
     if (status >= 200 && status < 300) {
       this.delivered += 1;
-      this.callback(() => this.options.onDelivered?.(delivery.target, delivery.meta));
+      const detail = { attempts: delivery.attempts, durationMs: performance.now() - delivery.sentAt };
+      this.callback(() => this.options.onDelivered?.(delivery.target, delivery.meta, detail));
       this.advance(pair);
       return;
     }
@@ -290,7 +297,8 @@ export class Notifier extends IoPool {
 
   private fail(pair: Pair, delivery: Delivery, error: DeliveryError): void {
     this.failed += 1;
-    this.callback(() => this.options.onFailed(delivery.target, delivery.meta, error));
+    const durationMs = performance.now() - delivery.sentAt;
+    this.callback(() => this.options.onFailed(delivery.target, delivery.meta, error, durationMs));
     this.advance(pair);
   }
 

@@ -8,7 +8,7 @@ import type { StoreRetryConfig } from './config';
 import type { EventSink } from './events';
 import type { Logger } from './logger';
 import type { RegistryView } from './registry-view';
-import { withStoreRetry } from './store-retry';
+import { isTransientStoreError, withStoreRetry } from './store-retry';
 
 /** What a {@link StoreWriter} works with. */
 export interface StoreWriterOptions {
@@ -71,14 +71,19 @@ export class StoreWriter {
     for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
     let written: LoggedBatchResult | undefined;
     if (mutations.length > 0) {
+      const startedAt = performance.now();
       try {
-        const write = async (): Promise<unknown> =>
-          logged !== undefined
-            ? (written = await logged.feed.applyLoggedBatch(mutations))
-            : store.applyBatch !== undefined
-              ? store.applyBatch(mutations)
-              : applyMutationsSequentially(store, mutations);
+        const write = async (): Promise<unknown> => {
+          try {
+            if (logged !== undefined) return (written = await logged.feed.applyLoggedBatch(mutations));
+            return await (store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations));
+          } catch (error) {
+            this.#o.events.emit('storeFailed', asError(error), { operation: 'applyBatch', transient: isTransientStoreError(error) });
+            throw error;
+          }
+        };
         await (attempt === 'first' ? withStoreRetry(write, this.#o.retry) : write());
+        this.#o.events.emit('committed', { changes: batch.length, mutations: mutations.length, durationMs: performance.now() - startedAt });
       } catch (error) {
         if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
         else this.#fail(plan, error);
@@ -138,4 +143,8 @@ function recordsOf(plan: readonly PlannedChange[]): Map<string, ServiceInfo> {
     else if (after !== undefined) records.set(key, after);
   }
   return records;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
