@@ -80,10 +80,12 @@ export { Manager, type ManagerEvents, type ManagerStats, type NotificationFailur
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,
+  type DurationSetting,
   type ManagerConfig,
   type ManagerConfigInput,
   type StoreRetryConfig,
 } from './manager/config';
+export { formatDuration, parseDuration, type Duration } from './duration';
 export type { ProbeResult } from './manager/probe';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';
