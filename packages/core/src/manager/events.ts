@@ -61,11 +61,8 @@ export class EventSink {
     try {
       (emitter.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...copies);
     } catch (error) {
-      if (event !== 'error' && emitter.listenerCount('error') > 0) {
-        this.reportError(error, `a '${event}' listener threw`);
-      } else {
-        this.#logger.error({ err: error, event }, `[core] a '${event}' listener threw`);
-      }
+      if (event !== 'error') this.reportError(error, `a '${event}' listener threw`);
+      else this.#logOrWarn(error instanceof Error ? error : new Error(String(error)), `an 'error' listener threw`);
     }
   }
 
@@ -77,7 +74,11 @@ export class EventSink {
   reportError(error: unknown, context: string): void {
     const err = error instanceof Error ? error : new Error(String(error));
     if (this.#emitter.listenerCount('error') > 0) this.#emitError(err);
-    else if (this.#logger === silentLogger) this.#warn(err, context);
+    else this.#logOrWarn(err, context);
+  }
+
+  #logOrWarn(err: Error, context: string): void {
+    if (this.#logger === silentLogger) this.#warn(err, context);
     else this.#logger.error({ err }, `[core] ${context}`);
   }
 
@@ -94,7 +95,7 @@ export class EventSink {
     try {
       this.#emitter.emit('error', err);
     } catch (listenerError) {
-      this.#logger.error({ err: listenerError, cause: err }, `[core] an 'error' listener threw`);
+      this.#logOrWarn(listenerError instanceof Error ? listenerError : new Error(String(listenerError)), `an 'error' listener threw`);
     }
   }
 
