@@ -105,7 +105,9 @@ describe('the manager log', () => {
       override async saveService(): Promise<void> {
         throw new StoreError('memory', 'saveService', 'disk full');
       }
-      override applyBatch = undefined;
+      override async applyBatch(): Promise<boolean[]> {
+        throw new StoreError('memory', 'applyBatch', 'disk full');
+      }
     }
     const logger = recordingLogger('debug');
     manager = new Manager({ ...FAST, logger, storeRetry: { retries: 0 } }, new FailingStore());
