@@ -17,6 +17,12 @@ export interface HealthResultsOptions {
   logger: Logger;
   /** False once the manager stops: no deregistration is started then. */
   isRunning(): boolean;
+  /**
+   * Cluster mode: results count only while this replica owns the pod, and a result that keeps
+   * the pod's status is not written through the lane (nothing any other replica needs to see):
+   * the view takes its time, and the owner writes check times in a coarse flush.
+   */
+  cluster?: { owns(key: string): boolean; noteCheckTime(key: string, at: Date): void };
 }
 
 /**
@@ -34,7 +40,8 @@ export class HealthResults {
 
   /** The health checker's `onResult`. */
   onResult(key: string, result: ProbeResult): void {
-    const { gate, view, lane, events, logger } = this.#o;
+    const { gate, view, lane, events, logger, cluster } = this.#o;
+    if (cluster !== undefined && !cluster.owns(key)) return;
     if (debugEnabled(logger)) {
       const { healthy, attempts, durationMs, error } = result;
       logger.debug({ key, healthy, attempts, durationMs, error }, healthy ? '[core] health check passed' : '[core] health check failed');
@@ -48,6 +55,15 @@ export class HealthResults {
       const verdict = gate.observe(key, healthy, current.status, at.getTime());
       if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
       healthy = verdict.status === 'healthy';
+    }
+    if (cluster !== undefined) {
+      const current = view.get(key);
+      if (current === undefined) return;
+      if (current.status === (healthy ? 'healthy' : 'unhealthy')) {
+        view.set({ ...current, lastHealthCheck: at });
+        cluster.noteCheckTime(key, at);
+        return;
+      }
     }
     lane.pushKeyed(key, { kind: 'health', key, healthy, at });
   }
