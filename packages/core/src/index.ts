@@ -91,10 +91,12 @@ export {
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,
+  type DurationSetting,
   type ManagerConfig,
   type ManagerConfigInput,
   type StoreRetryConfig,
 } from './manager/config';
+export { formatDuration, parseDuration, type Duration } from './duration';
 export type { ProbeResult } from './manager/probe';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';

@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'eventemitter3';
 import { cloneService, type ServiceInfo, type ServiceStatus } from '../model';
 import type { RegisterResult } from './batch-plan';
-import type { Logger } from './logger';
+import { logEvent } from './event-log';
+import { silentLogger, type Logger } from './logger';
 import type { ProbeResult } from './probe';
 
 /** A notification that could not be delivered after its last retry. */
@@ -87,34 +88,61 @@ export class EventSink {
     this.#logger = logger;
   }
 
-  /** Emits `event` (no work at all when nobody listens). Listeners get copies of pod records. */
+  /**
+   * Logs `event` at its level (see `logEvent`) and emits it (no emitting work at all when nobody
+   * listens). Listeners get copies of pod records.
+   */
   emit<E extends keyof ManagerEvents>(event: E, ...args: Parameters<ManagerEvents[E]>): void {
+    logEvent(this.#logger, event, args);
     const emitter = this.#emitter;
     if (emitter.listenerCount(event) === 0) return;
     const copies = args.map((a) => (isServiceInfo(a) ? cloneService(a) : a));
     try {
       (emitter.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...copies);
     } catch (error) {
-      if (event !== 'error' && emitter.listenerCount('error') > 0) {
-        this.reportError(error, `a '${event}' listener threw`);
-      } else {
-        this.#logger.error({ err: error, event }, `[core] a '${event}' listener threw`);
-      }
+      if (event !== 'error') this.reportError(error, `a '${event}' listener threw`);
+      else this.#logOrWarn(error instanceof Error ? error : new Error(String(error)), `an 'error' listener threw`);
     }
   }
 
-  /** An error outside any caller's request: the `error` event, or the log when nobody listens. */
+  /**
+   * An error outside any caller's request: the `error` event, or the log when nobody listens.
+   * With neither a listener nor a logger it becomes a process warning (`GovernanceWarning`,
+   * printed to stderr by Node), so it is never dropped silently.
+   */
   reportError(error: unknown, context: string): void {
     const err = error instanceof Error ? error : new Error(String(error));
-    if (this.#emitter.listenerCount('error') === 0) {
-      this.#logger.error({ err }, `[core] ${context}`);
-      return;
-    }
+    if (this.#emitter.listenerCount('error') > 0) this.#emitError(err);
+    else this.#logOrWarn(err, context);
+  }
+
+  #logOrWarn(err: Error, context: string): void {
+    if (this.#logger === silentLogger) this.#warn(err, context);
+    else this.#logger.error({ err }, `[core] ${context}`);
+  }
+
+  /**
+   * {@link reportError} for an error the caller has logged already: only the `error` event, or
+   * the process warning when there is neither a listener nor a logger.
+   */
+  surfaceLoggedError(error: Error, context: string): void {
+    if (this.#emitter.listenerCount('error') > 0) this.#emitError(error);
+    else if (this.#logger === silentLogger) this.#warn(error, context);
+  }
+
+  #emitError(err: Error): void {
     try {
       this.#emitter.emit('error', err);
     } catch (listenerError) {
-      this.#logger.error({ err: listenerError, cause: err }, `[core] an 'error' listener threw`);
+      this.#logOrWarn(listenerError instanceof Error ? listenerError : new Error(String(listenerError)), `an 'error' listener threw`);
     }
+  }
+
+  #warn(err: Error, context: string): void {
+    process.emitWarning(`[core] ${context}: ${err.message} (add a manager.on('error', …) listener or a logger to see these)`, {
+      type: 'GovernanceWarning',
+      code: 'GOVERNANCE_UNHANDLED_ERROR',
+    });
   }
 }
 

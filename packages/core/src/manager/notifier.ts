@@ -5,6 +5,7 @@ import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/ta
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 import { httpAttempt, requestTarget, type RequestTarget } from './http-agent';
 import { IoPool } from './io-pool';
+import { debugEnabled } from './log-levels';
 import { silentLogger, type Logger } from './logger';
 
 /** Where one notification goes: a subscriber pod (`service:pod`) and its notification URL. */
@@ -261,6 +262,7 @@ export class Notifier extends IoPool {
     }
     const { status } = result;
     if (status >= 200 && status < 300) {
+      if (debugEnabled(this.logger)) this.logAttempt(delivery, status, undefined);
       this.delivered += 1;
       const detail = { attempts: delivery.attempts, durationMs: performance.now() - delivery.sentAt };
       this.callback(() => this.options.onDelivered?.(delivery.target, delivery.meta, detail));
@@ -270,6 +272,7 @@ export class Notifier extends IoPool {
     const refusedByPolicy = status === 0 && result.code === TARGET_POLICY_ERROR_CODE;
     const transient = (status === 0 && !refusedByPolicy) || status === 408 || status === 429 || status >= 500;
     const why = status === 0 ? (result.error ?? 'no response') : `HTTP ${status}`;
+    if (debugEnabled(this.logger)) this.logAttempt(delivery, status, why);
     if (transient && delivery.attempts <= this.options.retries && !this.stopped) {
       if (pair.next) {
         this.superseded += 1;
@@ -293,6 +296,22 @@ export class Notifier extends IoPool {
           ? '; the target policy refuses this address'
           : '; fix the subscriber endpoint');
     this.fail(pair, delivery, new DeliveryError(message, status || undefined, delivery.attempts));
+  }
+
+  /** One delivery attempt, at debug level: its target, revision, attempt number and outcome. */
+  private logAttempt(delivery: Delivery, status: number, error: string | undefined): void {
+    const { target, meta } = delivery;
+    const fields = {
+      url: target.url,
+      subscriber: target.subscriberKey,
+      group: meta.group,
+      eventType: meta.eventType,
+      revision: meta.revision,
+      attempt: delivery.attempts,
+      status: status || undefined,
+      error,
+    };
+    this.logger.debug(fields, error === undefined ? '[core] notification delivered' : '[core] notification attempt failed');
   }
 
   private fail(pair: Pair, delivery: Delivery, error: DeliveryError): void {

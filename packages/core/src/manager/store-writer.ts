@@ -120,18 +120,22 @@ export class StoreWriter {
       error instanceof StoreError
         ? error
         : new StoreError(this.#o.store.name, 'applyBatch', error instanceof Error ? error.message : String(error), { cause: error });
+    let rejected = 0;
     let lostResults = 0;
     for (const { item, mutation } of plan) {
-      if (item.kind !== 'health') item.reject(storeError);
-      else if (mutation !== undefined) lostResults++;
+      if (item.kind !== 'health') {
+        rejected++;
+        item.reject(storeError);
+      } else if (mutation !== undefined) lostResults++;
     }
-    if (lostResults > 0) {
-      this.#o.logger.warn(
-        { err: storeError, results: lostResults },
-        '[core] could not store health results; the pods are checked again at the next interval',
-      );
-      this.#o.events.reportError(storeError, `storing ${lostResults} health results failed`);
-    }
+    if (rejected === 0 && lostResults === 0) return;
+    this.#o.logger.error(
+      { err: storeError, store: this.#o.store.name, rejected, lostResults },
+      lostResults > 0
+        ? '[core] the store failed to apply changes; the health results are checked again at the next interval'
+        : '[core] the store failed to apply changes; their callers got the error',
+    );
+    if (lostResults > 0) this.#o.events.surfaceLoggedError(storeError, `storing ${lostResults} health results failed`);
   }
 }
 

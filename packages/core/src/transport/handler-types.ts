@@ -30,6 +30,11 @@ export interface GovernanceHandlerManager {
    * options have none.
    */
   readonly config?: { readonly tokens?: readonly ApiToken[]; readonly wireProfile?: WireProfile };
+  /**
+   * False before `start()` has completed and after `stop()`: the read routes then answer 503
+   * instead of an empty (or stale) list. Objects without it are always read.
+   */
+  readonly isRunning?: boolean;
 }
 
 /** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors';
+import { ManagerStoppedError, type FieldError } from '../errors';
 import { resolveApiTokens, type ApiToken } from '../security/api-tokens';
 import { TokenAuthenticator } from '../security/token-auth';
 import { ValidatedRegistration, nameProblem } from '../validation';
@@ -13,6 +13,13 @@ import type {
   GovernanceResponse,
 } from './handler-types';
 import { BodyError, assertJsonContentType, parseJsonBody } from './json-body';
+
+/** The registry is read only while the manager runs: before `start()` its view is empty, not the store's. */
+function assertReadable(manager: GovernanceHandlerManager): void {
+  if (manager.isRunning === false) {
+    throw new ManagerStoppedError('the manager is not running (not started yet, or stopped); try again shortly');
+  }
+}
 
 /** Default largest request body: 64 KiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -55,7 +62,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
  * from `authorize` or the bearer `tokens` (checked before the body is read; only the register
  * scope check needs the parsed `service_name`; `/health` stays open), 503 + `Retry-After` when
- * the lane is full, the store fails or the manager is stopped, 500 only for bugs (logged).
+ * the lane is full, the store fails or the manager is not running (reads before `start()` has
+ * completed and after `stop()` included), 500 only for bugs (logged).
  * The returned function never rejects.
  *
  * @throws ValidationError naming the bad option (`tokens[0].token`), TypeError for a bad `bodyLimit`.
@@ -137,6 +145,7 @@ export function createGovernanceHandler(
     },
 
     async services() {
+      assertReadable(manager);
       return json(200, toWireServiceList(profile, await manager.listServices()));
     },
 
@@ -149,6 +158,7 @@ export function createGovernanceHandler(
       }
       const problem = nameProblem(serviceName);
       if (problem) return invalid('path', [{ path: WIRE_FIELD_NAMES.serviceName, message: problem }]);
+      assertReadable(manager);
       return json(200, toWireServiceGroup(serviceName, await manager.getServicePods(serviceName)));
     },
 
