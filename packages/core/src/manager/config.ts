@@ -87,6 +87,25 @@ export interface ManagerConfig {
   clusterLogRetention: number;
   /** Cluster mode: how often (ms) a replica writes the check times of its healthy-as-before pods. Default 60 000. */
   healthFlushInterval: number;
+  /** Notification POSTs to one subscriber (all its groups) at once. Default 2. */
+  notificationSubscriberConcurrency: number;
+  /**
+   * Failed notification attempts in a row after which a subscriber counts as unreachable: its
+   * circuit opens (`subscriberUnreachable` event) and it gets one probe delivery at a time, after
+   * waits growing from 1 s to `notificationCircuitMaxBackoff`, until one is answered
+   * (`subscriberRecovered`; its newest notifications go out then). Default 5.
+   */
+  notificationCircuitThreshold: number;
+  /** Longest wait (ms) between probe deliveries to an unreachable subscriber. Default 60 000. */
+  notificationCircuitMaxBackoff: number;
+  /** Most bytes read of a health endpoint's or a subscriber's answer; the status decides and the connection is closed past it. Default 4 096. */
+  responseBodyLimit: number;
+  /**
+   * `/health` reports degraded (503) when the oldest change waiting in the ordered lane has
+   * waited longer than this (ms): writes are stuck, even if the store still answers a ping.
+   * Default 10 000.
+   */
+  healthMaxWriteWait: number;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
@@ -128,6 +147,11 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   clusterPollInterval: undefined,
   clusterLogRetention: 15 * 60_000,
   healthFlushInterval: 60_000,
+  notificationSubscriberConcurrency: 2,
+  notificationCircuitThreshold: 5,
+  notificationCircuitMaxBackoff: 60_000,
+  responseBodyLimit: 4096,
+  healthMaxWriteWait: 10_000,
 });
 
 const DAY = 86_400_000;
@@ -170,6 +194,11 @@ const configSchema = z.strictObject({
   clusterPollInterval: int(10, 60_000).optional(),
   clusterLogRetention: int(60_000, 30 * DAY).optional(),
   healthFlushInterval: int(1_000, DAY).optional(),
+  notificationSubscriberConcurrency: int(1, 1_000).optional(),
+  notificationCircuitThreshold: int(1, 1_000).optional(),
+  notificationCircuitMaxBackoff: int(1_000, DAY).optional(),
+  responseBodyLimit: int(1, 16 * 1024 * 1024).optional(),
+  healthMaxWriteWait: int(100, DAY).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import { cloneService, type ServiceInfo, type ServiceStatus } from '../model';
 import type { RegisterResult } from './batch-plan';
 import type { Logger } from './logger';
+import type { SubscriberRecovered, SubscriberUnreachable } from './notifier';
 import type { ProbeResult } from './probe';
 
 /** A notification that could not be delivered after its last retry. */
@@ -26,6 +27,10 @@ export interface ManagerEvents {
   /** A health check changed a pod's status. */
   statusChanged: (service: ServiceInfo, previous: ServiceStatus) => void;
   notificationFailed: (failure: NotificationFailure) => void;
+  /** A subscriber failed `notificationCircuitThreshold` deliveries in a row; it now gets one probe delivery at a time. */
+  subscriberUnreachable: (info: SubscriberUnreachable) => void;
+  /** An unreachable subscriber answered a probe delivery; its newest notifications go out now. */
+  subscriberRecovered: (info: SubscriberRecovered) => void;
   /** A health check found the pod unhealthy (after its retries). */
   healthCheckFailed: (key: string, result: ProbeResult) => void;
   /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */
