@@ -98,6 +98,7 @@ export {
 } from './manager/config';
 export { formatDuration, parseDuration, type Duration } from './duration';
 export type { ProbeResult } from './manager/probe';
+export type { NotifierStats, SubscriberBacklog, SubscriberRecovered, SubscriberUnreachable } from './manager/notifier';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';
 export { TARGET_POLICY_ERROR_CODE, type TargetPolicy } from './security/target-policy';

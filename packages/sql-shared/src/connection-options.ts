@@ -1,5 +1,8 @@
 import { OptionChecker, parseUrl, urlPart } from './options-checks';
 
+/** Default server-side limit of a write transaction's statements and lock waits. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+
 /** The option fields both SQL stores read the same way. */
 export interface CommonSqlOptions {
   connectionString?: string;
@@ -13,6 +16,7 @@ export interface CommonSqlOptions {
   connectionLifetimeMs?: number;
   connectTimeoutMs?: number;
   tablePrefix?: string;
+  statementTimeoutMs?: number;
 }
 
 /** The validated common settings, defaults applied. */
@@ -27,6 +31,8 @@ export interface CommonSqlSettings {
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
+  /** Server-side limit of each statement and lock wait in a write transaction (ms); 0 = none. */
+  statementTimeoutMs: number;
 }
 
 /**
@@ -137,5 +143,6 @@ export function resolveCommonSqlSettings(
     connectionLifetimeMs: c.integer('connectionLifetimeMs', options.connectionLifetimeMs, 0, 2_147_483_647, 300_000),
     connectTimeoutMs: c.integer('connectTimeoutMs', pick('connectTimeoutMs'), 1, 2_147_483_647, 10_000),
     tablePrefix: c.identifier('tablePrefix', options.tablePrefix, '', 30, true),
+    statementTimeoutMs: c.integer('statementTimeoutMs', options.statementTimeoutMs, 0, 600_000, DEFAULT_STATEMENT_TIMEOUT_MS),
   };
 }

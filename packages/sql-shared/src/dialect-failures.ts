@@ -27,6 +27,13 @@ export const dialectFailures = {
     message: `the transaction was aborted by ${kind} (${text}); retry it`,
     transient: true,
   }),
+  /** A statement ran, or waited for a lock, past the store's `statementTimeoutMs`: the server ended it and the transaction rolled back. */
+  statementTimeout: (target: string, text: string): ErrorDescription => ({
+    message:
+      `the server at ${target} ended a statement that ran or waited for a lock past statementTimeoutMs (${text}); ` +
+      'the transaction was rolled back and nothing was written; retry later, and look for what holds the lock',
+    transient: true,
+  }),
   tooLong: (text: string): ErrorDescription => ({
     message: `a value is too long for its column (${text}); keys and names are limited to 255 characters, URLs to 2048`,
     transient: false,

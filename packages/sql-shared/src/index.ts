@@ -17,6 +17,7 @@ export { CHUNK } from './registry-writes';
 export { OptionChecker, parseUrl, urlPart } from './options-checks';
 export {
   readConnectionUrl,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   resolveCommonSqlSettings,
   startOptionCheck,
   type CommonSqlOptions,

@@ -76,6 +76,15 @@ export interface SqlDialectAdapter {
   /** Explains a driver error, or `undefined` to fall back to the shared network classification. */
   describeError(error: unknown, target: string): ErrorDescription | undefined;
 
+  /**
+   * Makes the server end any statement of the open write transaction `trx` that runs, or waits
+   * for a lock, longer than `ms`, with an error that rolls the transaction back (PostgreSQL:
+   * `statement_timeout` and `lock_timeout` for this transaction only; MySQL/MariaDB: the
+   * session's `innodb_lock_wait_timeout`, `lock_wait_timeout` and, on MariaDB,
+   * `max_statement_time`). Called first in each write transaction when the limit is not 0.
+   */
+  limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void>;
+
   /** True for deadlocks and serialization failures: the transaction may simply be run again. */
   isRetryable(error: unknown): boolean;
 }

@@ -26,6 +26,8 @@ export interface SqlRunnerSetup {
   target: string;
   /** Class name for messages (`PostgresStore`). */
   className: string;
+  /** Server-side limit (ms) of each statement and lock wait of a write transaction; 0 or absent = none. */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export class SqlRunner {
   readonly target: string;
   readonly className: string;
   readonly #ownsPool: boolean;
+  readonly #statementTimeoutMs: number;
   readonly #onClose = new Set<() => Promise<void>>();
   #migrated: Promise<void> | undefined;
   #ready = false;
@@ -52,6 +55,7 @@ export class SqlRunner {
     this.target = setup.target;
     this.className = setup.className;
     this.#ownsPool = setup.ownsPool;
+    this.#statementTimeoutMs = setup.statementTimeoutMs ?? 0;
   }
 
   get storeName(): string {
@@ -105,7 +109,9 @@ export class SqlRunner {
   /**
    * Runs `fn` in one transaction, again from the start (up to 3 attempts) when the database
    * aborted it for a deadlock or serialization failure; `fn` must therefore derive everything it
-   * returns from what it reads inside the transaction.
+   * returns from what it reads inside the transaction. A write transaction is limited by
+   * `statementTimeoutMs` on the server: a statement that runs or waits for a lock longer fails,
+   * and the transaction is rolled back (a definite outcome, unlike a client-side abandon).
    */
   async transaction<T>(fn: (trx: Transaction<RegistryDatabase>) => Promise<T>, mode: TransactionMode = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -113,7 +119,15 @@ export class SqlRunner {
         let builder = this.db.transaction();
         if (mode.isolation !== undefined) builder = builder.setIsolationLevel(mode.isolation);
         if (mode.readOnly === true) builder = builder.setAccessMode('read only');
-        return await builder.execute(fn);
+        const limit = mode.readOnly === true ? 0 : this.#statementTimeoutMs;
+        return await builder.execute(
+          limit > 0
+            ? async (trx) => {
+                await this.dialect.limitTransaction(trx, limit);
+                return fn(trx);
+              }
+            : fn,
+        );
       } catch (error) {
         if (attempt >= TRANSACTION_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
       }

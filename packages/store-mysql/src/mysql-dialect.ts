@@ -26,7 +26,9 @@ const CONNECTION_LOST = new Set([
   'ER_NET_WRITE_INTERRUPTED',
   'ER_CLIENT_INTERACTION_TIMEOUT',
 ]);
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK']);
+/** A lock wait past `innodb_lock_wait_timeout` / `lock_wait_timeout`, a statement past MariaDB's `max_statement_time` or MySQL's `max_execution_time`. */
+const TIMED_OUT = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT']);
 
 /**
  * MySQL / MariaDB specifics: JSON, datetime(3) in UTC, ON DUPLICATE KEY, binary collation. The
@@ -44,10 +46,31 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   readonly epochMicros: RawBuilder<number> = sql<number>`cast(unix_timestamp(now(6)) * 1000000 as signed)`;
   readonly #database: string;
   readonly #user: string;
+  /** Whether the server knows `max_statement_time` (MariaDB); false once it said it does not. */
+  #statementTime = true;
 
   constructor(database: string, user: string) {
     this.#database = database;
     this.#user = user;
+  }
+
+  /**
+   * Session settings (MySQL has no per-transaction form): lock waits (row and metadata locks) in
+   * whole seconds, rounded up, and on MariaDB `max_statement_time`; a server without that
+   * variable (MySQL) is remembered and asked without it.
+   */
+  async limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(ms / 1000));
+    if (this.#statementTime) {
+      try {
+        await sql`set session innodb_lock_wait_timeout = ${seconds}, lock_wait_timeout = ${seconds}, max_statement_time = ${ms / 1000}`.execute(trx);
+        return;
+      } catch (error) {
+        if (errorCode(error) !== 'ER_UNKNOWN_SYSTEM_VARIABLE') throw error;
+        this.#statementTime = false;
+      }
+    }
+    await sql`set session innodb_lock_wait_timeout = ${seconds}, lock_wait_timeout = ${seconds}`.execute(trx);
   }
 
   plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
@@ -134,6 +157,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
       return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE \`${this.#database}\``);
     }
     if (CONNECTION_LOST.has(code)) return dialectFailures.connectionLost(target, text);
+    if (TIMED_OUT.has(code)) return dialectFailures.statementTimeout(target, text);
     if (RETRYABLE.has(code)) return dialectFailures.conflict(text, 'a lock conflict');
     if (code === 'ER_CONSTRAINT_FAILED' || code === 'ER_CHECK_CONSTRAINT_VIOLATED') return dialectFailures.checkRejected(text);
     if (code === 'ER_DATA_TOO_LONG') return dialectFailures.tooLong(text);
@@ -154,6 +178,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
  */
 const MARIADB_ERRNO: Record<number, string> = {
   1927: 'ER_CONNECTION_KILLED',
+  1969: 'ER_STATEMENT_TIMEOUT',
   4025: 'ER_CONSTRAINT_FAILED',
 };
 
@@ -163,5 +188,6 @@ function mariaDbCode(error: unknown): string | undefined {
   if (typeof errno !== 'number' || MARIADB_ERRNO[errno] === undefined) return undefined;
   if (errno === 4025 && !(typeof message === 'string' && /CONSTRAINT/i.test(message))) return undefined;
   if (errno === 1927 && !(typeof message === 'string' && /killed/i.test(message))) return undefined;
+  if (errno === 1969 && !(typeof message === 'string' && /max_statement_time/i.test(message))) return undefined;
   return MARIADB_ERRNO[errno];
 }

@@ -48,6 +48,12 @@ export interface MySqlStoreOptions {
   connectTimeoutMs?: number;
   /** Prefix of every table and index name, e.g. `gov_`. Default none. */
   tablePrefix?: string;
+  /**
+   * Server-side limit (ms) of each statement and each lock wait in a write: the server ends it and
+   * the transaction is rolled back, so the write fails (HTTP 503 + Retry-After) with a definite
+   * outcome instead of waiting as long as a lock is held. 0 turns it off. Default 5000.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Validated options with every default applied. */
@@ -66,13 +72,14 @@ export interface ResolvedMySqlOptions {
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
+  statementTimeoutMs: number;
   /** The URL's other query parameters, read as mysql2 reads them, for mysql2. */
   driverOptions: Record<string, unknown>;
 }
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'ssl'] as const;
 const POOL_FIELDS = ['maxConnections', 'idleConnections', 'idleTimeoutMs', 'connectionLifetimeMs', 'connectTimeoutMs'] as const;
-const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'tablePrefix']);
+const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'tablePrefix', 'statementTimeoutMs']);
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolveMySqlOptions(options: MySqlStoreOptions): ResolvedMySqlOptions {

@@ -65,6 +65,7 @@ export class MySqlStore extends SqlRegistryStore {
       }),
       ownsPool: o.pool === undefined,
       tables: tableNames(o.tablePrefix),
+      statementTimeoutMs: o.statementTimeoutMs,
       target,
       className: 'MySqlStore',
     });

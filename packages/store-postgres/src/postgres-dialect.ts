@@ -15,6 +15,8 @@ import { type RawBuilder, sql, type Transaction } from 'kysely';
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '53300', '53000']);
 const RETRYABLE = new Set(['40001', '40P01']);
+/** query_canceled (statement_timeout) and lock_not_available (lock_timeout). */
+const TIMED_OUT = new Set(['57014', '55P03']);
 
 /**
  * PostgreSQL specifics: JSONB, timestamptz(3), ON CONFLICT, SQLSTATE classification, and the
@@ -37,6 +39,12 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     this.#database = database;
     this.#user = user;
     this.#channel = channel;
+  }
+
+  async limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void> {
+    // `true`: for this transaction only, so a pool the host shares keeps its own settings.
+    const value = `${Math.round(ms)}ms`;
+    await sql`select set_config('statement_timeout', ${value}, true), set_config('lock_timeout', ${value}, true)`.execute(trx);
   }
 
   plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
@@ -112,6 +120,7 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     if (code !== undefined && (code.startsWith('08') || CONNECTION_LOST.has(code))) {
       return { message: `the server at ${target} dropped or refused the connection (${text}); the pool reconnects on the next call`, transient: true };
     }
+    if (code !== undefined && TIMED_OUT.has(code)) return dialectFailures.statementTimeout(target, text);
     if (code !== undefined && RETRYABLE.has(code)) {
       return dialectFailures.conflict(text);
     }

@@ -50,6 +50,12 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Prefix of every table and index name, e.g. `gov_`. Default none. */
   tablePrefix?: string;
+  /**
+   * Server-side limit (ms) of each statement and each lock wait in a write: the server ends it and
+   * the transaction is rolled back, so the write fails (HTTP 503 + Retry-After) with a definite
+   * outcome instead of waiting as long as a lock is held. 0 turns it off. Default 5000.
+   */
+  statementTimeoutMs?: number;
   /** Schema holding the tables; created when missing. Default `public`. */
   schema?: string;
 }
@@ -69,6 +75,7 @@ export interface ResolvedPostgresOptions {
   connectionLifetimeMs: number;
   connectTimeoutMs: number;
   tablePrefix: string;
+  statementTimeoutMs: number;
   schema: string;
   /** `channel_binding` from the URL: use SCRAM-SHA-256-PLUS when the server offers it. */
   channelBinding: boolean | undefined;
@@ -78,7 +85,7 @@ export interface ResolvedPostgresOptions {
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'password', 'sslMode', 'tls'] as const;
 const POOL_FIELDS = ['maxConnections', 'idleConnections', 'idleTimeoutMs', 'connectionLifetimeMs'] as const;
-const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'connectTimeoutMs', 'tablePrefix', 'schema']);
+const KNOWN = new Set<string>(['connectionString', 'pool', ...CONNECTION_FIELDS, ...POOL_FIELDS, 'connectTimeoutMs', 'tablePrefix', 'schema', 'statementTimeoutMs']);
 
 /** Checks the options, reading a connection string when given; throws `ValidationError` naming each bad field. */
 export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {

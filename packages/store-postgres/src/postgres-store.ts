@@ -74,6 +74,7 @@ export class PostgresStore extends SqlRegistryStore {
       tables: tableNames(o.tablePrefix, o.schema),
       target,
       className: 'PostgresStore',
+      statementTimeoutMs: o.statementTimeoutMs,
       listen,
     });
   }

@@ -75,6 +75,7 @@ export class ChangeApplier {
       if (before === undefined) return;
       this.#view.delete(key);
       this.#probes.removed(key);
+      this.#outbox.subscriberRemoved(key);
       this.#tracked.removed(key);
       groups.unregistered(before);
       return;

@@ -64,6 +64,7 @@ export class CommitEffects {
           continue;
         }
         this.#probes.removed(key);
+        this.#outbox.subscriberRemoved(key);
         changes.unregistered(before);
         item.resolve(true);
         this.#events.emit('unregistered', before);

@@ -96,6 +96,25 @@ export interface ManagerConfig {
   clusterLogRetention: number;
   /** Cluster mode: how often (ms) a replica writes the check times of its healthy-as-before pods. Default 60 000. */
   healthFlushInterval: number;
+  /** Notification POSTs to one subscriber (all its groups) at once. Default 2. */
+  notificationSubscriberConcurrency: number;
+  /**
+   * Failed notification attempts in a row after which a subscriber counts as unreachable: its
+   * circuit opens (`subscriberUnreachable` event) and it gets one probe delivery at a time, after
+   * waits growing from 1 s to `notificationCircuitMaxBackoff`, until one is answered
+   * (`subscriberRecovered`; its newest notifications go out then). Default 5.
+   */
+  notificationCircuitThreshold: number;
+  /** Longest wait (ms) between probe deliveries to an unreachable subscriber. Default 60 000. */
+  notificationCircuitMaxBackoff: number;
+  /** Most bytes read of a health endpoint's or a subscriber's answer; the status decides and the connection is closed past it. Default 4 096. */
+  responseBodyLimit: number;
+  /**
+   * `/health` reports degraded (503) when the oldest change waiting in the ordered lane has
+   * waited longer than this (ms): writes are stuck, even if the store still answers a ping.
+   * Default 10 000.
+   */
+  healthMaxWriteWait: number;
 }
 
 /** The settings that are durations: each accepts milliseconds or a string such as `'30s'`. */
@@ -109,7 +128,9 @@ export type DurationSetting =
   | 'clusterLease'
   | 'clusterPollInterval'
   | 'clusterLogRetention'
-  | 'healthFlushInterval';
+  | 'healthFlushInterval'
+  | 'notificationCircuitMaxBackoff'
+  | 'healthMaxWriteWait';
 
 /**
  * What `new Manager(config, store)` accepts: every setting is optional, and every duration is a
@@ -155,6 +176,11 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   clusterPollInterval: undefined,
   clusterLogRetention: 15 * 60_000,
   healthFlushInterval: 60_000,
+  notificationSubscriberConcurrency: 2,
+  notificationCircuitThreshold: 5,
+  notificationCircuitMaxBackoff: 60_000,
+  responseBodyLimit: 4096,
+  healthMaxWriteWait: 10_000,
 });
 
 const DAY = 86_400_000;
@@ -181,6 +207,8 @@ export const DURATION_LIMITS: Readonly<Record<DurationSetting, DurationLimits>> 
   clusterPollInterval: { min: 10, max: 60_000 },
   clusterLogRetention: { min: 60_000, max: 30 * DAY },
   healthFlushInterval: { min: 1_000, max: DAY },
+  notificationCircuitMaxBackoff: { min: 1_000, max: DAY },
+  healthMaxWriteWait: { min: 100, max: DAY },
 });
 
 const configSchema = z.strictObject({
@@ -214,6 +242,11 @@ const configSchema = z.strictObject({
   clusterPollInterval: durationSchema(DURATION_LIMITS.clusterPollInterval).optional(),
   clusterLogRetention: durationSchema(DURATION_LIMITS.clusterLogRetention).optional(),
   healthFlushInterval: durationSchema(DURATION_LIMITS.healthFlushInterval).optional(),
+  notificationSubscriberConcurrency: int(1, 1_000).optional(),
+  notificationCircuitThreshold: int(1, 1_000).optional(),
+  notificationCircuitMaxBackoff: durationSchema(DURATION_LIMITS.notificationCircuitMaxBackoff).optional(),
+  responseBodyLimit: int(1, 16 * 1024 * 1024).optional(),
+  healthMaxWriteWait: durationSchema(DURATION_LIMITS.healthMaxWriteWait).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 

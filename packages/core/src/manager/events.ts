@@ -3,6 +3,7 @@ import { cloneService, type ServiceInfo, type ServiceStatus } from '../model';
 import type { RegisterResult } from './batch-plan';
 import { logEvent } from './event-log';
 import { silentLogger, type Logger } from './logger';
+import type { SubscriberRecovered, SubscriberUnreachable } from './notifier';
 import type { ProbeResult } from './probe';
 
 /** A notification that could not be delivered after its last retry. */
@@ -66,6 +67,10 @@ export interface ManagerEvents {
   storeFailed: (error: Error, detail: { operation: string; transient: boolean }) => void;
   /** A `register` or `unregister` call was rejected. */
   requestFailed: (failure: RequestFailure) => void;
+  /** A subscriber failed `notificationCircuitThreshold` deliveries in a row; it now gets one probe delivery at a time. */
+  subscriberUnreachable: (info: SubscriberUnreachable) => void;
+  /** An unreachable subscriber answered a probe delivery; its newest notifications go out now. */
+  subscriberRecovered: (info: SubscriberRecovered) => void;
   /** A health check found the pod unhealthy (after its retries). */
   healthCheckFailed: (key: string, result: ProbeResult) => void;
   /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */

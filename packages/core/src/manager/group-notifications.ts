@@ -60,6 +60,11 @@ export class GroupNotifications {
     this.#notifier.send(body, targets, { group, eventType, revision });
   }
 
+  /** A pod was removed: nothing more is sent to it (waiting deliveries dropped, POSTs in flight aborted). */
+  subscriberRemoved(key: string): void {
+    this.#notifier.forget([key], { abort: true });
+  }
+
   /** A `reconcile` of every group it subscribes to, for each of these subscribers (cluster hand-over). */
   reconcileSubscribers(keys: readonly string[]): void {
     const byGroup = new Map<string, DeliveryTarget[]>();

@@ -10,7 +10,7 @@ export type { ProbeResult } from './probe';
 /**
  * Checks one health URL once: `http(s)://…` → GET, healthy on a 2xx answer (the body is
  * discarded); `tcp://host:port` → healthy when a TCP connection opens. Each attempt gets
- * `timeoutMs`; a failed attempt is retried `retries` times with short exponential backoff
+ * `timeoutMs`; at most 4 KiB of a body is read; a failed attempt is retried `retries` times with short exponential backoff
  * (50 ms, 100 ms, 200 ms … capped at 1 s). Never rejects: failures, timeouts, unsupported URLs
  * and aborts resolve `healthy: false` with `error` saying why.
  *
@@ -53,6 +53,8 @@ export interface HealthCheckerOptions {
    * starts; a pod it does not own stays tracked (so it can be taken over at once) but unchecked.
    */
   mayStart?(key: string): boolean;
+  /** Most bytes of a health endpoint's body read before the connection is closed. Default 4096. */
+  bodyLimit?: number;
 }
 
 const enum State {
@@ -289,6 +291,7 @@ export class HealthChecker extends IoPool {
         agent,
         token,
         guard: this.options.guard,
+        bodyLimit: this.options.bodyLimit,
       });
     } catch (error) {
       result = { healthy: false, attempts: 0, durationMs: 0, error: `[core] health check crashed: ${String(error)}` };

@@ -96,11 +96,16 @@ export interface AttemptOptions {
   token?: CancelToken;
   /** Resolves the host for a new connection (the target policy's checking lookup). */
   lookup?: LookupFunction;
+  /**
+   * Most bytes of the response body read; past them the connection is closed (the status
+   * decides, the body is never needed). Default: no limit.
+   */
+  bodyLimit?: number;
 }
 
 /**
  * One HTTP request: resolves at the response headers (the body is drained in the background so
- * the socket returns to the pool), or with `status: 0` on error, timeout or cancel. Never
+ * the socket returns to the pool, up to `bodyLimit` bytes: a longer body closes the socket), or with `status: 0` on error, timeout or cancel. Never
  * rejects. A request that fails because a reused keep-alive socket was closed by the server
  * is sent once more on a fresh socket, without counting as an attempt.
  *
@@ -146,6 +151,14 @@ function requestOnce(target: RequestTarget, options: AttemptOptions): Promise<On
         res.once('end', done);
         res.once('close', done);
         res.on('error', ignore);
+        const limit = options.bodyLimit;
+        if (limit !== undefined) {
+          let read = 0;
+          res.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > limit) res.destroy();
+          });
+        }
         res.resume();
         settle({ status: res.statusCode ?? 0 });
       },

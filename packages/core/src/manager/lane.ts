@@ -36,6 +36,10 @@ export class Lane<T> {
   #scheduled = false;
   #closed = false;
   #inBatch = 0;
+  /** When the batch in progress started (performance.now()). */
+  #batchStartedAt = 0;
+  /** Since when ordered items have been waiting without a break (performance.now()). */
+  #waitingSince = 0;
 
   constructor(options: LaneOptions<T>) {
     this.#options = options;
@@ -51,6 +55,16 @@ export class Lane<T> {
     return this.#inBatch;
   }
 
+  /**
+   * How long (ms) the oldest change still in the lane has been there: the batch being applied
+   * (counted from when it started) or the ordered items waiting. 0 when nothing is pending.
+   */
+  oldestWaitMs(now = performance.now()): number {
+    const batch = this.#inBatch > 0 ? now - this.#batchStartedAt : 0;
+    const waiting = this.#ordered.length > 0 ? now - this.#waitingSince : 0;
+    return Math.max(batch, waiting);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -63,6 +77,7 @@ export class Lane<T> {
   push(item: T): void {
     if (this.#closed) throw new ManagerStoppedError('the manager is stopping; the change was not accepted');
     if (this.#ordered.length >= this.#options.capacity) throw new QueueFullError(this.#options.capacity);
+    if (this.#ordered.length === 0) this.#waitingSince = performance.now();
     this.#ordered.push(item);
     this.#schedule();
   }
@@ -118,6 +133,7 @@ export class Lane<T> {
     const batch = this.#take();
     if (batch.length === 0) return;
     this.#inBatch = batch.length;
+    this.#batchStartedAt = performance.now();
     try {
       await this.#options.process(batch);
     } catch (error) {

@@ -20,7 +20,7 @@ import { HealthChecker } from './health-checker';
 import { HealthGate } from './health-gate';
 import { HealthResults } from './health-results';
 import { Lane } from './lane';
-import { Notifier } from './notifier';
+import { Notifier, type NotifierStats } from './notifier';
 import { ProbeTracking } from './probe-tracking';
 import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
@@ -35,7 +35,8 @@ export interface ManagerStats {
   queueDepth: number;
   queueCapacity: number;
   pods: { healthy: number; unhealthy: number; unknown: number; total: number };
-  deliveries: { pending: number; inFlight: number; delivered: number; failed: number; superseded: number };
+  /** Delivery counters; `openCircuits`, `failingSubscribers` and `backlog` (the 10 largest per-subscriber backlogs) show unreachable subscribers. */
+  deliveries: NotifierStats;
   probes: { inFlight: number; queued: number; tracked: number };
   /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
   cluster?: ClusterStats;
@@ -44,6 +45,8 @@ export interface ManagerStats {
 /** What `manager.checkHealth()` reports (the `/health` endpoint answers 503 unless `healthy`). */
 export interface ManagerHealth {
   healthy: boolean;
+  /** The store answers but writes are stuck: the oldest one waited longer than `healthMaxWriteWait`. */
+  degraded?: boolean;
   /** Why not healthy, when that is not the store (not running, cluster lease lost, log unreadable). */
   reason?: string;
   store: { ok: boolean; error?: string };
@@ -129,6 +132,12 @@ export class Manager extends EventEmitter<ManagerEvents> {
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
       mayDeliver: owns,
+      perSubscriber: c.notificationSubscriberConcurrency,
+      circuitThreshold: c.notificationCircuitThreshold,
+      circuitMaxMs: c.notificationCircuitMaxBackoff,
+      responseBodyLimit: c.responseBodyLimit,
+      onUnreachable: (info) => this.#events.emit('subscriberUnreachable', info),
+      onRecovered: (info) => this.#events.emit('subscriberRecovered', info),
       onFailed: (target, meta, error, durationMs) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
@@ -189,6 +198,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       onResult: (key, result) => results.onResult(key, result),
       guard: this.#guard,
       mayStart: owns,
+      bodyLimit: c.responseBodyLimit,
     });
     this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
     this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
@@ -415,9 +425,24 @@ export class Manager extends EventEmitter<ManagerEvents> {
       return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) }, cluster };
     }
     if (!this.isRunning) return { healthy: false, reason: '[core] the manager is not running', store: { ok: true }, cluster };
+    const waited = Math.round(this.#lane.oldestWaitMs());
+    if (waited > this.config.healthMaxWriteWait) {
+      const reason = `[core] writes are stuck: the oldest pending change has waited ${waited} ms (healthMaxWriteWait ${this.config.healthMaxWriteWait} ms)`;
+      return { healthy: false, degraded: true, reason, store: { ok: true }, cluster };
+    }
     const readiness = this.#cluster?.readiness();
     if (readiness !== undefined && !readiness.ready) return { healthy: false, reason: `[core] ${readiness.reason}`, store: { ok: true }, cluster };
     return { healthy: true, store: { ok: true }, cluster };
+  }
+
+  /**
+   * Liveness (`GET /health/live`): false only when restarting the process is the fix — the
+   * manager was stopped or never started. A stuck store, a lost cluster lease or stuck writes
+   * make it not ready (`checkHealth()`), not dead.
+   */
+  checkLiveness(): { live: boolean; reason?: string } {
+    if (this.#state === 'running' || this.#state === 'starting') return { live: true };
+    return { live: false, reason: `[core] the manager is ${this.#state === 'idle' ? 'not started' : this.#state}` };
   }
 
   /** Queue depth, pods by status, delivery and probe counters. */

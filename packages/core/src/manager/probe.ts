@@ -53,7 +53,12 @@ export interface RunProbeOptions {
   token?: CancelToken;
   /** The outbound target policy: refuses denied schemes and addresses (also after DNS resolution). */
   guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
+  /** Most bytes of an HTTP answer's body read before the connection is closed. Default {@link PROBE_BODY_LIMIT}. */
+  bodyLimit?: number;
 }
+
+/** How much of a health endpoint's body is read (the status code decides; the rest is never read). */
+export const PROBE_BODY_LIMIT = 4096;
 
 /**
  * Runs one check: up to `1 + retries` attempts with short exponential backoff between them.
@@ -100,6 +105,7 @@ async function httpProbe(target: RequestTarget, options: RunProbeOptions): Promi
     agent: options.agent,
     token: options.token,
     lookup: options.guard?.lookup,
+    bodyLimit: options.bodyLimit ?? PROBE_BODY_LIMIT,
   });
   if (result.status >= 200 && result.status < 300) return { healthy: true, error: '' };
   return {

@@ -24,7 +24,9 @@ export interface GovernanceHandlerManager {
   unregister(serviceName: string, podName: string): Promise<boolean>;
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
-  checkHealth(): Promise<{ healthy: boolean; reason?: string; store: { ok: boolean; error?: string } }>;
+  checkHealth(): Promise<{ healthy: boolean; degraded?: boolean; reason?: string; store: { ok: boolean; error?: string } }>;
+  /** For `GET /health/live`: whether the process should be restarted (false) — not whether it can take traffic. Absent: live while it answers. */
+  checkLiveness?(): { live: boolean; reason?: string };
   /**
    * The manager's resolved config. Its `tokens` (deprecated there) are used when the handler
    * options have none.

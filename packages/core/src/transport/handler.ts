@@ -56,7 +56,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * | `DELETE /unregister?service_name=&pod_name=` | 200 `{ status: "unregistered", … }`, 404 unknown pod |
  * | `GET /services` | `{ count, services }` |
  * | `GET /services/:serviceName` | `{ service_name, count, pods }` |
- * | `GET /health` | 200 `{ status: "healthy" }` / 503 `{ status: "unhealthy", error }` |
+ * | `GET /health`, `GET /health/ready` | 200 `{ status: "healthy" }` / 503 `{ status: "unhealthy" \| "degraded", error }` (readiness: store, stuck writes, cluster lease) |
+ * | `GET /health/live` | 200 `{ status: "live" }` / 503 `{ status: "dead", error }` (liveness: restart me) |
  *
  * Errors are JSON `{ error, errors? }`: 400 bad input (every field error), 404 unknown route
  * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
@@ -171,12 +172,17 @@ export function createGovernanceHandler(
       return options.statusPage!.serve(param);
     },
 
-    async health(request) {
+    async health(request, param) {
       try {
+        if (param === 'live') {
+          const liveness = manager.checkLiveness?.() ?? { live: true };
+          if (liveness.live) return json(200, { status: 'live' });
+          return json(503, { status: 'dead', error: liveness.reason ?? '[core] not live' });
+        }
         const health = await manager.checkHealth();
         if (health.healthy) return json(200, { status: 'healthy' });
         const error = health.store.error ?? health.reason ?? '[core] the store is unreachable';
-        return json(503, { status: 'unhealthy', error }, { 'retry-after': retryAfter });
+        return json(503, { status: health.degraded === true ? 'degraded' : 'unhealthy', error }, { 'retry-after': retryAfter });
       } catch (error) {
         const answer = fail(error, request);
         if (answer.status === 500) return answer;
@@ -272,6 +278,10 @@ function matchRoute(rawPath: string): { route: Route; param: string } | undefine
       return { route: 'services', param: '' };
     case '/health':
       return { route: 'health', param: '' };
+    case '/health/live':
+      return { route: 'health', param: 'live' };
+    case '/health/ready':
+      return { route: 'health', param: 'ready' };
   }
   if (path.startsWith('/services/')) {
     const param = path.slice('/services/'.length);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   DeliveryError,
@@ -45,7 +47,7 @@ describe('Notifier', () => {
     }
     expect(delivered.map((d) => d.target.subscriberKey).sort()).toEqual(['gw:a', 'gw:b', 'gw:c']);
     expect(failed).toEqual([]);
-    expect(n.stats()).toEqual({ pending: 0, inFlight: 0, delivered: 3, failed: 0, superseded: 0 });
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0, delivered: 3, failed: 0, superseded: 0, openCircuits: 0, backlog: [] });
   });
 
   it('retries 503 twice, then delivers once', async () => {
@@ -123,7 +125,7 @@ describe('Notifier', () => {
     expect(s.requests.length).toBeLessThanOrEqual(2);
     expect(JSON.parse(s.requests.at(-1)!.body.toString())).toEqual({ revision: 20 });
     expect(delivered.at(-1)!.meta.revision).toBe(20);
-    expect(n.stats()).toEqual({ pending: 0, inFlight: 0, delivered: s.requests.length, failed: 0, superseded: 20 - s.requests.length });
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0, delivered: s.requests.length, failed: 0, superseded: 20 - s.requests.length });
   });
 
   it('supersedes per subscriber: every one of several slow subscribers ends at the newest payload', async () => {
@@ -253,3 +255,151 @@ describe('Notifier', () => {
     })).toBe(true);
   });
 });
+
+describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
+  it('keeps the retry budget when newer payloads replace the one being retried: a pair that keeps failing reaches failed', async () => {
+    const s = await server(() => 503);
+    const { n, failed } = notifier({ retries: 2, retryBaseMs: 30, retryMaxMs: 30, circuitThreshold: 100 });
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    n.send(body({ revision: 1 }), [target], meta(1));
+    // A new payload after every attempt (a reconcile each time): before, each one restarted the count.
+    for (let revision = 2; revision <= 6 && failed.length === 0; revision++) {
+      expect(await eventually(() => s.requests.length >= revision - 1)).toBe(true);
+      n.send(body({ revision }), [target], meta(revision));
+    }
+    await n.idle();
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed[0]!.error).toMatchObject({ status: 503, attempts: 3 });
+    expect(s.requests.length).toBeLessThanOrEqual(6);
+  });
+
+  it('opens the circuit after circuitThreshold failures: one probe at a time, then the newest payload on recovery', async () => {
+    let up = false;
+    const s = await server(() => (up ? 200 : 503));
+    const unreachable: string[] = [];
+    const recovered: Array<{ subscriberKey: string; unreachableForMs: number }> = [];
+    const { n, delivered } = notifier({
+      retries: 20,
+      retryBaseMs: 5,
+      retryMaxMs: 5,
+      circuitThreshold: 3,
+      circuitBaseMs: 150,
+      circuitMaxMs: 150,
+      onUnreachable: (info) => unreachable.push(info.subscriberKey),
+      onRecovered: (info) => recovered.push(info),
+    });
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    // Three groups of one subscriber: at most perSubscriber (2) attempts at once, one once the circuit is open.
+    for (const group of ['g1', 'g2', 'g3']) n.send(body({ group, revision: 1 }), [target], { group, eventType: 'update', revision: 1 });
+    expect(await eventually(() => unreachable.length === 1)).toBe(true);
+    expect(n.stats()).toMatchObject({ openCircuits: 1, failingSubscribers: 1 });
+    expect(n.stats().backlog[0]).toMatchObject({ subscriberKey: 'gw:a', open: true, pending: 3 });
+    const atOpen = s.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Open for 400 ms with probes every 75–150 ms: a handful of probes, not one per 5 ms retry.
+    expect(s.requests.length - atOpen).toBeLessThanOrEqual(6);
+    for (const group of ['g1', 'g2', 'g3']) n.send(body({ group, revision: 2 }), [target], { group, eventType: 'update', revision: 2 });
+    up = true;
+    await n.idle();
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.subscriberKey).toBe('gw:a');
+    expect(delivered.map((d) => `${d.meta.group}@${d.meta.revision}`).sort()).toEqual(['g1@2', 'g2@2', 'g3@2']);
+    expect(n.stats()).toMatchObject({ openCircuits: 0, failingSubscribers: 0, pending: 0, backlog: [] });
+  });
+
+  it('lets a subscriber run at most perSubscriber attempts at once', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const s = await server(async () => {
+      maxOpen = Math.max(maxOpen, ++open);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      open -= 1;
+      return 200;
+    });
+    const { n, delivered } = notifier({ concurrency: 16, perSubscriber: 2 });
+    const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
+    for (let g = 0; g < 10; g++) n.send(body({ g }), [target], { group: `g${g}`, eventType: 'update', revision: 1 });
+    await n.idle();
+    expect(delivered).toHaveLength(10);
+    expect(maxOpen).toBe(2);
+  });
+
+  it('keeps three quarters of the pool for healthy subscribers while dead ones time out', async () => {
+    const dead = await server(() => 'hang');
+    const ok = await server(() => 200);
+    const { n, delivered } = notifier({ concurrency: 8, timeoutMs: 1500, retries: 5, retryBaseMs: 10, retryMaxMs: 10 });
+    const deadTargets = Array.from({ length: 40 }, (_, i) => ({ subscriberKey: `dead:${i}`, url: `${dead.url}/${i}` }));
+    n.send(body({ revision: 1 }), deadTargets, meta(1));
+    // Every dead subscriber tried once: they are suspects now.
+    expect(await eventually(() => n.stats().failingSubscribers === 40, 20_000)).toBe(true);
+    const latencies: number[] = [];
+    for (let revision = 2; revision <= 6; revision++) {
+      const started = performance.now();
+      n.send(body({ revision }), [...deadTargets, { subscriberKey: 'ok:1', url: `${ok.url}/ok` }], meta(revision));
+      expect(await eventually(() => delivered.some((d) => d.meta.revision === revision), 5000)).toBe(true);
+      latencies.push(performance.now() - started);
+    }
+    // Without the suspects' share every change waited for the dead ones' 1.5 s timeouts.
+    expect(Math.max(...latencies)).toBeLessThan(500);
+    expect(n.stats().inFlight).toBeLessThanOrEqual(2);
+  }, 30_000);
+
+  it('forget({ abort: true }) drops queued, backing-off and in-flight deliveries: nothing more reaches the subscriber', async () => {
+    const s = await server((req) => (req.path.startsWith('/slow') ? 'hang' : 503));
+    const { n, failed } = notifier({ concurrency: 4, timeoutMs: 5000, retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const slow = { subscriberKey: 'gw:slow', url: `${s.url}/slow` };
+    const flaky = { subscriberKey: 'gw:flaky', url: `${s.url}/flaky` };
+    n.send(body({ revision: 1 }), [slow, flaky], meta(1));
+    expect(await eventually(() => s.requests.length === 2 && n.stats().inFlight === 1)).toBe(true);
+    n.send(body({ revision: 2 }), [slow], meta(2));
+    n.send(body({ other: 1 }), [slow], { group: 'hss', eventType: 'update', revision: 1 });
+    // flaky backing off; slow: eir in flight with a next behind it, hss queued or in flight.
+    expect(n.stats().pending + n.stats().inFlight).toBe(4);
+    n.forget(['gw:slow', 'gw:flaky'], { abort: true });
+    expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0 });
+    await n.idle();
+    const seen = s.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(s.requests.length).toBe(seen);
+    expect(failed).toEqual([]);
+  });
+
+  it('reads at most responseBodyLimit bytes of an answer, then closes the connection', async () => {
+    const { server: endless, sent, closedAfterMs } = await endlessBodyServer();
+    cleanups.push(() => new Promise<void>((resolve) => endless.close(() => resolve())));
+    const { n, delivered } = notifier({ timeoutMs: 3000, responseBodyLimit: 4096 });
+    n.send(body({}), [{ subscriberKey: 'gw:a', url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/n` }], meta(1));
+    await n.idle();
+    expect(delivered).toHaveLength(1);
+    expect(await eventually(() => closedAfterMs() !== undefined, 2000)).toBe(true);
+    // Before the limit, the body was read until the attempt's 3 s timer fired.
+    expect(closedAfterMs()!).toBeLessThan(1000);
+    expect(sent()).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+/** A server answering 200 with an endless body (written as fast as the client reads). */
+async function endlessBodyServer(): Promise<{ server: http.Server; sent(): number; closedAfterMs(): number | undefined }> {
+  let sent = 0;
+  let openedAt = 0;
+  let closedAfter: number | undefined;
+  const chunk = Buffer.alloc(16 * 1024, 0x61);
+  const server = http.createServer((req, res) => {
+    req.resume();
+    openedAt = performance.now();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const pump = () => {
+      while (!res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) break;
+      }
+    };
+    res.on('drain', pump);
+    res.on('close', () => {
+      closedAfter = performance.now() - openedAt;
+    });
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, sent: () => sent, closedAfterMs: () => closedAfter };
+}

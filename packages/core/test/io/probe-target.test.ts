@@ -8,6 +8,38 @@ import { refusedPort, serversClosedAfterEach, startTcpServer } from './test-serv
 const { cleanups: closers, server } = serversClosedAfterEach();
 
 describe('probeTarget over HTTP', () => {
+  it('reads at most 4 KiB of an endless 200 body, then closes the connection (issue 12 §2)', async () => {
+    let sent = 0;
+    let closedAfter: number | undefined;
+    const chunk = Buffer.alloc(16 * 1024, 0x61);
+    const endless = http.createServer((req, res) => {
+      const opened = performance.now();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const pump = () => {
+        while (!res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) break;
+        }
+      };
+      res.on('drain', pump);
+      res.on('close', () => (closedAfter = performance.now() - opened));
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => endless.close(() => resolve())));
+    const agent = new http.Agent({ keepAlive: true });
+    closers.push(async () => agent.destroy());
+    const { port } = endless.address() as import('node:net').AddressInfo;
+    const result = await probeTarget(`http://127.0.0.1:${port}/health`, { timeoutMs: 3000, retries: 0, agent });
+    expect(result).toMatchObject({ healthy: true, attempts: 1 });
+    const deadline = Date.now() + 2000;
+    while (closedAfter === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Before: the body was drained until the 3 s attempt timer fired (24.6 MB in the issue's run).
+    console.log(`[probe] endless body: closed after ${closedAfter?.toFixed(0)} ms, ${sent} bytes accepted by the kernel`);
+    expect(closedAfter).toBeLessThan(1000);
+    expect(sent).toBeLessThan(8 * 1024 * 1024);
+  });
+
   it('reports healthy on a 2xx answer after one GET', async () => {
     const s = await server(() => 204);
     const result = await probeTarget(`${s.url}/health`, { timeoutMs: 1000, retries: 2 });
