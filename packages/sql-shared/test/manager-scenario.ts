@@ -105,9 +105,10 @@ export async function runManagerScenario(openStore: () => RegistryStore, inspect
     expect(await manager.unregister('eir', 'eir-1')).toBe(true);
     const unregistered = await pods.waitFor('http-gw-1', (p) => p.service_name === 'eir' && p.event_type === 'unregister');
     expect(unregistered.pods.map((x) => x.pod_name)).toEqual(['eir-2']);
-    if (registered.revision !== undefined && unregistered.revision !== undefined) {
-      expect(unregistered.revision).toBeGreaterThan(registered.revision);
-    }
+    // The second manager's revisions continue above the first one's.
+    expect(registered.revision).toEqual(expect.any(Number));
+    expect(unregistered.revision).toEqual(expect.any(Number));
+    expect(unregistered.revision!).toBeGreaterThan(registered.revision!);
     expect((await inspect.serviceKeys()).sort()).toEqual(['eir:eir-2', 'http-gw:http-gw-1']);
   } finally {
     await manager?.stop();
