@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ValidationError, formatPath, type FieldError } from '../errors';
+import { durationSchema, type DurationLimits } from './duration-setting';
+import type { Duration } from '../duration';
 import { apiTokensSchema, normalizeApiTokens, type ApiToken, type ApiTokenInput } from '../security/api-tokens';
 import { DEFAULT_DENIED_RANGES, isCidr, type TargetPolicy } from '../security/target-policy';
 import { WIRE_PROFILES, type WireProfile } from '../wire';
+import { consoleLogger, isConsole } from './console-logger';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 /** Bounded retry of transient store failures (connection lost, deadlock, timeout). */
@@ -44,7 +47,13 @@ export interface ManagerConfig {
   stopTimeout: number;
   /** Retry of transient store failures; total waiting stays well under 5 s. */
   storeRetry: StoreRetryConfig;
-  /** A pino-compatible logger. Default: silent. */
+  /**
+   * A pino-compatible logger (a pino logger or child passes as is). `console` also works: it is
+   * given one readable line per entry, with debug lines only under `NODE_DEBUG=governance`.
+   * Levels: debug each health check and delivery attempt; info registrations, status changes,
+   * reconciles; warn notifications given up after their retries; error store failures.
+   * Default: silent.
+   */
   logger: Logger;
   /**
    * @deprecated Pass `tokens` to the HTTP handler or adapter instead (`governanceRouter(manager,
@@ -68,10 +77,47 @@ export interface ManagerConfig {
    * decode; the revision travels in the `x-governance-revision` header, sent in both profiles).
    */
   wireProfile: WireProfile;
+  /**
+   * Cluster mode (docs/cluster.md). `'auto'` (default): when the store supports it (PostgreSQL,
+   * MySQL/MariaDB), every manager on the same database joins one cluster and they act as one
+   * registry; on a store that allows only one manager (MongoDB) a second one is refused at
+   * `start()`. `false`: this deployment runs exactly one manager on the store (no membership, no
+   * log tailing; writes are still logged) — only for deployments certain to run one replica.
+   */
+  cluster: 'auto' | false;
+  /** Cluster lease (ms): takeover after a crash within about lease + lease / 3. Default 5 000. */
+  clusterLease: number;
+  /**
+   * How often (ms) a replica polls the change log. Default: 1 000 when the store sends change
+   * notifications (PostgreSQL LISTEN/NOTIFY; the poll is only the safety net), 250 otherwise (MySQL).
+   */
+  clusterPollInterval: number | undefined;
+  /** Change-log entries older than this (ms) are pruned; a replica further behind reloads. Default 15 min. */
+  clusterLogRetention: number;
+  /** Cluster mode: how often (ms) a replica writes the check times of its healthy-as-before pods. Default 60 000. */
+  healthFlushInterval: number;
 }
 
-/** What `new Manager(config)` accepts: every setting is optional. */
-export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy'>> & {
+/** The settings that are durations: each accepts milliseconds or a string such as `'30s'`. */
+export type DurationSetting =
+  | 'healthCheckInterval'
+  | 'healthCheckTimeout'
+  | 'notificationInterval'
+  | 'notificationTimeout'
+  | 'stopTimeout'
+  | 'deregisterAfter'
+  | 'clusterLease'
+  | 'clusterPollInterval'
+  | 'clusterLogRetention'
+  | 'healthFlushInterval';
+
+/**
+ * What `new Manager(config, store)` accepts: every setting is optional, and every duration is a
+ * number of milliseconds or a Go-style duration string (`'500ms'`, `'30s'`, `'1m30s'`).
+ */
+export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy' | DurationSetting>> & {
+  [K in DurationSetting]?: Duration;
+} & {
   storeRetry?: Partial<StoreRetryConfig>;
   /** @deprecated Pass `tokens` to the HTTP handler or adapter instead. */
   tokens?: readonly ApiTokenInput[];
@@ -104,6 +150,11 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   successThreshold: 1,
   deregisterAfter: 0,
   wireProfile: 'native',
+  cluster: 'auto',
+  clusterLease: 5_000,
+  clusterPollInterval: undefined,
+  clusterLogRetention: 15 * 60_000,
+  healthFlushInterval: 60_000,
 });
 
 const DAY = 86_400_000;
@@ -115,18 +166,35 @@ const storeRetrySchema = z.strictObject({
   maxDelayMs: int(0, 500).optional(),
 });
 
+/**
+ * Bounds of the duration settings. The minimums catch seconds written as milliseconds
+ * (`healthCheckInterval: 30` would probe every 30 ms); the message suggests the unit.
+ */
+export const DURATION_LIMITS: Readonly<Record<DurationSetting, DurationLimits>> = Object.freeze({
+  healthCheckInterval: { min: 100, max: DAY },
+  healthCheckTimeout: { min: 50, max: 10 * 60_000 },
+  notificationInterval: { min: 100, max: DAY },
+  notificationTimeout: { min: 50, max: 10 * 60_000 },
+  stopTimeout: { min: 0, max: 10 * 60_000 },
+  deregisterAfter: { min: 0, max: 365 * DAY },
+  clusterLease: { min: 1_000, max: 10 * 60_000 },
+  clusterPollInterval: { min: 10, max: 60_000 },
+  clusterLogRetention: { min: 60_000, max: 30 * DAY },
+  healthFlushInterval: { min: 1_000, max: DAY },
+});
+
 const configSchema = z.strictObject({
-  healthCheckInterval: int(1, DAY).optional(),
-  healthCheckTimeout: int(1, 10 * 60_000).optional(),
+  healthCheckInterval: durationSchema(DURATION_LIMITS.healthCheckInterval).optional(),
+  healthCheckTimeout: durationSchema(DURATION_LIMITS.healthCheckTimeout).optional(),
   healthCheckRetry: int(0, 10).optional(),
-  notificationInterval: int(1, DAY).optional(),
-  notificationTimeout: int(1, 10 * 60_000).optional(),
+  notificationInterval: durationSchema(DURATION_LIMITS.notificationInterval).optional(),
+  notificationTimeout: durationSchema(DURATION_LIMITS.notificationTimeout).optional(),
   eventQueueSize: int(1, 10_000_000).optional(),
   probeConcurrency: int(1, 100_000).optional(),
   notificationConcurrency: int(1, 100_000).optional(),
   notificationRetries: int(0, 20).optional(),
   maxBatchSize: int(1, 100_000).optional(),
-  stopTimeout: int(0, 10 * 60_000).optional(),
+  stopTimeout: durationSchema(DURATION_LIMITS.stopTimeout).optional(),
   storeRetry: storeRetrySchema.optional(),
   logger: z.custom<Logger>(isLogger, { message: 'must have debug, info, warn and error methods' }).optional(),
   tokens: apiTokensSchema.optional(),
@@ -140,7 +208,12 @@ const configSchema = z.strictObject({
     .optional(),
   failureThreshold: int(1, 100).optional(),
   successThreshold: int(1, 100).optional(),
-  deregisterAfter: int(0, 365 * DAY).optional(),
+  deregisterAfter: durationSchema(DURATION_LIMITS.deregisterAfter).optional(),
+  cluster: z.union([z.literal('auto'), z.literal(false)], { error: "must be 'auto' or false" }).optional(),
+  clusterLease: durationSchema(DURATION_LIMITS.clusterLease).optional(),
+  clusterPollInterval: durationSchema(DURATION_LIMITS.clusterPollInterval).optional(),
+  clusterLogRetention: durationSchema(DURATION_LIMITS.clusterLogRetention).optional(),
+  healthFlushInterval: durationSchema(DURATION_LIMITS.healthFlushInterval).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 
@@ -165,7 +238,7 @@ export function resolveManagerConfig(input: ManagerConfigInput = {}): ManagerCon
     ...d,
     ...stripUndefined(v),
     storeRetry: Object.freeze(retry),
-    logger: v.logger ?? d.logger,
+    logger: v.logger === undefined ? d.logger : isConsole(v.logger) ? consoleLogger(v.logger) : v.logger,
     tokens: normalizeApiTokens(v.tokens ?? []),
     targetPolicy: Object.freeze({ ...d.targetPolicy, ...stripUndefined(v.targetPolicy ?? {}) }),
   }) as ManagerConfig;

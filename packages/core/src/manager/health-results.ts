@@ -2,6 +2,7 @@ import type { LaneItem } from './batch-plan';
 import type { EventSink } from './events';
 import type { HealthGate } from './health-gate';
 import type { Lane } from './lane';
+import { debugEnabled } from './log-levels';
 import type { Logger } from './logger';
 import type { ProbeResult } from './probe';
 import type { RegistryView } from './registry-view';
@@ -16,6 +17,12 @@ export interface HealthResultsOptions {
   logger: Logger;
   /** False once the manager stops: no deregistration is started then. */
   isRunning(): boolean;
+  /**
+   * Cluster mode: results count only while this replica owns the pod, and a result that keeps
+   * the pod's status is not written through the lane (nothing any other replica needs to see):
+   * the view takes its time, and the owner writes check times in a coarse flush.
+   */
+  cluster?: { owns(key: string): boolean; noteCheckTime(key: string, at: Date): void };
 }
 
 /**
@@ -33,7 +40,13 @@ export class HealthResults {
 
   /** The health checker's `onResult`. */
   onResult(key: string, result: ProbeResult): void {
-    const { gate, view, lane, events } = this.#o;
+    const { gate, view, lane, events, logger, cluster } = this.#o;
+    if (cluster !== undefined && !cluster.owns(key)) return;
+    events.emit('healthChecked', key, result);
+    if (debugEnabled(logger)) {
+      const { healthy, attempts, durationMs, error } = result;
+      logger.debug({ key, healthy, attempts, durationMs, error }, healthy ? '[core] health check passed' : '[core] health check failed');
+    }
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     const at = this.#resultTime();
     let healthy = result.healthy;
@@ -43,6 +56,15 @@ export class HealthResults {
       const verdict = gate.observe(key, healthy, current.status, at.getTime());
       if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
       healthy = verdict.status === 'healthy';
+    }
+    if (cluster !== undefined) {
+      const current = view.get(key);
+      if (current === undefined) return;
+      if (current.status === (healthy ? 'healthy' : 'unhealthy')) {
+        view.set({ ...current, lastHealthCheck: at });
+        cluster.noteCheckTime(key, at);
+        return;
+      }
     }
     lane.pushKeyed(key, { kind: 'health', key, healthy, at });
   }

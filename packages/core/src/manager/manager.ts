@@ -1,14 +1,19 @@
 import { EventEmitter } from 'eventemitter3';
+import { ChangeApplier } from '../cluster/change-applier';
+import { ClusterCoordinator, type ClusterStats } from '../cluster/coordinator';
+import { SoleManagerGuard } from '../cluster/sole-manager-guard';
 import { ManagerStoppedError, ValidationError } from '../errors';
 import { cloneService, keyOf, serviceKey, type ServiceInfo, type ServiceRegistration } from '../model';
 import type { RegistryStore } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
 import { ValidatedRegistration } from '../validation';
+import { StopDeadline, abortReason, untilAborted } from './abort';
+import { checkManagerArguments } from './arguments';
 import type { LaneItem, RegisterResult } from './batch-plan';
 import { CommitEffects } from './commit-effects';
 import { resolveManagerConfig, warnManagerTokensDeprecated, type ManagerConfig, type ManagerConfigInput } from './config';
-import { pingWithin, withDeadline } from './deadline';
+import { pingWithin } from './deadline';
 import { EventSink, type ManagerEvents } from './events';
 import { GroupNotifications } from './group-notifications';
 import { HealthChecker } from './health-checker';
@@ -22,7 +27,8 @@ import { RevisionClock } from './revision';
 import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
-export type { ManagerEvents, NotificationFailure } from './events';
+export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
+export type { ClusterStats } from '../cluster/coordinator';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -31,6 +37,17 @@ export interface ManagerStats {
   pods: { healthy: number; unhealthy: number; unknown: number; total: number };
   deliveries: { pending: number; inFlight: number; delivered: number; failed: number; superseded: number };
   probes: { inFlight: number; queued: number; tracked: number };
+  /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
+  cluster?: ClusterStats;
+}
+
+/** What `manager.checkHealth()` reports (the `/health` endpoint answers 503 unless `healthy`). */
+export interface ManagerHealth {
+  healthy: boolean;
+  /** Why not healthy, when that is not the store (not running, cluster lease lost, log unreadable). */
+  reason?: string;
+  store: { ok: boolean; error?: string };
+  cluster?: ClusterStats;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -43,10 +60,10 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
  * block the lane.
  *
  * ```ts
- * const manager = new Manager({ healthCheckInterval: 10_000 }, new MemoryStore());
+ * await using manager = new Manager({ healthCheckInterval: '10s' }, new MemoryStore());
  * await manager.start();
  * await manager.register(registration);
- * await manager.stop();
+ * // stop() runs when `manager` goes out of scope (or call it yourself)
  * ```
  */
 export class Manager extends EventEmitter<ManagerEvents> {
@@ -67,25 +84,43 @@ export class Manager extends EventEmitter<ManagerEvents> {
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
   #reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  /** Cluster mode: membership, ownership and the change tail (docs/cluster.md). */
+  readonly #cluster: ClusterCoordinator | undefined;
+  /** A store that allows one manager only (membership without a change feed). */
+  readonly #sole: SoleManagerGuard | undefined;
 
   /**
    * @param config settings; every one is optional (see `DEFAULT_MANAGER_CONFIG`).
    * @param store where pods and subscriptions are kept; the manager closes it on `stop()`.
-   * @throws ValidationError naming the bad setting.
+   * @throws ValidationError naming the bad setting (or a hint when the arguments are swapped).
    */
   constructor(config: ManagerConfigInput, store: RegistryStore) {
     super();
+    checkManagerArguments(config, store);
     this.config = resolveManagerConfig(config);
-    if (store === null || typeof store !== 'object' || typeof store.saveService !== 'function') {
-      throw new ValidationError([{ path: 'store', message: 'a RegistryStore (for example new MemoryStore()) is required' }], {
-        context: 'Manager arguments',
-      });
-    }
     this.#store = store;
     const c = this.config;
     if (c.tokens.length > 0) warnManagerTokensDeprecated(c.logger);
     this.#events = new EventSink(this, c.logger);
     this.#guard = new TargetPolicyGuard(c.targetPolicy);
+    const { membership, changeFeed } = store;
+    if (c.cluster === 'auto' && membership !== undefined && changeFeed !== undefined) {
+      this.#cluster = new ClusterCoordinator(
+        { membership, changeFeed },
+        {
+          leaseMs: c.clusterLease,
+          pollIntervalMs: c.clusterPollInterval,
+          logRetentionMs: c.clusterLogRetention,
+          healthFlushIntervalMs: c.healthFlushInterval,
+        },
+        c.logger,
+        this.#view,
+      );
+    } else if (c.cluster === 'auto' && membership !== undefined) {
+      this.#sole = new SoleManagerGuard(membership, store.name, c.clusterLease, c.logger);
+    }
+    const cluster = this.#cluster;
+    const owns = cluster === undefined ? undefined : (key: string): boolean => cluster.owns(key);
     this.#notifier = new Notifier({
       timeoutMs: c.notificationTimeout,
       retries: c.notificationRetries,
@@ -93,23 +128,41 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
-      onFailed: (target, meta, error) =>
+      mayDeliver: owns,
+      onFailed: (target, meta, error, durationMs) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
           url: target.url,
           group: meta.group,
           revision: meta.revision,
           error,
+          durationMs,
+        }),
+      onDelivered: (target, meta, detail) =>
+        this.#events.emit('notificationDelivered', {
+          subscriberKey: target.subscriberKey,
+          url: target.url,
+          group: meta.group,
+          revision: meta.revision,
+          ...detail,
         }),
     });
-    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock, c.wireProfile);
+    const view = this.#view;
+    this.#outbox = new GroupNotifications(
+      view,
+      this.#notifier,
+      cluster === undefined ? () => this.#clock.next() : (group) => view.revisionOf(group),
+      c.wireProfile,
+      owns,
+    );
     const writer = new StoreWriter({
       store,
       view: this.#view,
       retry: c.storeRetry,
       logger: c.logger,
       events: this.#events,
-      committed: (plan) => this.#effects.apply(plan),
+      committed: cluster === undefined ? (plan) => this.#effects.apply(plan) : (plan) => this.#effects.settle(plan),
+      logged: cluster === undefined ? undefined : { feed: changeFeed!, tail: () => cluster.tail },
     });
     this.#lane = new Lane<LaneItem>({
       capacity: c.eventQueueSize,
@@ -125,6 +178,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       events: this.#events,
       logger: c.logger,
       isRunning: () => this.#state === 'running',
+      cluster: cluster === undefined ? undefined : { owns: owns!, noteCheckTime: (key, at) => cluster.noteCheckTime(key, at) },
     });
     this.#checker = new HealthChecker({
       intervalMs: c.healthCheckInterval,
@@ -134,9 +188,15 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       onResult: (key, result) => results.onResult(key, result),
       guard: this.#guard,
+      mayStart: owns,
     });
     this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
     this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
+    cluster?.attach(new ChangeApplier(view, this.#probes, this.#outbox, this.#events, cluster.tracked), {
+      acquiredPods: (keys) => this.#probes.acquired(podsOf(view, keys), keyOf),
+      acquiredSubscribers: (keys) => this.#outbox.reconcileSubscribers(keys),
+      releasedSubscribers: (keys) => this.#notifier.forget(keys),
+    });
   }
 
   /** True between a completed `start()` and the beginning of `stop()`. */
@@ -148,13 +208,17 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * Loads every pod from the store, resumes their health checks (spread over the interval),
    * starts the periodic reconcile and sends one right away. Idempotent; concurrent calls share
    * one promise. Rejects with the store's error if loading fails (and may then be retried).
+   * An aborted `signal` rejects with its reason; if it belongs to the call that began the start,
+   * the start is abandoned (the manager stays not started and `start()` may be called again).
    */
-  start(): Promise<void> {
+  start(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options?.signal;
     if (this.#stopPromise !== undefined) {
       return Promise.reject(new ManagerStoppedError('this manager was stopped; create a new Manager to start again'));
     }
-    if (this.#startPromise !== undefined) return this.#startPromise;
-    this.#startPromise = this.#start().catch((error: unknown) => {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.#startPromise !== undefined) return untilAborted(this.#startPromise, signal);
+    this.#startPromise = this.#start(signal).catch((error: unknown) => {
       this.#startPromise = undefined;
       if (this.#state === 'starting') this.#state = 'idle';
       throw error;
@@ -162,13 +226,30 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.#startPromise;
   }
 
-  async #start(): Promise<void> {
+  async #start(signal: AbortSignal | undefined): Promise<void> {
     this.#state = 'starting';
-    const services = await withStoreRetry(() => this.#store.getAllServices(), this.config.storeRetry);
-    if (this.#state !== 'starting') return;
-    this.#view.clear();
-    for (const service of services) this.#view.set(service);
-    this.#probes.load(services, keyOf);
+    const cluster = this.#cluster;
+    let services: ServiceInfo[];
+    if (cluster !== undefined) {
+      const snapshot = await withStoreRetry(() => cluster.join(), this.config.storeRetry, signal);
+      if (this.#state !== 'starting') return void (await cluster.stop());
+      if (signal?.aborted) {
+        await cluster.stop();
+        throw abortReason(signal);
+      }
+      services = snapshot.services;
+      this.#load(services);
+      await cluster.follow(snapshot);
+    } else {
+      await this.#sole?.start();
+      const load = withStoreRetry(() => this.#store.getAllServices({ signal }), this.config.storeRetry, signal);
+      services = await untilAborted(load, signal).catch(async (error: unknown) => {
+        await this.#sole?.stop();
+        throw error;
+      });
+      if (this.#state !== 'starting') return;
+      this.#load(services);
+    }
     this.#checker.start();
     this.#reconcileTimer = setInterval(() => this.#reconcile(), this.config.notificationInterval);
     this.#reconcileTimer.unref?.();
@@ -177,32 +258,47 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.#reconcile();
   }
 
+  #load(services: ServiceInfo[]): void {
+    this.#view.clear();
+    for (const service of services) this.#view.set(service);
+    this.#probes.load(services, keyOf);
+  }
+
   /**
    * Stops timers and intake (later calls get `ManagerStoppedError`), applies the changes already
    * queued, waits for in-flight health checks and deliveries up to `timeoutMs` (default
-   * `config.stopTimeout`) and aborts what is left, then closes the store. Idempotent.
+   * `config.stopTimeout`) and aborts what is left, then closes the store. An aborted `signal`
+   * ends the waiting at once (what is left is aborted, the store still closed). Idempotent.
    */
-  stop(options?: { timeoutMs?: number }): Promise<void> {
-    this.#stopPromise ??= this.#stop(options?.timeoutMs ?? this.config.stopTimeout);
+  stop(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    this.#stopPromise ??= this.#stop(options?.timeoutMs ?? this.config.stopTimeout, options?.signal);
     return this.#stopPromise;
   }
 
-  async #stop(timeoutMs: number): Promise<void> {
+  /** `await using manager = new Manager(…)`: stops the manager (and closes its store) at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #stop(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#startPromise !== undefined) await this.#startPromise.catch(() => undefined);
-    const deadline = Date.now() + timeoutMs;
-    const left = (): number => Math.max(0, deadline - Date.now());
+    const deadline = new StopDeadline(timeoutMs, signal);
+    const left = (): number => deadline.left();
     this.#state = 'stopping';
     if (this.#reconcileTimer !== undefined) clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
     this.#lane.close();
-    const drained = await withDeadline(this.#lane.drain(), left());
+    const drained = await deadline.within(this.#lane.drain());
     if (!drained) {
       for (const item of this.#lane.discard()) {
         if (item.kind !== 'health') item.reject(new ManagerStoppedError('the manager stopped before this change was applied'));
       }
     }
-    await Promise.all([this.#checker.stop(left()), withDeadline(this.#notifier.idle(), left())]);
-    await this.#notifier.stop(left());
+    // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
+    await this.#cluster?.stop();
+    await this.#sole?.stop();
+    await Promise.all([this.#checker.stop(left(), signal), deadline.within(this.#notifier.idle())]);
+    await this.#notifier.stop(left(), signal);
     try {
       await this.#store.close();
     } catch (error) {
@@ -226,6 +322,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#assertRunning();
       return this.registerValidated(ValidatedRegistration.fromModel(registration));
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -248,9 +345,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject: this.#failing('register', reject) });
       });
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -269,9 +367,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       if (errors.length > 0) throw new ValidationError(errors, { context: 'unregister request' });
       const key = serviceKey(serviceName, podName);
       return new Promise<boolean>((resolve, reject) => {
-        this.#lane.push({ kind: 'unregister', key, resolve, reject });
+        this.#lane.push({ kind: 'unregister', key, resolve, reject: this.#failing('unregister', reject) });
       });
     } catch (error) {
+      this.#failing('unregister', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -292,6 +391,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.#view.snapshotByGroup();
   }
 
+  /** Pods per status of every service group, without copying the pods (for metrics). */
+  podCountsByService(): Map<string, { healthy: number; unhealthy: number; unknown: number }> {
+    return this.#view.countsByGroup();
+  }
+
   /** Every registered pod. */
   async listServices(): Promise<ServiceInfo[]> {
     const out: ServiceInfo[] = [];
@@ -299,14 +403,21 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return out;
   }
 
-  /** Whether the manager runs and its store answers (for a `/health` endpoint). */
-  async checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }> {
+  /**
+   * Whether the manager runs, its store answers and (cluster mode) this replica holds a valid
+   * lease and reads the change log — for a `/health` endpoint, which answers 503 otherwise.
+   */
+  async checkHealth(): Promise<ManagerHealth> {
+    const cluster = this.#cluster?.stats();
     try {
       await pingWithin(this.#store, HEALTH_PING_TIMEOUT_MS);
-      return { healthy: this.isRunning, store: { ok: true } };
     } catch (error) {
-      return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) } };
+      return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) }, cluster };
     }
+    if (!this.isRunning) return { healthy: false, reason: '[core] the manager is not running', store: { ok: true }, cluster };
+    const readiness = this.#cluster?.readiness();
+    if (readiness !== undefined && !readiness.ready) return { healthy: false, reason: `[core] ${readiness.reason}`, store: { ok: true }, cluster };
+    return { healthy: true, store: { ok: true }, cluster };
   }
 
   /** Queue depth, pods by status, delivery and probe counters. */
@@ -317,6 +428,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       pods: this.#view.counts(),
       deliveries: this.#notifier.stats(),
       probes: this.#checker.stats(),
+      ...(this.#cluster === undefined ? {} : { cluster: this.#cluster.stats() }),
     };
   }
 
@@ -344,9 +456,24 @@ export class Manager extends EventEmitter<ManagerEvents> {
     throw new ManagerStoppedError('the manager is stopped; create and start a new Manager');
   }
 
+  /** `reject`, after telling `requestFailed` listeners (the metrics) about the error. */
+  #failing(operation: 'register' | 'unregister', reject: (error: unknown) => void): (error: unknown) => void {
+    return (error) => {
+      this.#events.emit('requestFailed', { operation, error: error instanceof Error ? error : new Error(String(error)) });
+      reject(error);
+    };
+  }
+
   #reconcile(): void {
     if (this.#state !== 'running') return;
     this.#events.emit('reconciled', this.#outbox.reconcileAll());
+  }
+}
+
+function* podsOf(view: RegistryView, keys: readonly string[]): Generator<ServiceInfo> {
+  for (const key of keys) {
+    const service = view.get(key);
+    if (service !== undefined) yield service;
   }
 }
 
