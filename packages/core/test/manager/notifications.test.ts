@@ -105,7 +105,10 @@ describe('Manager notifications', () => {
     const before = { posts: fleet.notifyRequests, received: fleet.received('watcher').length, ...manager.stats().deliveries };
     const release = fleet.holdNotifications();
     try {
-      for (let i = 0; i < 20; i++) {
+      fleet.setHealth('gw-1', 'down');
+      await manager.checkNow();
+      await waitFor(() => fleet.notifyRequests - before.posts === 1, 'the first flip\'s POST to reach the subscriber');
+      for (let i = 1; i < 20; i++) {
         fleet.setHealth('gw-1', i % 2 === 0 ? 'down' : 'up');
         await manager.checkNow();
       }
