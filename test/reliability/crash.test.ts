@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../packages/core/test/manager/helpers';
 import { ChildManager } from '../support/child-manager';
 import { SCRATCH_SERVERS, useScratchDatabase, type ScratchDatabase } from '../support/databases';
-import { HttpClient, pollUntil, wireRegistration } from '../support/http-client';
+import { HttpClient, wireRegistration } from '../support/http-client';
+import { waitFor } from '../support/wait';
 
 const CLIENTS = 16;
 /** SIGKILL once this many registrations were acknowledged (the clients are still sending). */
@@ -110,11 +111,12 @@ async function runCrash(label: string, db: ScratchDatabase): Promise<void> {
     for (const [key, subs] of acknowledged) expect(served.get(key), key).toEqual(subs);
 
     // Only the restarted process can be checking and notifying now.
-    await pollUntil(() => fleet.healthRequests > healthBefore + 10, 'health checks from the restarted manager');
-    await pollUntil(
+    await waitFor(() => fleet.healthRequests > healthBefore + 10, 'health checks from the restarted manager', 10_000);
+    await waitFor(
       () =>
         [...inboxBefore].some(([pod, before]) => fleet.received(pod).slice(before).some((n) => n.event_type === 'reconcile' && n.service_name === 'db')),
       'a reconcile from the restarted manager reaching a subscriber of db',
+      10_000,
     );
   } finally {
     client?.close();

@@ -82,12 +82,3 @@ export function wireRegistration(
     subscriptions,
   };
 }
-
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
-export async function pollUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

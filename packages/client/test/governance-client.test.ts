@@ -12,6 +12,7 @@ import {
   type RegistrationInput,
 } from '@governance/client';
 import { startFakeManager, type FakeManager, type Reply } from './fake-manager.js';
+import { waitFor } from '../../../test/support/wait';
 
 const registration: RegistrationInput = {
   providers: [{ protocol: 'http', ip: '10.0.0.3', port: 8080 }],
@@ -48,14 +49,6 @@ async function setup(respond: (index: number) => Reply, options: Partial<Governa
   return { client, manager };
 }
 
-async function until(condition: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('GovernanceClient requests', () => {
   it('POSTs the registration in snake_case to /register, defaulting names to its own', async () => {
     const { client, manager } = await setup(() => ({ status: 201, body: { status: 'registered' } }));
@@ -63,19 +56,19 @@ describe('GovernanceClient requests', () => {
     expect(manager.requests).toHaveLength(1);
     const [request] = manager.requests;
     expect(request!.method).toBe('POST');
-    expect(request!.url).toBe('/register');
+    expect(request!.path).toBe('/register');
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers.authorization).toBeUndefined();
-    expect(JSON.parse(request!.body)).toEqual(registrationWire);
+    expect(JSON.parse(request!.text)).toEqual(registrationWire);
   });
 
   it('keeps a path prefix of managerUrl and sends the bearer token', async () => {
     manager = await startFakeManager(() => ({ status: 202 }));
     const client = new GovernanceClient({ managerUrl: `${manager.url}/gov/`, serviceName: 'eir', podName: 'eir-1', token: 's3cret' });
     expect(await client.register({ ...registration, subscriptions: undefined })).toEqual({ outcome: 'accepted', status: 202, service: undefined });
-    expect(manager.requests[0]!.url).toBe('/gov/register');
+    expect(manager.requests[0]!.path).toBe('/gov/register');
     expect(manager.requests[0]!.headers.authorization).toBe('Bearer s3cret');
-    expect(JSON.parse(manager.requests[0]!.body).subscriptions).toEqual([]);
+    expect(JSON.parse(manager.requests[0]!.text).subscriptions).toEqual([]);
   });
 
   it("returns the manager's outcome header and the stored pod in camelCase", async () => {
@@ -109,7 +102,7 @@ describe('GovernanceClient requests', () => {
   it('passes malformed values through for the manager to judge', async () => {
     const { client, manager } = await setup(() => ({ status: 400, body: { error: 'invalid', errors: [{ path: 'providers', message: 'must be an array' }] } }));
     const error = await client.register({ ...registration, providers: 'none' as never }).catch((e: unknown) => e);
-    expect(JSON.parse(manager.requests[0]!.body).providers).toBe('none');
+    expect(JSON.parse(manager.requests[0]!.text).providers).toBe('none');
     expect((error as RegistrationRejectedError).errors).toEqual([{ path: 'providers', message: 'must be an array' }]);
   });
 
@@ -117,7 +110,7 @@ describe('GovernanceClient requests', () => {
     const { client, manager } = await setup(() => ({ status: 200, body: {} }));
     await client.unregister();
     await client.unregisterService('http gw', 'pod&1');
-    expect(manager.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    expect(manager.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'DELETE /unregister?service_name=eir&pod_name=eir-1',
       'DELETE /unregister?service_name=http+gw&pod_name=pod%261',
     ]);
@@ -258,7 +251,7 @@ describe('GovernanceClient errors and retries', () => {
     const { client, manager } = await setup(() => ({ hang: true }), { timeoutMs: 10_000 });
     const controller = new AbortController();
     const pending = client.register(registration, { signal: controller.signal }).catch((e: unknown) => e);
-    await until(() => manager.requests.length === 1, 'the first attempt');
+    await waitFor(() => manager.requests.length === 1, 'the first attempt');
     const reason = new Error('shutting down');
     controller.abort(reason);
     expect(await pending).toBe(reason);
@@ -271,7 +264,7 @@ describe('GovernanceClient.keepRegistered', () => {
   it('re-registers periodically, so the pod reappears after the manager forgets it', async () => {
     const registered = new Set<string>();
     manager = await startFakeManager((request) => {
-      const body = JSON.parse(request.body) as { service_name: string; pod_name: string };
+      const body = JSON.parse(request.text) as { service_name: string; pod_name: string };
       const key = `${body.service_name}:${body.pod_name}`;
       const known = registered.has(key);
       registered.add(key);
@@ -281,10 +274,10 @@ describe('GovernanceClient.keepRegistered', () => {
     const outcomes: string[] = [];
     const handle = client.keepRegistered(registration, { intervalMs: 20, onRegistered: (result) => outcomes.push(result.outcome) });
     try {
-      await until(() => outcomes.includes('unchanged'), 'a registration and a repeated one');
+      await waitFor(() => outcomes.includes('unchanged'), 'a registration and a repeated one');
       registered.clear(); // the manager restarts on a memory store
       const before = manager.requests.length;
-      await until(() => outcomes.lastIndexOf('created') > outcomes.indexOf('unchanged'), 'the pod to be created again');
+      await waitFor(() => outcomes.lastIndexOf('created') > outcomes.indexOf('unchanged'), 'the pod to be created again');
       expect(registered.has('eir:eir-1')).toBe(true);
       expect(manager.requests.length).toBeGreaterThan(before);
       expect(outcomes[0]).toBe('created');
@@ -309,7 +302,7 @@ describe('GovernanceClient.keepRegistered', () => {
       onRegistered: () => successes++,
     });
     try {
-      await until(() => successes >= 1, 'a registration after the failure');
+      await waitFor(() => successes >= 1, 'a registration after the failure');
     } finally {
       handle.stop();
     }

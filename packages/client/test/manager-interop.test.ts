@@ -13,14 +13,7 @@ import {
   type NotificationPayload,
   type RegistrationInput,
 } from '@governance/client';
-
-async function until(condition: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { waitFor } from '../../../test/support/wait';
 
 // The client is tested against the real manager and its node:http transport (a dev-time check
 // of wire compatibility; the client itself never imports @governance/core).
@@ -63,7 +56,7 @@ it('registers, is notified, lists, is rejected with field errors and unregisters
     expect(services.map((s) => `${s.serviceName}:${s.podName}`)).toEqual(['eir:eir-1']);
     expect(services[0]!.registeredAt).toBeInstanceOf(Date);
 
-    await until(() => cache.pick('eir', 'http') !== undefined, 'eir-1 to be healthy in the cache');
+    await waitFor(() => cache.pick('eir', 'http') !== undefined, 'eir-1 to be healthy in the cache', 10_000);
     expect(cache.pick('eir', 'http')).toEqual({ ip: '127.0.0.1', port: podPort, podName: 'eir-1' });
     expect(received[0]!.event_type).toBe('register');
 

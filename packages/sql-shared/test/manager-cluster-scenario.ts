@@ -1,19 +1,24 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ClusterError, Manager, type ManagerConfigInput, type NotificationPayload, type RegistryStore, type ServiceRegistration } from '@governance/core';
 import { expect, it } from 'vitest';
+import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../../test/support/stub-server';
+import { waitFor } from '../../../test/support/wait';
 
-/** One HTTP server playing every pod: counts health checks per pod, records notifications per subscriber. */
+/** One stub HTTP server (test/support/stub-server) playing every pod: counts health checks per pod, records notifications per subscriber. */
 class Fleet {
-  readonly #server = http.createServer((req, res) => this.#handle(req, res));
   readonly checks = new Map<string, number>();
   readonly inbox = new Map<string, NotificationPayload[]>();
-  base = '';
+  readonly base: string;
+  readonly #stub: StubServer;
+
+  private constructor(stub: StubServer) {
+    this.#stub = stub;
+    this.base = stub.url;
+  }
 
   static async start(): Promise<Fleet> {
-    const fleet = new Fleet();
-    await new Promise<void>((resolve) => fleet.#server.listen(0, '127.0.0.1', resolve));
-    fleet.base = `http://127.0.0.1:${(fleet.#server.address() as AddressInfo).port}`;
+    let fleet: Fleet | undefined;
+    const stub = await startStubServer((request) => fleet!.#answer(request));
+    fleet = new Fleet(stub);
     return fleet;
   }
 
@@ -34,36 +39,23 @@ class Fleet {
     return n;
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.#stub.close();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const [, kind, pod = ''] = (req.url ?? '').split('/');
+  #answer(request: StubRequest): StubReply {
+    const [, kind, pod = ''] = request.path.split('/');
     if (kind === 'health') {
       this.checks.set(pod, (this.checks.get(pod) ?? 0) + 1);
-      res.writeHead(200).end('ok');
-      return;
+      return { status: 200, body: 'ok' };
     }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const list = this.inbox.get(pod) ?? [];
-      list.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as NotificationPayload);
-      this.inbox.set(pod, list);
-      res.writeHead(200).end('{}');
-    });
+    this.inbox.set(pod, [...(this.inbox.get(pod) ?? []), JSON.parse(request.text) as NotificationPayload]);
+    return { status: 200, body: '{}' };
   }
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The shared waitFor with this file's argument order. */
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => waitFor(check, what, timeoutMs);
 
 const CLUSTER: ManagerConfigInput = {
   healthCheckInterval: 1_000,

@@ -1,21 +1,19 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Manager, type NotificationPayload, type RegistryStore, type ServiceRegistration } from '@governance/core';
 import type { StoreInspector } from '@governance/core/testing';
 import { expect } from 'vitest';
+import { startStubServer, type StubServer } from '../../../test/support/stub-server';
+import { waitFor } from '../../../test/support/wait';
 
-/** A real HTTP server on 127.0.0.1 playing every pod: `/health` answers 200, `/notify/<pod>` records payloads. */
+/** A stub HTTP server (test/support/stub-server) playing every pod: `/health` answers 200, `/notify/<pod>` records payloads. */
 class PodServer {
-  readonly #server = http.createServer((req, res) => this.#handle(req, res));
-  readonly #inbox = new Map<string, NotificationPayload[]>();
-  readonly #waiters = new Set<() => void>();
-  base = '';
+  readonly #stub: StubServer;
+
+  private constructor(stub: StubServer) {
+    this.#stub = stub;
+  }
 
   static async start(): Promise<PodServer> {
-    const pods = new PodServer();
-    await new Promise<void>((resolve) => pods.#server.listen(0, '127.0.0.1', resolve));
-    pods.base = `http://127.0.0.1:${(pods.#server.address() as AddressInfo).port}`;
-    return pods;
+    return new PodServer(await startStubServer((request) => (request.method === 'GET' ? 200 : { status: 200, body: '{}' })));
   }
 
   registration(serviceName: string, podName: string, subscriptions: string[] = []): ServiceRegistration {
@@ -23,53 +21,29 @@ class PodServer {
       serviceName,
       podName,
       providers: [{ protocol: 'http', ip: '127.0.0.1', port: 9000 }],
-      healthCheckUrl: `${this.base}/health`,
-      notificationUrl: `${this.base}/notify/${podName}`,
+      healthCheckUrl: `${this.#stub.url}/health`,
+      notificationUrl: `${this.#stub.url}/notify/${podName}`,
       subscriptions,
     };
   }
 
+  /** The payloads `pod` received, in arrival order. */
+  received(pod: string): NotificationPayload[] {
+    return this.#stub.requests
+      .filter((r) => r.method === 'POST' && decodeURIComponent(r.path.split('/')[2] ?? '') === pod)
+      .map((r) => JSON.parse(r.text) as NotificationPayload);
+  }
+
   /** Resolves with the first payload `pod` received that matches, waiting up to `timeoutMs`. */
   async waitFor(pod: string, match: (p: NotificationPayload) => boolean, timeoutMs = 8000): Promise<NotificationPayload> {
-    const find = () => (this.#inbox.get(pod) ?? []).find(match);
-    const found = find();
-    if (found !== undefined) return found;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`no matching notification for ${pod}; got ${JSON.stringify(this.#inbox.get(pod) ?? [])}`));
-      }, timeoutMs);
-      const check = () => {
-        const hit = find();
-        if (hit === undefined) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(hit);
-      };
-      this.#waiters.add(check);
+    await waitFor(() => this.received(pod).some(match), `a matching notification for ${pod}`, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; got ${JSON.stringify(this.received(pod))}`);
     });
+    return this.received(pod).find(match)!;
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.method === 'GET') {
-      res.writeHead(200).end('ok');
-      return;
-    }
-    const pod = decodeURIComponent((req.url ?? '').split('/')[2] ?? '');
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const list = this.#inbox.get(pod) ?? [];
-      list.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as NotificationPayload);
-      this.#inbox.set(pod, list);
-      res.writeHead(200).end('{}');
-      for (const waiter of [...this.#waiters]) waiter();
-    });
+  close(): Promise<void> {
+    return this.#stub.close();
   }
 }
 
@@ -105,9 +79,10 @@ export async function runManagerScenario(openStore: () => RegistryStore, inspect
     expect(await manager.unregister('eir', 'eir-1')).toBe(true);
     const unregistered = await pods.waitFor('http-gw-1', (p) => p.service_name === 'eir' && p.event_type === 'unregister');
     expect(unregistered.pods.map((x) => x.pod_name)).toEqual(['eir-2']);
-    if (registered.revision !== undefined && unregistered.revision !== undefined) {
-      expect(unregistered.revision).toBeGreaterThan(registered.revision);
-    }
+    // The second manager's revisions continue above the first one's.
+    expect(registered.revision).toEqual(expect.any(Number));
+    expect(unregistered.revision).toEqual(expect.any(Number));
+    expect(unregistered.revision!).toBeGreaterThan(registered.revision!);
     expect((await inspect.serviceKeys()).sort()).toEqual(['eir:eir-2', 'http-gw:http-gw-1']);
   } finally {
     await manager?.stop();

@@ -3,7 +3,39 @@ import { StoreError, cloneService, keyOf, type ServiceInfo, type StoreMutation }
 import { makePods, makeService, runStoreConformance } from '@governance/core/testing';
 import { MemoryStore } from '@governance/store-memory';
 
-runStoreConformance({ describe, it }, 'MemoryStore', { create: async () => new MemoryStore() });
+/** A MemoryStore that remembers every group it was told about, so its raw state can be listed. */
+class InspectableMemoryStore extends MemoryStore {
+  readonly groups = new Set<string>();
+  override async saveService(service: ServiceInfo): Promise<void> {
+    for (const group of service.subscriptions) this.groups.add(group);
+    await super.saveService(service);
+  }
+  override async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {
+    this.groups.add(serviceGroup);
+    await super.addSubscription(subscriberKey, serviceGroup);
+  }
+  override async applyBatch(mutations: readonly StoreMutation[]): Promise<boolean[]> {
+    for (const m of mutations) if (m.type === 'save') for (const g of m.service.subscriptions) this.groups.add(g);
+    return super.applyBatch(mutations);
+  }
+}
+
+// The suite's one full run against MemoryStore, with `inspect` wired in so the suite's
+// persisted-state assertions run too (the subclass only observes; every call is MemoryStore's).
+let inspected: InspectableMemoryStore | undefined;
+runStoreConformance({ describe, it }, 'MemoryStore', {
+  create: async () => (inspected = new InspectableMemoryStore()),
+  inspect: {
+    serviceKeys: async () => (await inspected!.getAllServices()).map(keyOf),
+    subscriptionPairs: async () => {
+      const pairs: Array<[string, string]> = [];
+      for (const group of inspected!.groups) {
+        for (const subscriber of await inspected!.getSubscribers(group)) pairs.push([subscriber, group]);
+      }
+      return pairs;
+    },
+  },
+});
 
 type Iterable = Map<unknown, unknown> | Set<unknown>;
 const ITERATING = ['forEach', 'keys', 'values', 'entries', Symbol.iterator] as const;

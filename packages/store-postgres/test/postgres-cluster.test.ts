@@ -10,6 +10,7 @@ import { closedPort } from '../../sql-shared/test/sql-store-scenarios';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { changeChannel, listenerName, PostgresListener } from '../src/postgres-listener';
 import { POSTGRES_URL, postgresSkip, useTestSchema } from './postgres-test-env';
+import { waitFor } from '../../../test/support/wait';
 
 const skip = await postgresSkip();
 
@@ -21,14 +22,6 @@ async function rawListener(channels: string[]): Promise<{ got: Array<{ channel: 
   client.on('notification', (n) => got.push({ channel: n.channel, payload: n.payload }));
   for (const channel of channels) await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
   return { got, end: () => client.end() };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LISTEN', () => {
@@ -71,7 +64,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
       const second = await b.changeFeed.applyLoggedBatch([{ type: 'save', service: makeService({ podName: 'on-b' }) }]);
       await a.changeFeed.applyLoggedBatch([{ type: 'delete', key: 'http-gw:missing' }]);
       const third = await a.changeFeed.applyLoggedBatch([{ type: 'delete', key: 'http-gw:on-a' }]);
-      await waitFor(() => listener.got.length >= 3, 'three notifications');
+      await waitFor(() => listener.got.length >= 3, 'three notifications', 10_000);
       // Notifications arrive in commit order; the no-op write in between sent none.
       expect(listener.got).toEqual([
         { channel: channels[0], payload: String(first.lastSeq) },
@@ -95,7 +88,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     const watch = await store.changeFeed.watch!(() => hints.push(1));
     try {
       await store.saveService(makeService());
-      await waitFor(() => listener.got.length === 1 && hints.length >= 1, 'the notification and the hint');
+      await waitFor(() => listener.got.length === 1 && hints.length >= 1, 'the notification and the hint', 10_000);
       expect(listener.got[0]!.channel).toBe(channel);
     } finally {
       await watch!.close();
@@ -128,7 +121,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
       let hints = 0;
       const watch = await store.changeFeed.watch!(() => hints++);
       await store.saveService(makeService());
-      await waitFor(() => hints > 0, 'a hint');
+      await waitFor(() => hints > 0, 'a hint', 10_000);
       await store.close();
       await watch!.close();
       expect((await pool.query('select 1 as one')).rows[0].one).toBe(1);
@@ -166,7 +159,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     );
     try {
       proxy.cut();
-      await waitFor(() => errors.length >= 4, 'four reports while the server is unreachable');
+      await waitFor(() => errors.length >= 4, 'four reports while the server is unreachable', 10_000);
       expect(errors[0]).toMatch(/^\[store-postgres\] the LISTEN connection to 127\.0\.0\.1:\d+\/test was lost \(.*\); reconnecting in \d+ ms$/);
       expect(errors[1]).toMatch(/could not be re-opened \(.*\); reconnecting in \d+ ms$/);
       const delays = errors.slice(0, 4).map((m) => Number(/reconnecting in (\d+) ms/.exec(m)![1]));
@@ -175,10 +168,10 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
       expect(delays[3]).toBeGreaterThan(delays[0]!);
       const before = hints;
       proxy.restore();
-      await waitFor(() => hints > before, 'the catch-up hint after listening again');
+      await waitFor(() => hints > before, 'the catch-up hint after listening again', 10_000);
       const caughtUp = hints;
       await direct.saveService(makeService({ podName: 'after-restore' }));
-      await waitFor(() => hints > caughtUp, 'a hint for a commit made after the reconnect');
+      await waitFor(() => hints > caughtUp, 'a hint for a commit made after the reconnect', 10_000);
     } finally {
       await watch!.close();
       await proxy.stop();
@@ -202,12 +195,12 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     );
     try {
       proxy.stall();
-      await waitFor(() => errors.some((m) => /was lost \(no answer to a heartbeat within 300 ms\)/.test(m)), 'the heartbeat to give up');
+      await waitFor(() => errors.some((m) => /was lost \(no answer to a heartbeat within 300 ms\)/.test(m)), 'the heartbeat to give up', 10_000);
       proxy.restore();
-      await waitFor(() => hints > 0, 'the catch-up hint once listening again');
+      await waitFor(() => hints > 0, 'the catch-up hint once listening again', 10_000);
       const before = hints;
       await scratch.schema.raw.query('select pg_notify($1, $2)', [channel, 'after the black hole']);
-      await waitFor(() => hints > before, 'a notification through the new connection');
+      await waitFor(() => hints > before, 'a notification through the new connection', 10_000);
     } finally {
       await listener.close();
       await proxy.stop();
@@ -221,7 +214,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     const count = async () => (await scratch.schema.raw.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [name])).rows[0].n;
     expect(await count()).toBe(1);
     await store.close();
-    await waitFor(async () => (await count()) === 0, 'the listening connection to end');
+    await waitFor(async () => (await count()) === 0, 'the listening connection to end', 10_000);
   });
 
   it('a process whose listener is still open exits on its own (socket and timers unref\'d)', async () => {

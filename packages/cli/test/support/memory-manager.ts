@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Manager, toWireRegistration, type ServiceInfo } from '@governance/core';
 import { createNodeListener } from '@governance/core/node';
 import { MemoryStore } from '@governance/store-memory';
+import { startStubServer } from '../../../../test/support/stub-server';
 
 /** The token the test managers accept (read and write, every service). */
 export const TOKEN = 'cli-test-token-0123456789abcdef';
@@ -62,7 +63,7 @@ export async function startMemoryManager(): Promise<TestManager> {
   };
 }
 
-/** A server answering `GET /services` with the Go manager's PascalCase records (no UpdatedAt, as Go has none). */
+/** A stub server (test/support/stub-server) answering `GET /services` with the Go manager's PascalCase records (no UpdatedAt, as Go has none). */
 export async function startGoShapedServer(pods: readonly ServiceInfo[]): Promise<{ url: string; close(): Promise<void> }> {
   const body = JSON.stringify({
     count: pods.length,
@@ -78,16 +79,8 @@ export async function startGoShapedServer(pods: readonly ServiceInfo[]): Promise
       RegisteredAt: p.registeredAt.toISOString(),
     })),
   });
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/services') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const stub = await startStubServer((request) =>
+    request.method === 'GET' && request.path === '/services' ? { status: 200, headers: { 'content-type': 'application/json' }, body } : 404,
+  );
+  return { url: stub.url, close: () => stub.close() };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HealthChecker, type HealthCheckerOptions, type ProbeResult } from '../../src/manager/health-checker';
-import { eventually, openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
+import { waitFor } from '../../../../test/support/wait';
+import { openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
 
 const { cleanups, server } = serversClosedAfterEach();
 // Registered last, so it runs first: real timers are back before the cleanups run.
@@ -28,7 +29,7 @@ describe('HealthChecker', () => {
     const { hc, results } = checker();
     hc.track('svc:a', `${s.url}/a`, { immediate: true });
     hc.track('svc:b', `${s.url}/b`);
-    expect(await eventually(() => results.length === 1)).toBe(true);
+    await waitFor(() => results.length === 1, 'the immediate check of svc:a');
     expect(results[0]).toMatchObject({ key: 'svc:a', result: { healthy: true, attempts: 1 } });
     expect(s.requests.map((r) => r.path)).toEqual(['/a']);
     expect(hc.stats()).toEqual({ tracked: 2, inFlight: 0, queued: 0 });
@@ -54,7 +55,7 @@ describe('HealthChecker', () => {
     const { hc, results } = checker({ concurrency: 1, timeoutMs: 30_000 });
     for (const pod of ['a', 'b', 'c']) hc.track(`svc:${pod}`, `${s.url}/${pod}`);
     const sweep = hc.sweep();
-    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    await waitFor(() => s.requests.length === 1, 'the first request of the sweep');
     expect(hc.stats()).toEqual({ tracked: 3, inFlight: 1, queued: 2 });
     hc.untrack('svc:b');
     await hc.stop(10);
@@ -96,7 +97,7 @@ describe('HealthChecker', () => {
     const sweep = hc.sweep();
     hc.track('svc:a', `${s.url}/a`, { immediate: true });
     await sweep;
-    expect(await eventually(() => results.length === 2)).toBe(true);
+    await waitFor(() => results.length === 2, 'the second check of svc:a');
     await hc.sweep();
     expect(maxOpen).toBe(1);
     expect(s.requests.length).toBe(results.length);
@@ -106,9 +107,9 @@ describe('HealthChecker', () => {
     const s = await server(() => 'hang');
     const { hc, results } = checker({ timeoutMs: 300 });
     hc.track('svc:gone', `${s.url}/gone`, { immediate: true });
-    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    await waitFor(() => s.requests.length === 1, 'the check of svc:gone to reach the server');
     hc.untrack('svc:gone');
-    expect(await eventually(() => hc.stats().inFlight === 0)).toBe(true);
+    await waitFor(() => hc.stats().inFlight === 0, 'the untracked check to end');
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(results).toEqual([]);
     expect(hc.stats()).toEqual({ tracked: 0, inFlight: 0, queued: 0 });
@@ -118,9 +119,9 @@ describe('HealthChecker', () => {
     const s = await server((req) => (req.path === '/old' ? 'hang' : 200));
     const { hc, results } = checker({ timeoutMs: 200 });
     hc.track('svc:a', `${s.url}/old`, { immediate: true });
-    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    await waitFor(() => s.requests.length === 1, 'the check of /old to reach the server');
     hc.track('svc:a', `${s.url}/new`, { immediate: true });
-    expect(await eventually(() => results.length === 1)).toBe(true);
+    await waitFor(() => results.length === 1, 'the result for /new');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(results).toHaveLength(1);
     expect(results[0]!.result.healthy).toBe(true);
@@ -160,26 +161,24 @@ describe('HealthChecker', () => {
 
   it('spreads the checks of N pods across the interval, each once per interval', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const firstSeen = new Map<string, number[]>();
+    const seenAt = new Map<string, number[]>();
     const s = await server((req) => {
-      const list = firstSeen.get(req.path) ?? [];
-      list.push(performance.now());
-      firstSeen.set(req.path, list);
+      seenAt.set(req.path, [...(seenAt.get(req.path) ?? []), performance.now()]);
       return 200;
     });
-    const { hc, results } = checker({ intervalMs: 1000 });
+    const { hc } = checker({ intervalMs: 1000 });
     for (let i = 0; i < 10; i++) hc.track(`svc:p${i}`, `${s.url}/p${i}`);
     const origin = performance.now();
     hc.start();
-    await waitReal(() => results.length >= 1);
+    await checkerIdle(hc, 'the checks due at 0 ms');
     for (let step = 1; step < 20; step++) {
       await vi.advanceTimersByTimeAsync(100);
-      await waitReal(() => results.length >= step + 1);
+      await checkerIdle(hc, `the checks due at ${step * 100} ms`);
     }
-    const phases = [...firstSeen.values()].map((times) => times.map((t) => Math.round(t - origin)));
+    expect(s.requests).toHaveLength(20);
+    const phases = [...seenAt.values()].map((times) => times.map((t) => Math.round(t - origin)));
     expect(phases).toHaveLength(10);
     const firstPhases = phases.map((times) => times[0]!).sort((a, b) => a - b);
-    expect(new Set(firstPhases).size).toBe(10);
     expect(firstPhases).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
     for (const times of phases) {
       expect(times).toHaveLength(2);
@@ -190,38 +189,42 @@ describe('HealthChecker', () => {
   it('checks each remaining pod once per interval after untracks and re-tracks', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const s = await server(() => 200);
-    const { hc, results } = checker({ intervalMs: 1000 });
+    const { hc } = checker({ intervalMs: 1000 });
     for (let i = 0; i < 25; i++) hc.track(`svc:p${i}`, `${s.url}/p${i}`);
     for (const i of [0, 7, 11, 12, 24]) hc.untrack(`svc:p${i}`);
     hc.track('svc:p7', `${s.url}/p7`);
     hc.track('svc:new', `${s.url}/new`);
     hc.start();
     for (let step = 0; step < 9; step++) {
-      await waitReal(() => hc.stats().inFlight === 0 && hc.stats().queued === 0);
+      await checkerIdle(hc, `the checks due at ${step * 100} ms`);
       await vi.advanceTimersByTimeAsync(100);
     }
-    await waitReal(() => results.length >= 22 && hc.stats().inFlight === 0);
+    // Every slot of one interval (0 to 900 ms) has come: count what the server got once nothing runs.
+    await checkerIdle(hc, 'the checks due at 900 ms');
     const counts = new Map<string, number>();
-    for (const { key } of results) counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const { path } of s.requests) counts.set(path, (counts.get(path) ?? 0) + 1);
     expect(hc.stats().tracked).toBe(22);
-    expect(counts.size).toBe(22);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(counts.has('svc:p0') || counts.has('svc:p11') || counts.has('svc:p24')).toBe(false);
+    const expected = [...Array(25).keys()].filter((i) => ![0, 11, 12, 24].includes(i)).map((i) => `/p${i}`);
+    expect([...counts.keys()].sort()).toEqual([...expected, '/new'].sort());
+    expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
   });
 
   it('skips the periodic check that would come right after an immediate one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const s = await server(() => 200);
-    const { hc, results } = checker({ intervalMs: 1000 });
+    const { hc } = checker({ intervalMs: 1000 });
     hc.start();
+    await vi.advanceTimersByTimeAsync(700);
+    // The pod goes to slot 0, due at 1000 ms: 300 ms after this immediate check.
     hc.track('svc:a', `${s.url}/a`, { immediate: true });
-    await waitReal(() => results.length === 1);
+    await checkerIdle(hc, 'the immediate check at 700 ms');
+    expect(s.requests).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(400);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(results).toHaveLength(1);
+    await checkerIdle(hc, 'the turn of slot 0 at 1000 ms');
+    expect(s.requests).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1000);
-    await waitReal(() => results.length === 2);
-    expect(results).toHaveLength(2);
+    await checkerIdle(hc, 'the turn of slot 0 at 2000 ms');
+    expect(s.requests).toHaveLength(2);
   });
 
   it('stop() cancels running checks after the deadline and leaves no sockets or timers', async () => {
@@ -231,21 +234,31 @@ describe('HealthChecker', () => {
     for (let i = 0; i < 5; i++) hc.track(`svc:h${i}`, `${s.url}/hang${i}`, { immediate: true });
     hc.track('svc:ok', `${s.url}/ok`, { immediate: true });
     hc.start();
-    expect(await eventually(() => s.requests.length === 6)).toBe(true);
+    await waitFor(() => s.requests.length === 6, 'all six immediate checks to reach the server');
     await hc.stop(50);
     expect(hc.stats().inFlight).toBe(0);
     expect(results.map((r) => r.key)).toEqual(['svc:ok']);
     hc.track('svc:late', `${s.url}/ok`, { immediate: true });
     expect(hc.stats().queued).toBe(0);
-    expect(await eventually(() => {
+    await waitFor(() => {
       const now = openHandles();
       return now.sockets <= before.sockets && now.timers <= before.timers;
-    })).toBe(true);
+    }, 'the checker\'s sockets and timers to be released');
   });
 });
 
-/** Waits in real time (setImmediate and Date are not faked) for socket I/O to catch up with fake time. */
-async function waitReal(check: () => boolean): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!check() && Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Waits (in real time, whatever the fake clock says) until the checker has nothing queued or
+ * running, twice with two event-loop turns between: a check waits up to one turn for admission,
+ * and a check that reached the server is running until its answer is read.
+ */
+async function checkerIdle(hc: HealthChecker, what: string): Promise<void> {
+  const idle = () => hc.stats().inFlight === 0 && hc.stats().queued === 0;
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await waitFor(async () => {
+    if (!idle()) return false;
+    await turn();
+    await turn();
+    return idle();
+  }, `the health checker to be idle after ${what}`);
 }

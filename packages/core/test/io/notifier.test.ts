@@ -8,7 +8,8 @@ import {
   type DeliveryTarget,
   type NotifierOptions,
 } from '../../src/manager/notifier';
-import { eventually, openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
+import { waitFor } from '../../../../test/support/wait';
+import { openHandles, refusedPort, serversClosedAfterEach } from './test-servers';
 
 const { cleanups, server } = serversClosedAfterEach();
 
@@ -141,7 +142,7 @@ describe('Notifier', () => {
     const { n } = notifier({ concurrency: 3 });
     const targets = Array.from({ length: 6 }, (_, i) => ({ subscriberKey: `gw:p${i}`, url: `${s.url}/p${i}` }));
     for (let revision = 1; revision <= 10; revision++) n.send(body({ revision }), targets, meta(revision));
-    expect(await eventually(() => s.requests.length >= 3)).toBe(true);
+    await waitFor(() => s.requests.length >= 3, 'three deliveries to reach the subscriber');
     for (let revision = 11; revision <= 20; revision++) n.send(body({ revision }), targets, meta(revision));
     await n.idle();
     expect(maxOpen).toBeLessThanOrEqual(3);
@@ -166,7 +167,7 @@ describe('Notifier', () => {
     const { n, delivered } = notifier({ retryBaseMs: 60_000, retryMaxMs: 60_000 });
     const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
     n.send(body({ revision: 1 }), [target], meta(1));
-    expect(await eventually(() => s.requests.length === 1 && n.stats().inFlight === 0)).toBe(true);
+    await waitFor(() => s.requests.length === 1 && n.stats().inFlight === 0, 'the first delivery to end');
     expect(n.stats()).toMatchObject({ pending: 1, inFlight: 0 });
     n.send(body({ revision: 2 }), [target], meta(2));
     n.send(body({ other: true }), [target], { group: 'hss', eventType: 'register', revision: 1 });
@@ -187,7 +188,7 @@ describe('Notifier', () => {
     const { n, delivered, failed } = notifier({ retryBaseMs: 60_000, retryMaxMs: 60_000 });
     const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
     n.send(body({ revision: 1 }), [target], meta(1));
-    expect(await eventually(() => s.requests.length === 1)).toBe(true);
+    await waitFor(() => s.requests.length === 1, 'the first delivery to reach the subscriber');
     n.send(body({ revision: 2 }), [target], meta(2));
     await n.idle();
     expect(s.requests.map((r) => r.body.toString())).toEqual(['{"revision":1}', '{"revision":2}']);
@@ -241,7 +242,7 @@ describe('Notifier', () => {
     await n.idle();
     const targets = Array.from({ length: 5 }, (_, i) => ({ subscriberKey: `gw:h${i}`, url: `${s.url}/h${i}` }));
     n.send(body({}), targets, meta(2));
-    expect(await eventually(() => s.requests.length === 3)).toBe(true);
+    await waitFor(() => s.requests.length === 3, 'three deliveries to reach the subscribers');
     const idle = n.idle();
     await n.stop(50);
     await idle;
@@ -249,10 +250,10 @@ describe('Notifier', () => {
     expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0, delivered: 1 });
     n.send(body({}), targets, meta(3));
     expect(n.stats()).toMatchObject({ pending: 0, inFlight: 0 });
-    expect(await eventually(() => {
+    await waitFor(() => {
       const now = openHandles();
       return now.sockets <= before.sockets && now.timers <= before.timers;
-    })).toBe(true);
+    }, 'the notifier\'s sockets and timers to be released');
   });
 });
 

@@ -1,6 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type { ManagerConfigInput, NotificationPayload, ServiceRegistration } from '@governance/core';
+import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../../../test/support/stub-server';
+import { waitFor } from '../../../../test/support/wait';
 
 /** One notification as a subscriber received it. */
 export interface RawDelivery {
@@ -12,31 +13,32 @@ export interface RawDelivery {
 export type HealthMode = 'up' | 'down' | 'hang';
 
 /**
- * One real HTTP server on 127.0.0.1 standing in for a fleet of pods:
+ * One stub HTTP server (test/support/stub-server) standing in for a fleet of pods:
  * `GET /health/<pod>` answers per the pod's mode (default up), and
  * `POST /notify/<pod>` records the JSON payload (or answers 503 while `failNext` lasts).
  */
 export class Fleet {
-  readonly server: http.Server;
-  base = '';
+  readonly base: string;
+  readonly #stub: StubServer;
   readonly #health = new Map<string, HealthMode>();
   readonly #inbox = new Map<string, NotificationPayload[]>();
   readonly #raw = new Map<string, RawDelivery[]>();
   readonly #failures = new Map<string, number>();
-  readonly #hanging = new Set<http.ServerResponse>();
+  #held: Promise<void> | undefined;
   /** Delay before answering each notification POST, in ms (a slow subscriber). */
   notifyDelayMs = 0;
   healthRequests = 0;
   notifyRequests = 0;
 
-  private constructor() {
-    this.server = http.createServer((req, res) => this.#handle(req, res));
+  private constructor(stub: StubServer) {
+    this.#stub = stub;
+    this.base = stub.url;
   }
 
   static async start(): Promise<Fleet> {
-    const fleet = new Fleet();
-    await new Promise<void>((resolve) => fleet.server.listen(0, '127.0.0.1', resolve));
-    fleet.base = `http://127.0.0.1:${(fleet.server.address() as AddressInfo).port}`;
+    let fleet: Fleet | undefined;
+    const stub = await startStubServer((request) => fleet!.#answer(request));
+    fleet = new Fleet(stub);
     return fleet;
   }
 
@@ -57,6 +59,19 @@ export class Fleet {
     this.#failures.set(pod, count);
   }
 
+  /**
+   * Holds the answer to every notification POST (received and counted, not yet answered) until
+   * the returned function is called.
+   */
+  holdNotifications(): () => void {
+    let release!: () => void;
+    this.#held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.#held = undefined;
+      release();
+    };
+  }
+
   received(pod: string): NotificationPayload[] {
     return this.#inbox.get(pod) ?? [];
   }
@@ -71,56 +86,32 @@ export class Fleet {
     return list[list.length - 1];
   }
 
-  async close(): Promise<void> {
-    for (const res of this.#hanging) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.#stub.close();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const [, kind, raw] = (req.url ?? '').split('/');
+  async #answer(request: StubRequest): Promise<StubReply> {
+    const [, kind, raw] = request.path.split('/');
     const pod = decodeURIComponent(raw ?? '');
-    if (kind === 'health' && req.method === 'GET') {
+    if (kind === 'health' && request.method === 'GET') {
       this.healthRequests++;
       const mode = this.#health.get(pod) ?? 'up';
-      if (mode === 'hang') {
-        this.#hanging.add(res);
-        res.on('close', () => this.#hanging.delete(res));
-        return;
-      }
-      res.writeHead(mode === 'up' ? 200 : 503).end(mode);
-      return;
+      return mode === 'hang' ? 'hang' : { status: mode === 'up' ? 200 : 503, body: mode };
     }
-    if (kind === 'notify' && req.method === 'POST') {
+    if (kind === 'notify' && request.method === 'POST') {
       this.notifyRequests++;
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (this.notifyDelayMs > 0) {
-          const timer = setTimeout(() => this.#answerNotify(pod, chunks, req.headers, res), this.notifyDelayMs);
-          res.on('close', () => clearTimeout(timer));
-          return;
-        }
-        this.#answerNotify(pod, chunks, req.headers, res);
-      });
-      return;
+      if (this.#held !== undefined) await this.#held;
+      if (this.notifyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.notifyDelayMs));
+      const failures = this.#failures.get(pod) ?? 0;
+      if (failures > 0) {
+        this.#failures.set(pod, failures - 1);
+        return 503;
+      }
+      this.#inbox.set(pod, [...this.received(pod), JSON.parse(request.text) as NotificationPayload]);
+      this.#raw.set(pod, [...this.deliveries(pod), { body: request.text, headers: request.headers }]);
+      return { status: 204 };
     }
-    res.writeHead(404).end();
-  }
-
-  #answerNotify(pod: string, chunks: Buffer[], headers: http.IncomingHttpHeaders, res: http.ServerResponse): void {
-    const failures = this.#failures.get(pod) ?? 0;
-    if (failures > 0) {
-      this.#failures.set(pod, failures - 1);
-      res.writeHead(503).end();
-      return;
-    }
-    const list = this.#inbox.get(pod) ?? [];
-    const body = Buffer.concat(chunks).toString('utf8');
-    list.push(JSON.parse(body) as NotificationPayload);
-    this.#inbox.set(pod, list);
-    this.#raw.set(pod, [...this.deliveries(pod), { body, headers }]);
-    res.writeHead(204).end();
+    return 404;
   }
 }
 
@@ -153,14 +144,7 @@ export const FAST: ManagerConfigInput = {
   stopTimeout: 1_000,
 };
 
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor };
 
 /** Waits until the manager's delivery pool has nothing waiting, backing off or in flight. */
 export function deliveriesSettled(manager: { stats(): { deliveries: { pending: number; inFlight: number } } }): Promise<void> {

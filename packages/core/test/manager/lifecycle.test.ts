@@ -9,12 +9,70 @@ import {
   type ManagerConfigInput,
 } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
-import { RevisionClock } from '../../src/manager/revision';
+import fc from 'fast-check';
+import { RevisionClock, type RevisionSource } from '../../src/manager/revision';
 import { FAST, Fleet, podRegistration, waitFor } from './helpers';
 
 /** A MemoryStore that survives a manager's stop(), so a second manager can reuse it. */
 class KeptStore extends MemoryStore {
   override async close(): Promise<void> {}
+}
+
+interface Step {
+  dtMs: number;
+  burst: number;
+}
+interface RestartPlan {
+  before: Step[];
+  downMs: number;
+  atStart: number;
+  after: Step[];
+}
+
+/** Wall-time steps (ms, negative = the clock is set back), each followed by a burst of revisions. */
+const steps: fc.Arbitrary<Step[]> = fc.array(fc.record({ dtMs: fc.integer({ min: -5_000, max: 5_000 }), burst: fc.integer({ min: 1, max: 50 }) }), { maxLength: 30 });
+/** Revisions issued by one clock, a restart after `downMs`, then a new clock's first revisions and more steps. */
+const restartPlan: fc.Arbitrary<RestartPlan> = fc.record({ before: steps, downMs: fc.integer({ min: 1, max: 10_000 }), atStart: fc.integer({ min: 1, max: 50 }), after: steps });
+
+/**
+ * Issues revisions as `plan` says and returns the first one that is not greater than every
+ * revision issued before it (undefined when there is none). The restart happens where the
+ * clock documents its guarantee: the new process starts after the old one's wall time and
+ * after its last revision's millisecond (at most 1 000 revisions per millisecond on average),
+ * and issues its first revisions before wall time is set back again as the plan says.
+ */
+function firstRegression(make: (now: () => number) => RevisionSource, plan: RestartPlan): string | undefined {
+  let now = 1_700_000_000_000;
+  let highest = -Infinity;
+  const run = (clock: RevisionSource, phase: string, list: Step[]): string | undefined => {
+    for (const { dtMs, burst } of list) {
+      now += dtMs;
+      for (let i = 0; i < burst; i++) {
+        const revision = clock.next();
+        if (!(revision > highest)) return `${phase}: revision ${revision} after ${highest} (wall ${now})`;
+        highest = revision;
+      }
+    }
+    return undefined;
+  };
+  const first = make(() => now);
+  const failure = run(first, 'before the restart', plan.before);
+  if (failure !== undefined) return failure;
+  now = Math.max(now, Math.ceil(highest / 1000)) + plan.downMs;
+  return run(make(() => now), 'after the restart', [{ dtMs: 0, burst: plan.atStart }, ...plan.after]);
+}
+
+/** A broken clock for the check above: wall-clock microseconds, counting up only within one millisecond. */
+class WallFollowingClock implements RevisionSource {
+  #wall = Number.NaN;
+  #count = 0;
+  constructor(readonly now: () => number) {}
+  next(): number {
+    const wall = Math.floor(this.now());
+    this.#count = wall === this.#wall ? this.#count + 1 : 0;
+    this.#wall = wall;
+    return wall * 1000 + this.#count;
+  }
 }
 
 function configError(config: unknown): ValidationError {
@@ -130,16 +188,13 @@ describe('Manager lifecycle', () => {
     expect((await store.getService('diam-gw:gw-1'))?.status).toBe('unhealthy');
   });
 
-  it('revisions strictly increase, also from a new clock after a restart', () => {
-    let now = 1_700_000_000_000;
-    const clock = new RevisionClock(() => now);
-    const seen = Array.from({ length: 5000 }, () => clock.next());
-    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
-    now += 10;
-    const restarted = new RevisionClock(() => now);
-    expect(restarted.next()).toBeGreaterThan(seen[seen.length - 1]!);
-    now -= 1000; // a clock set back: still increasing within the process
-    expect(restarted.next()).toBeGreaterThan(restarted.last - 1);
+  it('revisions strictly increase, also from a new clock after a restart and when wall time is set back', () => {
+    fc.assert(fc.property(restartPlan, (plan) => firstRegression((now) => new RevisionClock(now), plan) === undefined), { numRuns: 300 });
+  });
+
+  it('the revision property catches a clock that follows the wall clock back', () => {
+    const found = fc.check(fc.property(restartPlan, (plan) => firstRegression((now) => new WallFollowingClock(now), plan) === undefined), { numRuns: 300 });
+    expect(found.failed).toBe(true);
   });
 
   it('stop() leaves nothing that keeps the process alive', async () => {

@@ -94,29 +94,42 @@ describe('Manager notifications', () => {
     expect(manager.stats().deliveries.failed).toBe(0);
   });
 
-  it('20 rapid status flips produce a bounded number of POSTs ending in the final state', async () => {
-    manager = new Manager({ ...FAST, healthCheckInterval: 60_000 }, new MemoryStore());
+  it('21 status flips while a POST is in flight end in one more POST, carrying the final state', async () => {
+    // Long timeouts: the held POST must not time out, however slow the machine is.
+    manager = new Manager({ ...FAST, healthCheckInterval: 60_000, notificationTimeout: 60_000 }, new MemoryStore());
     await manager.start();
     await manager.register(podRegistration(fleet, 'eir', 'watcher', ['diam-gw']));
     await manager.register(podRegistration(fleet, 'diam-gw', 'gw-1'));
     await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'healthy', 'first check');
     await deliveriesSettled(manager);
-    fleet.notifyDelayMs = 150;
-    const before = fleet.notifyRequests;
-    for (let i = 0; i < 20; i++) {
-      fleet.setHealth('gw-1', i % 2 === 0 ? 'down' : 'up');
+    const before = { posts: fleet.notifyRequests, received: fleet.received('watcher').length, ...manager.stats().deliveries };
+    const release = fleet.holdNotifications();
+    try {
+      fleet.setHealth('gw-1', 'down');
       await manager.checkNow();
+      await waitFor(() => fleet.notifyRequests - before.posts === 1, 'the first flip\'s POST to reach the subscriber');
+      for (let i = 1; i < 20; i++) {
+        fleet.setHealth('gw-1', i % 2 === 0 ? 'down' : 'up');
+        await manager.checkNow();
+      }
+      fleet.setHealth('gw-1', 'down');
+      await manager.checkNow();
+      await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'unhealthy', 'final state');
+      // The first flip's POST is held by the subscriber; the 20 updates after it wait for that one.
+      expect(fleet.notifyRequests - before.posts).toBe(1);
+    } finally {
+      release();
     }
-    fleet.setHealth('gw-1', 'down');
-    await manager.checkNow();
-    await waitFor(async () => (await manager.getService('diam-gw:gw-1'))?.status === 'unhealthy', 'final state');
     await deliveriesSettled(manager);
-    const posts = fleet.notifyRequests - before;
-    expect(posts).toBeGreaterThan(0);
-    expect(posts).toBeLessThanOrEqual(6);
-    expect(fleet.last('watcher')!.pods[0]!.status).toBe('unhealthy');
-    const revisions = fleet.received('watcher').map((p) => p.revision!);
-    expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
+    const after = manager.stats().deliveries;
+    const posts = fleet.notifyRequests - before.posts;
+    console.log(`[notifications] 21 flips: ${posts} POSTs, ${after.superseded - before.superseded} updates superseded`);
+    expect(posts).toBe(2);
+    expect(after.delivered - before.delivered).toBe(2);
+    expect(after.superseded - before.superseded).toBe(19);
+    const got = fleet.received('watcher').slice(before.received);
+    expect(got.map((p) => p.pods[0]!.status)).toEqual(['unhealthy', 'unhealthy']);
+    expect(got[1]!.revision!).toBeGreaterThan(got[0]!.revision!);
   });
 
   it('sends a new subscriber the current state of the group it subscribes to', async () => {

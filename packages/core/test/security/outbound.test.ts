@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Manager, TARGET_POLICY_ERROR_CODE, ValidationError, type ManagerConfigInput, type NotificationFailure, type ProbeResult, type ServiceInfo } from '@governance/core';
+import { Manager, ValidationError, type ManagerConfigInput, type NotificationFailure, type ProbeResult, type ServiceInfo } from '@governance/core';
 import { createNotificationHandler } from '@governance/client';
 import { MemoryStore } from '@governance/store-memory';
 import { Fleet, waitFor } from '../manager/helpers';
@@ -260,7 +260,6 @@ describe('outbound target policy', () => {
     expect(failure.error.message).toMatch(/failed after 1 attempt\(s\)/);
     expect((failure.error as Error & { attempts?: number }).attempts).toBe(1);
     expect(sub.received).toHaveLength(0);
-    expect(TARGET_POLICY_ERROR_CODE).toBe('ERR_GOVERNANCE_TARGET_POLICY');
   });
 
   it('with an allow list, serves only the allowed ranges', async () => {
