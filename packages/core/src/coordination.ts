@@ -84,6 +84,12 @@ export interface LoggedBatchResult {
    * the caller's own write visible in its view.
    */
   lastSeq: number | undefined;
+  /**
+   * The entries this transaction appended, in seq order (the last one's seq is `lastSeq`; empty
+   * when `lastSeq` is `undefined`): exactly what `readChanges` returns for them. A manager whose
+   * view was current before the write applies these without reading them back.
+   */
+  changes: RegistryChange[];
 }
 
 /**

@@ -9,7 +9,8 @@ export type GovernanceErrorCode =
   | 'STORE'
   | 'QUEUE_FULL'
   | 'NOT_FOUND'
-  | 'MANAGER_STOPPED';
+  | 'MANAGER_STOPPED'
+  | 'CLUSTER';
 
 export class GovernanceError extends Error {
   readonly code: GovernanceErrorCode;
@@ -125,6 +126,16 @@ export class ManagerStoppedError extends GovernanceError {
   }
 }
 
+/**
+ * Cluster coordination refused to go on: for example a second manager started on a store that
+ * allows only one (MongoDB without a change feed), while the first one's lease is live.
+ */
+export class ClusterError extends GovernanceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CLUSTER', `[core] ${message}`, options);
+  }
+}
+
 /** True for errors that carry `code` (works across duplicated copies of the package). */
 export function isGovernanceError(error: unknown): error is GovernanceError {
   return error instanceof GovernanceError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'code' in error && (error as { code: string }).code in CODES);
@@ -136,6 +147,7 @@ const CODES: Record<GovernanceErrorCode, true> = {
   QUEUE_FULL: true,
   NOT_FOUND: true,
   MANAGER_STOPPED: true,
+  CLUSTER: true,
 };
 
 /** A path step as Standard Schema reports it: a key, or an object holding the key. */

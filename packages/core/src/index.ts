@@ -27,6 +27,7 @@ export {
 
 // Errors.
 export {
+  ClusterError,
   GovernanceError,
   ManagerStoppedError,
   NotFoundError,
@@ -76,7 +77,7 @@ export {
 } from './wire';
 
 // The manager.
-export { Manager, type ManagerEvents, type ManagerStats, type NotificationFailure } from './manager/manager';
+export { Manager, type ClusterStats, type ManagerEvents, type ManagerHealth, type ManagerStats, type NotificationFailure } from './manager/manager';
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,

@@ -8,6 +8,7 @@ describe('the root exports of @governance/core', () => {
   it('are exactly the public API', () => {
     expect(Object.keys(core).sort()).toEqual([
       'BodyReadError',
+      'ClusterError',
       'DEFAULT_MANAGER_CONFIG',
       'EVENT_TYPES',
       'GovernanceError',

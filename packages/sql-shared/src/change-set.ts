@@ -22,4 +22,10 @@ export class ChangeSet {
   entries(): PendingChange[] {
     return [...this.#byKey.values()];
   }
+
+  /** The entries as logged, numbered in order so that the last one is `lastSeq`. */
+  numbered(lastSeq: number): RegistryChange[] {
+    let seq = lastSeq - this.#byKey.size;
+    return this.entries().map(({ key, group, kind }) => ({ seq: ++seq, key, group, kind }));
+  }
 }

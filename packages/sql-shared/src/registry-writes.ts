@@ -36,7 +36,7 @@ export class RegistryWrites {
     this.#touch = {
       sql: compiled.sql,
       order: (key, status, at) => {
-        const values = [key, status, validDate(at, 'at')];
+        const values = [key, status, validDate(at, 'at', this.#dialect.dateYears)];
         return slots.map((slot) => values[slot]);
       },
     };
@@ -83,7 +83,7 @@ export class RegistryWrites {
   async save(db: RegistryDb, entries: Array<[string, ServiceInfo]>, changes: ChangeSet): Promise<void> {
     for (let at = 0; at < entries.length; at += CHUNK) {
       const chunk = entries.slice(at, at + CHUNK);
-      await this.#dialect.upsertServices(db, this.#t, chunk.map(([key, service]) => serviceToRow(key, service)));
+      await this.#dialect.upsertServices(db, this.#t, chunk.map(([key, service]) => serviceToRow(key, service, this.#dialect.dateYears)));
       const keys = chunk.map(([key]) => key);
       await db.deleteFrom(this.#t.subscriptions).where('subscriber_key', 'in', keys).execute();
       const pairs: Pair[] = [];
@@ -131,7 +131,7 @@ export class RegistryWrites {
       const chunk = keys.slice(at, at + CHUNK);
       const statuses = sql.join(chunk.map((k) => sql`when ${k} then ${latest.get(k)!.status}`), sql` `);
       const times = sql.join(
-        chunk.map((k) => sql`when ${k} then cast(${validDate(latest.get(k)!.at, 'at')} as ${stamp})`),
+        chunk.map((k) => sql`when ${k} then cast(${validDate(latest.get(k)!.at, 'at', this.#dialect.dateYears)} as ${stamp})`),
         sql` `,
       );
       await db

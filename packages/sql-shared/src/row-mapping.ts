@@ -6,7 +6,7 @@ export type ServiceRow = Selectable<ServicesTable>;
 export type ServiceInsert = Insertable<ServicesTable>;
 
 /** The row written for a pod. JSON columns are sent as JSON text. */
-export function serviceToRow(key: string, service: ServiceInfo): ServiceInsert {
+export function serviceToRow(key: string, service: ServiceInfo, years?: DateYears): ServiceInsert {
   return {
     service_key: key,
     service_name: service.serviceName,
@@ -16,17 +16,30 @@ export function serviceToRow(key: string, service: ServiceInfo): ServiceInsert {
     notification_url: service.notificationUrl,
     subscriptions: JSON.stringify(uniqueGroups(service.subscriptions)),
     status: service.status,
-    last_health_check: validDate(service.lastHealthCheck, 'lastHealthCheck'),
-    registered_at: validDate(service.registeredAt, 'registeredAt'),
-    updated_at: validDate(service.updatedAt, 'updatedAt'),
+    last_health_check: validDate(service.lastHealthCheck, 'lastHealthCheck', years),
+    registered_at: validDate(service.registeredAt, 'registeredAt', years),
+    updated_at: validDate(service.updatedAt, 'updatedAt', years),
   };
 }
 
-/** A copy of a date about to be written; an invalid one is refused before it reaches the driver. */
-export function validDate(value: Date, field: string): Date {
+/** The UTC years a column type can hold, inclusive (MySQL `datetime`: 1000–9999). */
+export type DateYears = readonly [first: number, last: number];
+
+/**
+ * A copy of a date about to be written; an invalid one, or one outside the years the column can
+ * hold, is refused before it reaches the driver (MySQL would silently store year 0001 as 2001).
+ */
+export function validDate(value: Date, field: string, years?: DateYears): Date {
   const ms = value instanceof Date ? value.getTime() : Number.NaN;
   if (Number.isNaN(ms)) throw new TypeError(`${field} must be a valid Date`);
-  return new Date(ms);
+  const date = new Date(ms);
+  if (years !== undefined) {
+    const year = date.getUTCFullYear();
+    if (year < years[0] || year > years[1]) {
+      throw new RangeError(`${field} must be a date in the years ${years[0]}–${years[1]} (UTC) for this database; got ${date.toISOString()}`);
+    }
+  }
+  return date;
 }
 
 /** A fresh `ServiceInfo` built from a row; nothing is shared with the driver's objects. */

@@ -1,3 +1,4 @@
+import type { DateYears } from './row-mapping';
 import type { RegistryChange } from '@governance/core';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import type { RegistryDatabase, TableNames } from './registry-database';
@@ -32,6 +33,8 @@ export interface SqlDialectAdapter {
   readonly supportsReturning: boolean;
   /** Text appended to `CREATE TABLE` (MySQL: charset and binary collation), or `undefined`. */
   readonly tableOptions: string | undefined;
+  /** The UTC years the timestamp columns hold when narrower than any `Date` (MySQL: 1000–9999). */
+  readonly dateYears?: DateYears;
 
   /**
    * The database clock at millisecond precision, in UTC (`date_trunc('milliseconds', now())`,

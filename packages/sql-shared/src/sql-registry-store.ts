@@ -1,6 +1,7 @@
 import {
   keyOf,
   type LoggedBatchResult,
+  type RegistryChange,
   type RegistryStore,
   type ServiceInfo,
   type ServiceStatus,
@@ -178,7 +179,7 @@ export class SqlRegistryStore implements RegistryStore {
   async #applyLogged(operation: StoreOperation, mutations: readonly StoreMutation[], options?: StoreCallOptions): Promise<LoggedBatchResult> {
     if (mutations.length === 0) {
       this.#runner.assertOpen(operation, options);
-      return { results: [], lastSeq: undefined };
+      return { results: [], lastSeq: undefined, changes: [] };
     }
     return this.#logged(operation, options, (trx, changes) => this.#writes.applyBatch(trx, mutations, changes));
   }
@@ -212,12 +213,13 @@ export class SqlRegistryStore implements RegistryStore {
     operation: StoreOperation,
     options: StoreCallOptions | undefined,
     write: (trx: Transaction<RegistryDatabase>, changes: ChangeSet) => Promise<T>,
-  ): Promise<{ results: T; lastSeq: number | undefined }> {
+  ): Promise<{ results: T; lastSeq: number | undefined; changes: RegistryChange[] }> {
     return this.#runner.run(operation, options, () =>
       this.#runner.transaction(async (trx) => {
         const changes = new ChangeSet();
         const results = await write(trx, changes);
-        return { results, lastSeq: await this.#writes.log(trx, changes) };
+        const lastSeq = await this.#writes.log(trx, changes);
+        return { results, lastSeq, changes: lastSeq === undefined ? [] : changes.numbered(lastSeq) };
       }),
     );
   }

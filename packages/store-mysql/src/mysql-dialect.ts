@@ -39,6 +39,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   readonly supportsReturning = false;
   readonly timestampType = 'datetime(3)';
   readonly tableOptions = 'default charset = utf8mb4 collate = utf8mb4_bin';
+  readonly dateYears = [1000, 9999] as const;
   readonly now: RawBuilder<Date> = sql<Date>`utc_timestamp(3)`;
   readonly epochMicros: RawBuilder<number> = sql<number>`cast(unix_timestamp(now(6)) * 1000000 as signed)`;
   readonly #database: string;

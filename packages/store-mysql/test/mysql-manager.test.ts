@@ -1,5 +1,6 @@
 import { MySqlStore } from '@governance/store-mysql';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { managerClusterScenarios } from '../../sql-shared/test/manager-cluster-scenario';
 import { runManagerScenario } from '../../sql-shared/test/manager-scenario';
 import { createTestDatabase, mysqlSkip, type TestDatabase } from './mysql-test-env';
 
@@ -17,4 +18,16 @@ describe.skipIf(skip !== undefined)('Manager on MySqlStore', () => {
   it('registration is committed, the subscriber is notified, and a restarted manager finds every pod', async () => {
     await runManagerScenario(() => new MySqlStore({ connectionString: db.url }), db.inspect());
   });
+});
+
+describe.skipIf(skip !== undefined)('Managers in cluster mode on one MariaDB database', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await db?.drop();
+  });
+
+  managerClusterScenarios(() => new MySqlStore({ connectionString: db.url }));
 });

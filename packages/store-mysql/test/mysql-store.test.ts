@@ -50,6 +50,16 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     expect((rows as Array<{ t: string }>)[0]!.t).toBe('2026-01-02 03:04:05.678000');
   });
 
+  it('refuses a date the datetime column cannot hold (year 0001 would be stored as 2001) and stores nothing', async () => {
+    const store = open({ tablePrefix: 'years_' });
+    const ancient = makeService({ podName: 'ancient', registeredAt: new Date('0001-01-01T00:00:00.000Z') });
+    await expect(store.saveService(ancient)).rejects.toThrow(/registeredAt must be a date in the years 1000–9999 \(UTC\)/);
+    await expect(store.updateHealthStatus('http-gw:ancient', 'healthy', new Date('+010000-01-01T00:00:00.000Z'))).rejects.toThrow(/at must be a date in the years 1000–9999/);
+    expect(await store.getService('http-gw:ancient')).toBeUndefined();
+    await store.saveService(makeService({ podName: 'ok', registeredAt: new Date('1000-01-01T00:00:00.000Z') }));
+    expect((await store.getService('http-gw:ok'))?.registeredAt.toISOString()).toBe('1000-01-01T00:00:00.000Z');
+  });
+
   it('uses a pool the host hands in and leaves it open on close', async () => {
     const pool = createPool({ uri: scratch.db.url, connectionLimit: 2, timezone: 'Z' });
     try {

@@ -1,5 +1,6 @@
 import { PostgresStore } from '@governance/store-postgres';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { managerClusterScenarios } from '../../sql-shared/test/manager-cluster-scenario';
 import { runManagerScenario } from '../../sql-shared/test/manager-scenario';
 import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
@@ -17,4 +18,16 @@ describe.skipIf(skip !== undefined)('Manager on PostgresStore', () => {
   it('registration is committed, the subscriber is notified, and a restarted manager finds every pod', async () => {
     await runManagerScenario(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }), schema.inspect());
   });
+});
+
+describe.skipIf(skip !== undefined)('Managers in cluster mode on one PostgreSQL schema', () => {
+  let schema: TestSchema;
+  beforeEach(async () => {
+    schema = await createTestSchema();
+  });
+  afterEach(async () => {
+    await schema?.drop();
+  });
+
+  managerClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }));
 });

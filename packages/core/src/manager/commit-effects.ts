@@ -24,6 +24,24 @@ export class CommitEffects {
     this.#events = events;
   }
 
+  /**
+   * Cluster mode: the change tail already applied the batch's entries (view, probes, events of
+   * status changes, notifications); this answers the callers and emits their events.
+   */
+  settle(plan: readonly PlannedChange[]): void {
+    for (const change of plan) {
+      const { item, key, before } = change;
+      if (item.kind === 'register') {
+        const current = this.#view.get(key) ?? change.after ?? before!;
+        item.resolve({ service: cloneService(current), outcome: change.outcome! });
+        this.#events.emit('registered', current, change.outcome!);
+      } else if (item.kind === 'unregister') {
+        item.resolve(before !== undefined);
+        if (before !== undefined) this.#events.emit('unregistered', before);
+      }
+    }
+  }
+
   /** Applies the effects of a plan the store has durably applied. */
   apply(plan: readonly PlannedChange[]): void {
     const changes = new GroupChanges();

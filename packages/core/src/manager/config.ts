@@ -68,6 +68,25 @@ export interface ManagerConfig {
    * decode; the revision travels in the `x-governance-revision` header, sent in both profiles).
    */
   wireProfile: WireProfile;
+  /**
+   * Cluster mode (docs/cluster.md). `'auto'` (default): when the store supports it (PostgreSQL,
+   * MySQL/MariaDB), every manager on the same database joins one cluster and they act as one
+   * registry; on a store that allows only one manager (MongoDB) a second one is refused at
+   * `start()`. `false`: this deployment runs exactly one manager on the store (no membership, no
+   * log tailing; writes are still logged) — only for deployments certain to run one replica.
+   */
+  cluster: 'auto' | false;
+  /** Cluster lease (ms): takeover after a crash within about lease + lease / 3. Default 5 000. */
+  clusterLease: number;
+  /**
+   * How often (ms) a replica polls the change log. Default: 1 000 when the store sends change
+   * notifications (PostgreSQL LISTEN/NOTIFY; the poll is only the safety net), 250 otherwise (MySQL).
+   */
+  clusterPollInterval: number | undefined;
+  /** Change-log entries older than this (ms) are pruned; a replica further behind reloads. Default 15 min. */
+  clusterLogRetention: number;
+  /** Cluster mode: how often (ms) a replica writes the check times of its healthy-as-before pods. Default 60 000. */
+  healthFlushInterval: number;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
@@ -104,6 +123,11 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   successThreshold: 1,
   deregisterAfter: 0,
   wireProfile: 'native',
+  cluster: 'auto',
+  clusterLease: 5_000,
+  clusterPollInterval: undefined,
+  clusterLogRetention: 15 * 60_000,
+  healthFlushInterval: 60_000,
 });
 
 const DAY = 86_400_000;
@@ -141,6 +165,11 @@ const configSchema = z.strictObject({
   failureThreshold: int(1, 100).optional(),
   successThreshold: int(1, 100).optional(),
   deregisterAfter: int(0, 365 * DAY).optional(),
+  cluster: z.union([z.literal('auto'), z.literal(false)], { error: "must be 'auto' or false" }).optional(),
+  clusterLease: int(1_000, 10 * 60_000).optional(),
+  clusterPollInterval: int(10, 60_000).optional(),
+  clusterLogRetention: int(60_000, 30 * DAY).optional(),
+  healthFlushInterval: int(1_000, DAY).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 

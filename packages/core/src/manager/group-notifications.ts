@@ -2,7 +2,6 @@ import type { EventType, ServiceInfo } from '../model';
 import { buildNotification } from './notification-builder';
 import type { DeliveryTarget, Notifier } from './notifier';
 import type { RegistryView } from './registry-view';
-import type { RevisionSource } from './revision';
 import type { WireProfile } from '../wire';
 
 /**
@@ -13,14 +12,27 @@ import type { WireProfile } from '../wire';
 export class GroupNotifications {
   readonly #view: RegistryView;
   readonly #notifier: Notifier;
-  readonly #revisions: RevisionSource;
+  readonly #revisionFor: (group: string) => number;
   readonly #profile: WireProfile;
+  readonly #mayNotify: ((subscriberKey: string) => boolean) | undefined;
 
-  constructor(view: RegistryView, notifier: Notifier, revisions: RevisionSource, profile: WireProfile) {
+  /**
+   * @param revisionFor the revision a payload of `group` carries now: the next value of a
+   *   revision clock (one manager), or the seq of the group's last change (cluster mode).
+   * @param mayNotify cluster mode: whether this replica delivers to a subscriber (owns it).
+   */
+  constructor(
+    view: RegistryView,
+    notifier: Notifier,
+    revisionFor: (group: string) => number,
+    profile: WireProfile,
+    mayNotify?: (subscriberKey: string) => boolean,
+  ) {
     this.#view = view;
     this.#notifier = notifier;
-    this.#revisions = revisions;
+    this.#revisionFor = revisionFor;
     this.#profile = profile;
+    this.#mayNotify = mayNotify;
   }
 
   /** Sends the group's current pods to every subscriber of the group; returns how many. */
@@ -28,7 +40,9 @@ export class GroupNotifications {
     const subscribers = this.#view.subscribersOf(group);
     if (subscribers === undefined || subscribers.size === 0) return 0;
     const targets: DeliveryTarget[] = [];
+    const mayNotify = this.#mayNotify;
     for (const subscriberKey of subscribers) {
+      if (mayNotify !== undefined && !mayNotify(subscriberKey)) continue;
       const subscriber = this.#view.get(subscriberKey);
       if (subscriber !== undefined) targets.push({ subscriberKey, url: subscriber.notificationUrl });
     }
@@ -38,10 +52,27 @@ export class GroupNotifications {
 
   /** Sends the group's current pods to the given targets only. */
   toTargets(group: string, eventType: EventType, targets: readonly DeliveryTarget[]): void {
+    const mayNotify = this.#mayNotify;
+    if (mayNotify !== undefined) targets = targets.filter((t) => mayNotify(t.subscriberKey));
     if (targets.length === 0) return;
-    const revision = this.#revisions.next();
+    const revision = this.#revisionFor(group);
     const body = buildNotification(this.#profile, group, eventType, this.#view.podsOf(group), revision);
     this.#notifier.send(body, targets, { group, eventType, revision });
+  }
+
+  /** A `reconcile` of every group it subscribes to, for each of these subscribers (cluster hand-over). */
+  reconcileSubscribers(keys: readonly string[]): void {
+    const byGroup = new Map<string, DeliveryTarget[]>();
+    for (const subscriberKey of keys) {
+      const subscriber = this.#view.get(subscriberKey);
+      if (subscriber === undefined) continue;
+      for (const group of subscriber.subscriptions) {
+        let targets = byGroup.get(group);
+        if (targets === undefined) byGroup.set(group, (targets = []));
+        targets.push({ subscriberKey, url: subscriber.notificationUrl });
+      }
+    }
+    for (const [group, targets] of byGroup) this.toTargets(group, 'reconcile', targets);
   }
 
   /** A `reconcile` for every group some pod subscribes to, including groups without pods. */

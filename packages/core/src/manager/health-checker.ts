@@ -48,6 +48,11 @@ export interface HealthCheckerOptions {
   /** The outbound target policy: a refused URL or resolved address fails the check with the reason. */
   guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
   logger?: Logger;
+  /**
+   * Cluster mode: whether this replica checks the pod now (owns it). Asked before each check
+   * starts; a pod it does not own stays tracked (so it can be taken over at once) but unchecked.
+   */
+  mayStart?(key: string): boolean;
 }
 
 const enum State {
@@ -189,7 +194,7 @@ export class HealthChecker extends IoPool {
     const pending: Array<Promise<void>> = [];
     let batch = 0;
     for (const entry of [...this.entries.values()]) {
-      if (entry.removed || this.stopped) continue;
+      if (entry.removed || this.stopped || !this.may(entry)) continue;
       const queueNow = entry.state === State.Idle;
       if (queueNow) this.enqueue(entry);
       if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
@@ -221,6 +226,10 @@ export class HealthChecker extends IoPool {
     for (const entry of this.running) entry.token?.cancel('stopped');
   }
 
+  private may(entry: Entry): boolean {
+    return this.options.mayStart === undefined || this.options.mayStart(entry.key);
+  }
+
   /** The next slot (round robin) holding no more than the average: keeps slots even, also after untracks. */
   private pickSlot(): number {
     const count = this.slots.length;
@@ -243,7 +252,7 @@ export class HealthChecker extends IoPool {
     const skipYoungerThan = this.options.intervalMs / 2;
     for (; this.nextSlot <= due; this.nextSlot++) {
       for (const entry of this.slots[this.nextSlot % count]!) {
-        if (entry.state === State.Idle && now - entry.lastStart >= skipYoungerThan) this.enqueue(entry);
+        if (entry.state === State.Idle && now - entry.lastStart >= skipYoungerThan && this.may(entry)) this.enqueue(entry);
       }
     }
     const wait = Math.max(1, this.origin + this.nextSlot * this.slotMs - performance.now());
@@ -260,7 +269,7 @@ export class HealthChecker extends IoPool {
     if (!entry.removed && !this.stopped && entry.state === State.Queued && !this.admitNow()) {
       await new Promise<void>((resolve) => this.admissionQueue.push(resolve));
     }
-    if (entry.removed || this.stopped || entry.state !== State.Queued) {
+    if (entry.removed || this.stopped || entry.state !== State.Queued || this.options.mayStart?.(entry.key) === false) {
       if (entry.state === State.Queued) this.settle(entry);
       return;
     }

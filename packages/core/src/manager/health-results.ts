@@ -16,6 +16,12 @@ export interface HealthResultsOptions {
   logger: Logger;
   /** False once the manager stops: no deregistration is started then. */
   isRunning(): boolean;
+  /**
+   * Cluster mode: results count only while this replica owns the pod, and a result that keeps
+   * the pod's status is not written through the lane (nothing any other replica needs to see):
+   * the view takes its time, and the owner writes check times in a coarse flush.
+   */
+  cluster?: { owns(key: string): boolean; noteCheckTime(key: string, at: Date): void };
 }
 
 /**
@@ -33,7 +39,8 @@ export class HealthResults {
 
   /** The health checker's `onResult`. */
   onResult(key: string, result: ProbeResult): void {
-    const { gate, view, lane, events } = this.#o;
+    const { gate, view, lane, events, cluster } = this.#o;
+    if (cluster !== undefined && !cluster.owns(key)) return;
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     const at = this.#resultTime();
     let healthy = result.healthy;
@@ -43,6 +50,15 @@ export class HealthResults {
       const verdict = gate.observe(key, healthy, current.status, at.getTime());
       if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
       healthy = verdict.status === 'healthy';
+    }
+    if (cluster !== undefined) {
+      const current = view.get(key);
+      if (current === undefined) return;
+      if (current.status === (healthy ? 'healthy' : 'unhealthy')) {
+        view.set({ ...current, lastHealthCheck: at });
+        cluster.noteCheckTime(key, at);
+        return;
+      }
     }
     lane.pushKeyed(key, { kind: 'health', key, healthy, at });
   }

@@ -1,4 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
+import { ChangeApplier } from '../cluster/change-applier';
+import { ClusterCoordinator, type ClusterStats } from '../cluster/coordinator';
+import { SoleManagerGuard } from '../cluster/sole-manager-guard';
 import { ManagerStoppedError, ValidationError } from '../errors';
 import { cloneService, keyOf, serviceKey, type ServiceInfo, type ServiceRegistration } from '../model';
 import type { RegistryStore } from '../store';
@@ -23,6 +26,7 @@ import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
 export type { ManagerEvents, NotificationFailure } from './events';
+export type { ClusterStats } from '../cluster/coordinator';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -31,6 +35,17 @@ export interface ManagerStats {
   pods: { healthy: number; unhealthy: number; unknown: number; total: number };
   deliveries: { pending: number; inFlight: number; delivered: number; failed: number; superseded: number };
   probes: { inFlight: number; queued: number; tracked: number };
+  /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
+  cluster?: ClusterStats;
+}
+
+/** What `manager.checkHealth()` reports (the `/health` endpoint answers 503 unless `healthy`). */
+export interface ManagerHealth {
+  healthy: boolean;
+  /** Why not healthy, when that is not the store (not running, cluster lease lost, log unreadable). */
+  reason?: string;
+  store: { ok: boolean; error?: string };
+  cluster?: ClusterStats;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -67,6 +82,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
   #reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  /** Cluster mode: membership, ownership and the change tail (docs/cluster.md). */
+  readonly #cluster: ClusterCoordinator | undefined;
+  /** A store that allows one manager only (membership without a change feed). */
+  readonly #sole: SoleManagerGuard | undefined;
 
   /**
    * @param config settings; every one is optional (see `DEFAULT_MANAGER_CONFIG`).
@@ -86,6 +105,24 @@ export class Manager extends EventEmitter<ManagerEvents> {
     if (c.tokens.length > 0) warnManagerTokensDeprecated(c.logger);
     this.#events = new EventSink(this, c.logger);
     this.#guard = new TargetPolicyGuard(c.targetPolicy);
+    const { membership, changeFeed } = store;
+    if (c.cluster === 'auto' && membership !== undefined && changeFeed !== undefined) {
+      this.#cluster = new ClusterCoordinator(
+        { membership, changeFeed },
+        {
+          leaseMs: c.clusterLease,
+          pollIntervalMs: c.clusterPollInterval,
+          logRetentionMs: c.clusterLogRetention,
+          healthFlushIntervalMs: c.healthFlushInterval,
+        },
+        c.logger,
+        this.#view,
+      );
+    } else if (c.cluster === 'auto' && membership !== undefined) {
+      this.#sole = new SoleManagerGuard(membership, store.name, c.clusterLease, c.logger);
+    }
+    const cluster = this.#cluster;
+    const owns = cluster === undefined ? undefined : (key: string): boolean => cluster.owns(key);
     this.#notifier = new Notifier({
       timeoutMs: c.notificationTimeout,
       retries: c.notificationRetries,
@@ -93,6 +130,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
+      mayDeliver: owns,
       onFailed: (target, meta, error) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
@@ -102,14 +140,22 @@ export class Manager extends EventEmitter<ManagerEvents> {
           error,
         }),
     });
-    this.#outbox = new GroupNotifications(this.#view, this.#notifier, this.#clock, c.wireProfile);
+    const view = this.#view;
+    this.#outbox = new GroupNotifications(
+      view,
+      this.#notifier,
+      cluster === undefined ? () => this.#clock.next() : (group) => view.revisionOf(group),
+      c.wireProfile,
+      owns,
+    );
     const writer = new StoreWriter({
       store,
       view: this.#view,
       retry: c.storeRetry,
       logger: c.logger,
       events: this.#events,
-      committed: (plan) => this.#effects.apply(plan),
+      committed: cluster === undefined ? (plan) => this.#effects.apply(plan) : (plan) => this.#effects.settle(plan),
+      logged: cluster === undefined ? undefined : { feed: changeFeed!, tail: () => cluster.tail },
     });
     this.#lane = new Lane<LaneItem>({
       capacity: c.eventQueueSize,
@@ -125,6 +171,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       events: this.#events,
       logger: c.logger,
       isRunning: () => this.#state === 'running',
+      cluster: cluster === undefined ? undefined : { owns: owns!, noteCheckTime: (key, at) => cluster.noteCheckTime(key, at) },
     });
     this.#checker = new HealthChecker({
       intervalMs: c.healthCheckInterval,
@@ -134,9 +181,15 @@ export class Manager extends EventEmitter<ManagerEvents> {
       logger: c.logger,
       onResult: (key, result) => results.onResult(key, result),
       guard: this.#guard,
+      mayStart: owns,
     });
     this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
     this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
+    cluster?.attach(new ChangeApplier(view, this.#probes, this.#outbox, this.#events, cluster.tracked), {
+      acquiredPods: (keys) => this.#probes.acquired(podsOf(view, keys), keyOf),
+      acquiredSubscribers: (keys) => this.#outbox.reconcileSubscribers(keys),
+      releasedSubscribers: (keys) => this.#notifier.forget(keys),
+    });
   }
 
   /** True between a completed `start()` and the beginning of `stop()`. */
@@ -164,17 +217,35 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   async #start(): Promise<void> {
     this.#state = 'starting';
-    const services = await withStoreRetry(() => this.#store.getAllServices(), this.config.storeRetry);
-    if (this.#state !== 'starting') return;
-    this.#view.clear();
-    for (const service of services) this.#view.set(service);
-    this.#probes.load(services, keyOf);
+    const cluster = this.#cluster;
+    let services: ServiceInfo[];
+    if (cluster !== undefined) {
+      const snapshot = await withStoreRetry(() => cluster.join(), this.config.storeRetry);
+      if (this.#state !== 'starting') return void (await cluster.stop());
+      services = snapshot.services;
+      this.#load(services);
+      await cluster.follow(snapshot);
+    } else {
+      await this.#sole?.start();
+      services = await withStoreRetry(() => this.#store.getAllServices(), this.config.storeRetry).catch(async (error: unknown) => {
+        await this.#sole?.stop();
+        throw error;
+      });
+      if (this.#state !== 'starting') return;
+      this.#load(services);
+    }
     this.#checker.start();
     this.#reconcileTimer = setInterval(() => this.#reconcile(), this.config.notificationInterval);
     this.#reconcileTimer.unref?.();
     this.#state = 'running';
     this.config.logger.info({ pods: services.length, store: this.#store.name }, '[core] manager started');
     this.#reconcile();
+  }
+
+  #load(services: ServiceInfo[]): void {
+    this.#view.clear();
+    for (const service of services) this.#view.set(service);
+    this.#probes.load(services, keyOf);
   }
 
   /**
@@ -201,6 +272,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
         if (item.kind !== 'health') item.reject(new ManagerStoppedError('the manager stopped before this change was applied'));
       }
     }
+    // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
+    await this.#cluster?.stop();
+    await this.#sole?.stop();
     await Promise.all([this.#checker.stop(left()), withDeadline(this.#notifier.idle(), left())]);
     await this.#notifier.stop(left());
     try {
@@ -299,14 +373,21 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return out;
   }
 
-  /** Whether the manager runs and its store answers (for a `/health` endpoint). */
-  async checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }> {
+  /**
+   * Whether the manager runs, its store answers and (cluster mode) this replica holds a valid
+   * lease and reads the change log — for a `/health` endpoint, which answers 503 otherwise.
+   */
+  async checkHealth(): Promise<ManagerHealth> {
+    const cluster = this.#cluster?.stats();
     try {
       await pingWithin(this.#store, HEALTH_PING_TIMEOUT_MS);
-      return { healthy: this.isRunning, store: { ok: true } };
     } catch (error) {
-      return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) } };
+      return { healthy: false, store: { ok: false, error: error instanceof Error ? error.message : String(error) }, cluster };
     }
+    if (!this.isRunning) return { healthy: false, reason: '[core] the manager is not running', store: { ok: true }, cluster };
+    const readiness = this.#cluster?.readiness();
+    if (readiness !== undefined && !readiness.ready) return { healthy: false, reason: `[core] ${readiness.reason}`, store: { ok: true }, cluster };
+    return { healthy: true, store: { ok: true }, cluster };
   }
 
   /** Queue depth, pods by status, delivery and probe counters. */
@@ -317,6 +398,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       pods: this.#view.counts(),
       deliveries: this.#notifier.stats(),
       probes: this.#checker.stats(),
+      ...(this.#cluster === undefined ? {} : { cluster: this.#cluster.stats() }),
     };
   }
 
@@ -347,6 +429,13 @@ export class Manager extends EventEmitter<ManagerEvents> {
   #reconcile(): void {
     if (this.#state !== 'running') return;
     this.#events.emit('reconciled', this.#outbox.reconcileAll());
+  }
+}
+
+function* podsOf(view: RegistryView, keys: readonly string[]): Generator<ServiceInfo> {
+  for (const key of keys) {
+    const service = view.get(key);
+    if (service !== undefined) yield service;
   }
 }
 

@@ -41,6 +41,12 @@ export interface NotifierOptions {
   sign?: NotificationSigner;
   /** The outbound target policy: a refused target fails at once, without retries. */
   guard?: Pick<TargetPolicyGuard, 'lookup' | 'connectProblem'>;
+  /**
+   * Cluster mode: whether this replica still delivers to the subscriber (owns it). Asked before
+   * each attempt; a delivery to a subscriber it no longer owns is dropped (its new owner sends
+   * it a reconcile).
+   */
+  mayDeliver?(subscriberKey: string): boolean;
 }
 
 /** Why a delivery was given up; passed to `onFailed`. */
@@ -205,6 +211,10 @@ export class Notifier extends IoPool {
   private async deliver(pair: Pair): Promise<void> {
     if (this.stopped || pair.phase !== Phase.Queued || this.pairs.get(pair.key) !== pair) return;
     const delivery = pair.current;
+    if (this.options.mayDeliver?.(delivery.target.subscriberKey) === false) {
+      this.drop(pair);
+      return;
+    }
     const url = this.parse(delivery.target.url);
     delivery.attempts += 1;
     if (typeof url === 'string') {
@@ -282,6 +292,27 @@ export class Notifier extends IoPool {
     this.failed += 1;
     this.callback(() => this.options.onFailed(delivery.target, delivery.meta, error));
     this.advance(pair);
+  }
+
+  /**
+   * Drops everything queued or waiting to retry for these subscribers (cluster hand-over: they
+   * are another replica's now). A POST already in flight finishes.
+   */
+  forget(subscriberKeys: readonly string[]): void {
+    const forgotten = new Set(subscriberKeys);
+    for (const pair of [...this.pairs.values()]) {
+      if (!forgotten.has(pair.current.target.subscriberKey) || pair.phase === Phase.InFlight) continue;
+      if (pair.timer !== undefined) clearTimeout(pair.timer);
+      pair.timer = undefined;
+      this.drop(pair);
+    }
+  }
+
+  private drop(pair: Pair): void {
+    if (pair.next !== undefined) this.nextCount -= 1;
+    pair.next = undefined;
+    this.pairs.delete(pair.key);
+    if (this.pairs.size === 0) this.wakeIdle();
   }
 
   /** The current delivery of `pair` is done: start its next one, or forget the pair. */

@@ -33,6 +33,11 @@ export class ProbeTracking {
     this.#checker.track(key, current.healthCheckUrl, { immediate: true });
   }
 
+  /** Cluster mode: this replica took these pods over; check them right away. */
+  acquired(services: Iterable<ServiceInfo>, key: (service: ServiceInfo) => string): void {
+    for (const service of services) this.#checker.track(key(service), service.healthCheckUrl, { immediate: true });
+  }
+
   /** A pod was removed. */
   removed(key: string): void {
     this.#checker.untrack(key);

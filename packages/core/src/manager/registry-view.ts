@@ -14,6 +14,8 @@ export class RegistryView {
   readonly #byName = new Map<string, Set<string>>();
   readonly #subscribers = new Map<string, Set<string>>();
   readonly #counts: Record<ServiceStatus, number> = { healthy: 0, unhealthy: 0, unknown: 0 };
+  /** Cluster mode: the seq of each group's last change (revisions only ever grow; kept by `clear`). */
+  readonly #revisions = new Map<string, number>();
 
   get size(): number {
     return this.#services.size;
@@ -49,6 +51,16 @@ export class RegistryView {
       if (subs === undefined) this.#subscribers.set(group, (subs = new Set()));
       subs.add(key);
     }
+  }
+
+  /** Raises `group`'s revision to `revision` (a lower one is ignored: revisions never go backwards). */
+  setRevision(group: string, revision: number): void {
+    if (revision > (this.#revisions.get(group) ?? 0)) this.#revisions.set(group, revision);
+  }
+
+  /** The seq of `group`'s last change known to this view; 0 when it never changed. */
+  revisionOf(group: string): number {
+    return this.#revisions.get(group) ?? 0;
   }
 
   /** Removes a record; returns it, or `undefined` when there was none. */

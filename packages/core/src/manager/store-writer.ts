@@ -1,4 +1,7 @@
+import type { ChangeTail } from '../cluster/change-tail';
+import type { LoggedBatchResult, StoreChangeFeed } from '../coordination';
 import { StoreError } from '../errors';
+import type { ServiceInfo } from '../model';
 import { applyMutationsSequentially, type RegistryStore, type StoreMutation } from '../store';
 import { planBatch, type LaneItem, type PlannedChange } from './batch-plan';
 import type { StoreRetryConfig } from './config';
@@ -17,6 +20,13 @@ export interface StoreWriterOptions {
   events: EventSink;
   /** Called with the plan of every batch the store has durably applied, in lane order. */
   committed(plan: PlannedChange[]): void;
+  /**
+   * Cluster mode: batches are written with `applyLoggedBatch`, planned against a view that has
+   * caught up with the log, and their own entries go through the change tail (which updates the
+   * view, probes and notifications for every replica's writes alike); `committed` then only
+   * settles the callers.
+   */
+  logged?: { feed: StoreChangeFeed; tail(): ChangeTail };
 }
 
 /**
@@ -36,23 +46,51 @@ export class StoreWriter {
 
   /** Applies one batch; settles every caller in it and never throws. */
   process(batch: LaneItem[]): Promise<void> {
-    return this.#process(batch, 'first');
+    const logged = this.#o.logged;
+    if (logged === undefined) return this.#process(batch, 'first');
+    return logged.tail().locked(() => this.#process(batch, 'first'));
   }
 
   async #process(batch: LaneItem[], attempt: 'first' | 'fallback'): Promise<void> {
-    const { store } = this.#o;
+    const { store, logged } = this.#o;
+    let behind: unknown;
+    if (logged !== undefined) {
+      // Plan against what every replica committed so far (an unregister finds a pod registered elsewhere).
+      try {
+        await withStoreRetry(() => logged.tail().catchUp(), this.#o.retry);
+      } catch (error) {
+        behind = error;
+      }
+    }
     const plan = planBatch(batch, this.#o.view, new Date());
+    if (behind !== undefined) {
+      this.#fail(plan, behind);
+      return;
+    }
     const mutations: StoreMutation[] = [];
     for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
+    let written: LoggedBatchResult | undefined;
     if (mutations.length > 0) {
       try {
-        const write = (): Promise<unknown> =>
-          store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations);
+        const write = async (): Promise<unknown> =>
+          logged !== undefined
+            ? (written = await logged.feed.applyLoggedBatch(mutations))
+            : store.applyBatch !== undefined
+              ? store.applyBatch(mutations)
+              : applyMutationsSequentially(store, mutations);
         await (attempt === 'first' ? withStoreRetry(write, this.#o.retry) : write());
       } catch (error) {
         if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
         else this.#fail(plan, error);
         return;
+      }
+    }
+    if (logged !== undefined && written !== undefined) {
+      try {
+        await logged.tail().applyOwn(written, recordsOf(plan));
+      } catch (error) {
+        // Committed: the callers are answered; the view catches up at the next poll.
+        this.#o.logger.warn({ err: error }, '[cluster] could not read back a committed batch; the view catches up at the next poll');
       }
     }
     this.#o.committed(plan);
@@ -90,4 +128,14 @@ export class StoreWriter {
       this.#o.events.reportError(storeError, `storing ${lostResults} health results failed`);
     }
   }
+}
+
+/** The record each changed key has once the plan is applied (a deleted key is absent). */
+function recordsOf(plan: readonly PlannedChange[]): Map<string, ServiceInfo> {
+  const records = new Map<string, ServiceInfo>();
+  for (const { key, after } of plan) {
+    if (after === null) records.delete(key);
+    else if (after !== undefined) records.set(key, after);
+  }
+  return records;
 }

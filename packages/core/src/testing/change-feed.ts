@@ -57,7 +57,7 @@ export const changeFeedChecks: CoordinationChecks = {
       { type: 'save', service: b },
       { type: 'save', service: c },
     ]);
-    assert.deepStrictEqual(batch, { results: [true, true], lastSeq: start + 3 });
+    assert.deepStrictEqual({ results: batch.results, lastSeq: batch.lastSeq }, { results: [true, true], lastSeq: start + 3 });
     assert.equal(await store.updateHealthStatus(keyOf(a), 'healthy', new Date('2026-05-01T00:00:00.001Z')), true);
     assert.equal(await store.deleteService(keyOf(b)), true);
     assert.deepStrictEqual((await feed.applyLoggedBatch([{ type: 'health', key: keyOf(c), status: 'unhealthy', at: new Date() }])).results, [true]);
@@ -92,8 +92,8 @@ export const changeFeedChecks: CoordinationChecks = {
       { type: 'health', key: keyOf(pod), status: 'healthy', at: new Date('2026-06-01T00:00:00.003Z') },
       { type: 'health', key: 'http-gw:missing', status: 'healthy', at: new Date() },
     ]);
-    assert.deepStrictEqual(noop, { results: [false, true, false], lastSeq: undefined });
-    assert.deepStrictEqual(await feed.applyLoggedBatch([]), { results: [], lastSeq: undefined });
+    assert.deepStrictEqual(noop, { results: [false, true, false], lastSeq: undefined, changes: [] });
+    assert.deepStrictEqual(await feed.applyLoggedBatch([]), { results: [], lastSeq: undefined, changes: [] });
     await store.addSubscription('http-gw:other', 'diam-gw');
     await store.removeSubscription('http-gw:other', 'diam-gw');
     const after = await feed.readChanges(start);
@@ -108,7 +108,7 @@ export const changeFeedChecks: CoordinationChecks = {
     const b = makeService({ podName: 'b' });
     const c = makeService({ podName: 'c', subscriptions: ['eir'] });
     const start = await headOf(feed);
-    const { results, lastSeq } = await feed.applyLoggedBatch([
+    const { results, lastSeq, changes } = await feed.applyLoggedBatch([
       { type: 'save', service: a },
       { type: 'health', key: keyOf(a), status: 'healthy', at: new Date() },
       { type: 'save', service: b },
@@ -121,6 +121,7 @@ export const changeFeedChecks: CoordinationChecks = {
     assert.equal(lastSeq, start + 3);
     const seen = await follow(feed, start);
     assert.deepStrictEqual(withoutSeqs(seen, start), [change(a, 'save'), change(b, 'delete'), change(c, 'save')]);
+    assert.deepStrictEqual(changes, seen, 'the write reports exactly the entries it appended, with their seqs');
     await expectRawLog(inspect, start, seen);
   },
 
@@ -142,7 +143,8 @@ export const changeFeedChecks: CoordinationChecks = {
     }
     assert.equal((await feed.readChanges(start)).head, start, 'rolled-back writes did not move the head');
     const next = makeService({ podName: 'next' });
-    assert.deepStrictEqual(await feed.applyLoggedBatch([{ type: 'save', service: next }]), { results: [true], lastSeq: start + 1 });
+    const saved = await feed.applyLoggedBatch([{ type: 'save', service: next }]);
+    assert.deepStrictEqual({ results: saved.results, lastSeq: saved.lastSeq }, { results: [true], lastSeq: start + 1 });
     const seen = await follow(feed, start);
     assert.deepStrictEqual(withoutSeqs(seen, start), [change(next, 'save')]);
     assert.deepStrictEqual((await store.getAllServices()).map(keyOf).sort(), [keyOf(kept), keyOf(next)].sort());

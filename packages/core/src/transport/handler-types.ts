@@ -24,7 +24,7 @@ export interface GovernanceHandlerManager {
   unregister(serviceName: string, podName: string): Promise<boolean>;
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
-  checkHealth(): Promise<{ healthy: boolean; store: { ok: boolean; error?: string } }>;
+  checkHealth(): Promise<{ healthy: boolean; reason?: string; store: { ok: boolean; error?: string } }>;
   /**
    * The manager's resolved config. Its `tokens` (deprecated there) are used when the handler
    * options have none.

@@ -152,7 +152,7 @@ export function createGovernanceHandler(
       try {
         const health = await manager.checkHealth();
         if (health.healthy) return json(200, { status: 'healthy' });
-        const error = health.store.error ?? '[core] the store is unreachable';
+        const error = health.store.error ?? health.reason ?? '[core] the store is unreachable';
         return json(503, { status: 'unhealthy', error }, { 'retry-after': retryAfter });
       } catch (error) {
         const answer = fail(error, request);
