@@ -461,14 +461,19 @@ for (const server of SCRATCH_SERVERS) {
       for (const [pod, address] of await fleet.probes(Date.now() - 2 * INTERVAL_MS)) if (address === leaving.address && probed.has(pod)) leavingPods.add(pod);
       expect(leavingPods.size).toBeGreaterThan(0);
       const termAt = Date.now();
-      const exited = leaving.process.kill('SIGTERM');
+      let exitedAfterMs = NaN;
+      const exited = leaving.process.kill('SIGTERM').then(() => {
+        exitedAfterMs = Date.now() - termAt;
+      });
       let takeoverMs = NaN;
+      let firstMs = NaN;
       await pollUntil(
         async () => {
           const firsts = new Map<string, number>();
           for (const [pod, address, at] of await fleet.probes(termAt)) if (address !== leaving.address && leavingPods.has(pod) && !firsts.has(pod)) firsts.set(pod, at);
           if ([...leavingPods].some((pod) => !firsts.has(pod))) return false;
           takeoverMs = Math.max(...firsts.values()) - termAt;
+          firstMs = Math.min(...firsts.values()) - termAt;
           return true;
         },
         'every pod of the stopped replica probed by the others',
@@ -476,8 +481,9 @@ for (const server of SCRATCH_SERVERS) {
       );
       await exited;
       leaving.client.close();
+      const lastOwnProbe = Math.max(0, ...(await fleet.probes(termAt)).filter(([, address]) => address === leaving.address).map(([, , at]) => at - termAt));
+      f.sigterm = { pods: leavingPods.size, firstProbedByOthersMs: firstMs, takenOverAfterMs: takeoverMs, processExitedAfterMs: exitedAfterMs, lastProbeByItAfterMs: lastOwnProbe };
       expect(leaving.process.child.exitCode).toBe(0);
-      f.sigterm = { pods: leavingPods.size, takenOverAfterMs: takeoverMs };
       // Well inside the crash path's bound: the replica left, nobody waited for its lease to lapse.
       expect(takeoverMs).toBeLessThan(LEASE_MS);
       await converged(10_000, 'the two remaining replicas listing every pod');
