@@ -485,7 +485,8 @@ for (const server of SCRATCH_SERVERS) {
       f.sigterm = { pods: leavingPods.size, firstProbedByOthersMs: firstMs, takenOverAfterMs: takeoverMs, processExitedAfterMs: exitedAfterMs, lastProbeByItAfterMs: lastOwnProbe };
       expect(leaving.process.child.exitCode).toBe(0);
       // Well inside the crash path's bound: the replica left, nobody waited for its lease to lapse.
-      expect(takeoverMs).toBeLessThan(LEASE_MS);
+      const logs = () => replicas.map((r) => `replica ${r.index} (${r.address}):\n${r.process.stderr.split('\n').slice(-15).join('\n')}`).join('\n');
+      expect(takeoverMs, `takeover after SIGTERM; the replicas' last log lines:\n${logs()}`).toBeLessThan(LEASE_MS);
       await converged(10_000, 'the two remaining replicas listing every pod');
       await oneChangeOneDelivery('after SIGTERM', GROUPS.slice(7, 8), 3_000);
       expect(revisionsBackwards(await fleet.deliveries())).toEqual([]);
