@@ -83,13 +83,16 @@ async function startReplicas(db, n, config) {
   return replicas;
 }
 
-/** Registers PODS pods, clients split evenly over `replicas`; aggregate acknowledged registrations/s. */
-async function registerFleet(load, fleet, replicas, tag) {
+/**
+ * Registers PODS pods, clients split evenly over `replicas` (one load process per replica: a load
+ * process runs one `run` at a time); aggregate acknowledged registrations/s.
+ */
+async function registerFleet(loads, fleet, replicas, tag) {
   const per = Math.ceil(PODS / replicas.length);
   const started = Date.now();
   const runs = await Promise.all(
     replicas.map((r, i) =>
-      load.run({
+      loads[i].run({
         url: `${r.url}/register`,
         concurrency: Math.max(1, Math.round(CONCURRENCY / replicas.length)),
         count: Math.min(per, PODS - i * per),
@@ -209,7 +212,7 @@ const throughputCase = (name, reg, extra) =>
 
 async function main() {
   const fleet = await startPodFleet();
-  const load = await startLoadClient();
+  const loads = await Promise.all(ADDRESSES.map(() => startLoadClient()));
   const cases = [];
   const figures = {};
   try {
@@ -221,7 +224,7 @@ async function main() {
         log(`PostgreSQL, 1 replica, cluster ${mode === 'off' ? 'false' : "'auto'"}, round ${round + 1}: registering ${PODS} pods …`);
         const db = await scratchPostgres();
         await withReplicas(db, 1, mode === 'off' ? { cluster: false } : {}, async ([r]) => {
-          const reg = await registerFleet(load, fleet, [r], `s${mode}${round}-`);
+          const reg = await registerFleet(loads, fleet, [r], `s${mode}${round}-`);
           single[mode].push(reg);
           if (mode === 'on' && round === rounds - 1) {
             const split = await probeSplit(fleet, SPLIT_INTERVALS, `s${mode}${round}-`);
@@ -257,7 +260,7 @@ async function main() {
       log(`${label}, 3 replicas: registering ${PODS} pods …`);
       await withReplicas(db, 3, {}, async (replicas) => {
         const tag = `t${label[0]}-`;
-        const reg = await registerFleet(load, fleet, replicas, tag);
+        const reg = await registerFleet(loads, fleet, replicas, tag);
         log(`${label}, 3 replicas: ${reg.perSec}/s; measuring the split …`);
         const split = await probeSplit(fleet, SPLIT_INTERVALS, tag);
         const stats = await Promise.all(replicas.map((r) => r.stats().then((s) => s.cluster)));
@@ -304,7 +307,7 @@ async function main() {
     }
   } finally {
     closeClientAgent();
-    await load.close();
+    await Promise.all(loads.map((l) => l.close()));
     await fleet.close();
   }
   report(
