@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@governance\/core\/express$/, replacement: src('core/src/transport/express.ts') },
       { find: /^@governance\/core\/koa$/, replacement: src('core/src/transport/koa.ts') },
       { find: /^@governance\/core\/node$/, replacement: src('core/src/transport/node.ts') },
+      { find: /^@governance\/core\/prometheus$/, replacement: src('core/src/observability/prometheus.ts') },
+      { find: /^@governance\/core\/ui$/, replacement: src('core/src/observability/status-page.ts') },
       { find: /^@governance\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@governance\/store-memory$/, replacement: src('store-memory/src/index.ts') },
       { find: /^@governance\/store-postgres$/, replacement: src('store-postgres/src/index.ts') },

@@ -3,6 +3,13 @@ import { startPod } from '../telco-pods/src/pod.mjs';
 import { Timeline } from './timeline.mjs';
 
 const HOST = '127.0.0.1';
+/** `--keep-open`: after the story, keep the manager, the pods and the status page up until Ctrl-C. */
+const KEEP_OPEN = process.argv.slice(2).includes('--keep-open');
+const unknownArgs = process.argv.slice(2).filter((a) => a !== '--keep-open');
+if (unknownArgs.length > 0) {
+  process.stderr.write(`demo: unknown argument ${unknownArgs[0]}; the only option is --keep-open\n`);
+  process.exit(2);
+}
 const STEP_TIMEOUT_MS = 10_000;
 const OVERALL_TIMEOUT_MS = 55_000;
 
@@ -60,6 +67,7 @@ async function main() {
   const managerUrl = `http://${HOST}:${manager.port}`;
   watchManager(manager.manager);
   say('manager', `listening on ${managerUrl} (Express, API at /register, /unregister, /services, /health)`);
+  say('manager', `status page: ${managerUrl}/ui (live), metrics: ${managerUrl}/metrics`);
 
   step('2. the pods register in the Go example\'s order; each is health-checked at once and subscribers are told');
   pods['http-gw'] = await startTelcoPod('http-gw', managerUrl);
@@ -161,8 +169,30 @@ async function shutdown() {
   await Promise.allSettled(Object.values(pods).map((p) => p.stop()));
 }
 
+/** `--keep-open`: the story is told; the page stays up (eir flips its health every 20 s) until Ctrl-C. */
+async function keepOpen() {
+  clearTimeout(overall);
+  const url = `http://${HOST}:${manager.port}/ui`;
+  timeline.out('');
+  timeline.out(`--keep-open: the manager and the pods stay up. Status page: ${url}`);
+  timeline.out('eir flips its health every 20 s so the page has something to show; Ctrl-C stops everything.');
+  let healthy = true;
+  const flipper = setInterval(() => {
+    healthy = !healthy;
+    pods.eir.setHealthy(healthy);
+    say('eir', healthy ? 'GET /health answers 200 again' : 'GET /health now answers 503');
+  }, 20_000);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(flipper);
+  timeline.out('stopping');
+}
+
 try {
   await main();
+  if (KEEP_OPEN) await keepOpen();
   await shutdown();
   timeline.out('');
   timeline.out(`demo finished in ${timeline.elapsed().trim()}`);

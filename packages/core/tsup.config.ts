@@ -8,5 +8,7 @@ export default defineConfig(
     'transport/express': 'src/transport/express.ts',
     'transport/koa': 'src/transport/koa.ts',
     'transport/node': 'src/transport/node.ts',
-  }, { external: ['express', 'koa'], splitting: true }),
+    'observability/prometheus': 'src/observability/prometheus.ts',
+    'observability/status-page': 'src/observability/status-page.ts',
+  }, { external: ['express', 'koa', 'prom-client'], splitting: true }),
 );

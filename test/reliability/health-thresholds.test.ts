@@ -71,7 +71,7 @@ describe('Manager with failureThreshold / successThreshold / deregisterAfter', (
   });
 
   it('needs failureThreshold failures in a row to mark a pod unhealthy, and successThreshold passes to recover', async () => {
-    manager = new Manager({ ...FAST, healthCheckInterval: 40, failureThreshold: 3, successThreshold: 2 }, store);
+    manager = new Manager({ ...FAST, healthCheckInterval: 100, failureThreshold: 3, successThreshold: 2 }, store);
     await manager.start();
     const log: string[] = [];
     manager.on('healthCheckFailed', () => log.push('fail'));
@@ -93,7 +93,7 @@ describe('Manager with failureThreshold / successThreshold / deregisterAfter', (
   });
 
   it('deregisters a pod that stayed unhealthy for deregisterAfter and tells its subscribers', async () => {
-    manager = new Manager({ ...FAST, healthCheckInterval: 40, deregisterAfter: 300 }, store);
+    manager = new Manager({ ...FAST, healthCheckInterval: 100, deregisterAfter: 300 }, store);
     await manager.start();
     const removed: Array<{ key: string; unhealthyForMs: number }> = [];
     const unregistered: string[] = [];
@@ -119,7 +119,7 @@ describe('Manager with failureThreshold / successThreshold / deregisterAfter', (
   });
 
   it('keeps everything as before with the defaults (first failure flips, nothing is removed)', async () => {
-    manager = new Manager({ ...FAST, healthCheckInterval: 40 }, store);
+    manager = new Manager({ ...FAST, healthCheckInterval: 100 }, store);
     await manager.start();
     await manager.register(podRegistration(fleet, 'api', 'api-1'));
     await waitFor(async () => (await manager!.getService('api:api-1'))?.status === 'healthy', 'healthy');

@@ -18,12 +18,16 @@ interface Run {
   stderr: string;
 }
 
-function runDemo(): Promise<Run> {
+/** Runs the demo; `onOutput` sees stdout so far and may signal the child. */
+function runDemo(args: string[] = [], onOutput?: (stdout: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onOutput?.(stdout, child);
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
@@ -124,5 +128,34 @@ describe('the one-command demo', () => {
       last.set(key, revision);
     }
     expect(last.size).toBe(3);
+  });
+});
+
+describe('the demo with --keep-open', () => {
+  it('prints the status page URL, keeps the page up after the story, and stops cleanly on SIGINT', async () => {
+    let checked: Promise<{ page: number; metrics: string }> | undefined;
+    const run = await runDemo(['--keep-open'], (stdout, child) => {
+      const url = /Status page: (http:\/\/\S+\/ui)\n/.exec(stdout)?.[1];
+      if (url === undefined || checked !== undefined) return;
+      checked = (async () => {
+        const page = (await fetch(url)).status;
+        const metrics = await (await fetch(url.replace(/\/ui$/, '/metrics'))).text();
+        child.kill('SIGINT');
+        return { page, metrics };
+      })();
+    });
+    expect(run.stderr, run.stdout).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/manager\s+status page: http:\/\/127\.0\.0\.1:\d+\/ui \(live\)/);
+    const seen = await checked!;
+    expect(seen.page).toBe(200);
+    expect(seen.metrics).toContain('governance_pods{service="eir",status="healthy"} 1');
+    expect(run.stdout).toMatch(/stopping\n/);
+  }, 70_000);
+
+  it('refuses an unknown argument naming it', async () => {
+    const run = await runDemo(['--keep-opne']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('demo: unknown argument --keep-opne; the only option is --keep-open\n');
   });
 });

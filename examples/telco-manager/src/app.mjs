@@ -1,12 +1,15 @@
 import express from 'express';
 import { Manager } from '@governance/core';
 import { governanceRouter } from '@governance/core/express';
+import { collectMetrics } from '@governance/core/prometheus';
+import { createStatusPage } from '@governance/core/ui';
 import { loadConfig } from './config.mjs';
 import { createStore } from './store-factory.mjs';
 
 /**
  * Starts the telco governance manager: an Express app with the Governance API mounted at its
- * root (so the Go example's `curl` calls work unchanged), on the store the environment names.
+ * root (so the Go example's `curl` calls work unchanged), on the store the environment names,
+ * with Prometheus metrics at `GET /metrics` and the status page at `GET /ui`.
  *
  * @param {object} [options]
  * @param {Record<string, string | undefined>} [options.env] variables to read (default `process.env`)
@@ -28,14 +31,18 @@ export async function startTelcoManager(options = {}) {
     throw error;
   }
 
+  const metrics = collectMetrics(manager);
+  const statusPage = createStatusPage(manager, { title: 'Telco governance manager' });
   const app = express();
   app.disable('x-powered-by');
-  app.use(governanceRouter(manager));
+  app.use(governanceRouter(manager, { metrics, statusPage }));
 
   let server;
   try {
     server = await listen(app, options.port ?? config.port, options.host);
   } catch (error) {
+    metrics.close();
+    statusPage.close();
     await manager.stop();
     throw error;
   }
@@ -47,6 +54,8 @@ export async function startTelcoManager(options = {}) {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      metrics.close();
+      statusPage.close();
       await manager.stop();
     })();
     return closing;

@@ -1,4 +1,4 @@
-import { parseGoDuration } from './duration.mjs';
+import { formatDuration, parseDuration } from '@governance/core';
 
 /** A configuration problem; `message` is the one line the CLI prints, naming the variable. */
 export class ConfigError extends Error {
@@ -14,9 +14,13 @@ export const STORE_TYPES = ['memory', 'postgres', 'mysql', 'mongodb'];
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'];
 /** `go`: the JSON Go programs decode (this example replaces the Go telco manager); `native`: the snake_case API. */
 export const WIRE_PROFILES = ['go', 'native'];
+/** pino's levels (`silent` turns logging off). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 const DAY_MS = 86_400_000;
 const TEN_MINUTES_MS = 600_000;
+const MIN_INTERVAL_MS = 100;
+const MIN_TIMEOUT_MS = 50;
 
 /** The Go telco example's defaults (its README), per variable. */
 export const ENV_DEFAULTS = Object.freeze({
@@ -32,6 +36,7 @@ export const ENV_DEFAULTS = Object.freeze({
   DB_NAME: 'governance_db',
   DB_SSL_MODE: 'disable',
   WIRE_PROFILE: 'go',
+  LOG_LEVEL: 'info',
 });
 
 /** Per store: default port, user and password when the DB_* variables leave them out. */
@@ -68,19 +73,20 @@ function integer(env, name, min, max, example = ENV_DEFAULTS[name]) {
   return value;
 }
 
-function duration(env, name, maxMs) {
+/** The manager's own bounds (it refuses shorter intervals and timeouts as probable unit mistakes). */
+function duration(env, name, minMs, maxMs) {
   const text = raw(env, name) ?? ENV_DEFAULTS[name];
   let ms;
   try {
-    ms = parseGoDuration(text.trim());
+    ms = parseDuration(text.trim());
   } catch {
     throw new ConfigError(name, `telco-manager: ${quoted(name, text)} is not a Go duration (examples: 30s, 300ms, 1m30s)`);
   }
   const rounded = Math.round(ms);
-  if (rounded < 1 || rounded > maxMs) {
+  if (rounded < minMs || rounded > maxMs) {
     throw new ConfigError(
       name,
-      `telco-manager: ${quoted(name, text)} is out of range (allowed: 1ms to ${maxMs === DAY_MS ? '24h' : '10m'})`,
+      `telco-manager: ${quoted(name, text)} is out of range (allowed: ${formatDuration(minMs)} to ${maxMs === DAY_MS ? '24h' : '10m'})`,
     );
   }
   return rounded;
@@ -130,7 +136,7 @@ function storeConfig(env, type) {
  * and defaults, plus STORE_TYPE, DATABASE_URL and WIRE_PROFILE). Pure: reads only `env`.
  *
  * @param {Record<string, string | undefined>} env
- * @returns {{ port: number, manager: { healthCheckInterval: number, healthCheckTimeout: number,
+ * @returns {{ port: number, logLevel: string, manager: { healthCheckInterval: number, healthCheckTimeout: number,
  *   healthCheckRetry: number, notificationInterval: number, notificationTimeout: number,
  *   eventQueueSize: number, wireProfile: 'go' | 'native' }, store: { type: string, url?: string, host?: string, port?: number,
  *   database?: string, user?: string, password?: string, sslMode?: string } }}
@@ -140,12 +146,13 @@ export function loadConfig(env) {
   const storeType = oneOf(env, 'STORE_TYPE', STORE_TYPES, ENV_DEFAULTS.STORE_TYPE);
   return {
     port: integer(env, 'SERVER_PORT', 0, 65_535),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, ENV_DEFAULTS.LOG_LEVEL),
     manager: {
-      healthCheckInterval: duration(env, 'HEALTH_CHECK_INTERVAL', DAY_MS),
-      healthCheckTimeout: duration(env, 'HEALTH_CHECK_TIMEOUT', TEN_MINUTES_MS),
+      healthCheckInterval: duration(env, 'HEALTH_CHECK_INTERVAL', MIN_INTERVAL_MS, DAY_MS),
+      healthCheckTimeout: duration(env, 'HEALTH_CHECK_TIMEOUT', MIN_TIMEOUT_MS, TEN_MINUTES_MS),
       healthCheckRetry: integer(env, 'HEALTH_CHECK_RETRY', 0, 10),
-      notificationInterval: duration(env, 'NOTIFICATION_INTERVAL', DAY_MS),
-      notificationTimeout: duration(env, 'NOTIFICATION_TIMEOUT', TEN_MINUTES_MS),
+      notificationInterval: duration(env, 'NOTIFICATION_INTERVAL', MIN_INTERVAL_MS, DAY_MS),
+      notificationTimeout: duration(env, 'NOTIFICATION_TIMEOUT', MIN_TIMEOUT_MS, TEN_MINUTES_MS),
       eventQueueSize: integer(env, 'EVENT_QUEUE_SIZE', 1, 10_000_000),
       wireProfile: oneOf(env, 'WIRE_PROFILE', WIRE_PROFILES, ENV_DEFAULTS.WIRE_PROFILE),
     },

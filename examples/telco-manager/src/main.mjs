@@ -1,6 +1,6 @@
+import pino from 'pino';
+import { formatDuration } from '@governance/core';
 import { ConfigError, describeStore, loadConfig } from './config.mjs';
-import { consoleLogger } from './console-logger.mjs';
-import { formatGoDuration } from './duration.mjs';
 
 let config;
 try {
@@ -11,8 +11,24 @@ try {
   process.exit(1);
 }
 
+/**
+ * pino at LOG_LEVEL, writing to stderr: human-readable through pino-pretty when stderr is a
+ * terminal and pino-pretty is installed (a dev dependency), JSON lines otherwise.
+ */
+async function createLogger(level) {
+  if (process.stderr.isTTY) {
+    try {
+      const { default: pretty } = await import('pino-pretty');
+      return pino({ level }, pretty({ destination: 2, sync: true }));
+    } catch (error) {
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    }
+  }
+  return pino({ level }, pino.destination({ fd: 2, sync: true }));
+}
+
+const logger = await createLogger(config.logLevel);
 const { startTelcoManager } = await import('./app.mjs');
-const logger = consoleLogger(process.env.LOG_LEVEL || 'info');
 
 let running;
 try {
@@ -22,24 +38,17 @@ try {
   process.exit(1);
 }
 
-const { manager, port } = running;
-manager.on('registered', (s, outcome) => logger.info({ pod: `${s.serviceName}:${s.podName}`, outcome }, 'registered'));
-manager.on('unregistered', (s) => logger.info({ pod: `${s.serviceName}:${s.podName}` }, 'unregistered'));
-manager.on('statusChanged', (s, previous) =>
-  logger.info({ pod: `${s.serviceName}:${s.podName}`, from: previous, to: s.status }, 'status changed'),
-);
-manager.on('notificationFailed', (f) => logger.warn({ subscriber: f.subscriberKey, group: f.group, error: f.error }, 'notification failed'));
-manager.on('error', (error) => logger.error({ error }, 'manager error'));
-
+// The manager logs registrations, status changes, failed notifications and errors itself.
+const { port } = running;
 const m = config.manager;
 logger.info(
   {
     store: describeStore(config.store),
-    healthCheckInterval: formatGoDuration(m.healthCheckInterval),
-    healthCheckTimeout: formatGoDuration(m.healthCheckTimeout),
+    healthCheckInterval: formatDuration(m.healthCheckInterval),
+    healthCheckTimeout: formatDuration(m.healthCheckTimeout),
     healthCheckRetry: m.healthCheckRetry,
-    notificationInterval: formatGoDuration(m.notificationInterval),
-    notificationTimeout: formatGoDuration(m.notificationTimeout),
+    notificationInterval: formatDuration(m.notificationInterval),
+    notificationTimeout: formatDuration(m.notificationTimeout),
     eventQueueSize: m.eventQueueSize,
     wireProfile: m.wireProfile,
   },

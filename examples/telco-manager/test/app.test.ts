@@ -72,6 +72,27 @@ describe('startTelcoManager', () => {
     expect(await health.json()).toEqual({ status: 'healthy' });
   });
 
+  it('exposes Prometheus metrics at /metrics and the status page at /ui', async () => {
+    running = (await startTelcoManager({ env: ENV, port: 0, host: '127.0.0.1' })) as Running;
+    const base = `http://127.0.0.1:${running.port}`;
+    const registered = await fetch(`${base}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: GO_TELCO_BODIES.eir,
+    });
+    expect(registered.status).toBe(201);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    expect(text).toContain('governance_registrations_total{result="created"} 1');
+    expect(text).toMatch(/governance_pods\{service="eir",status="(unknown|unhealthy|healthy)"\} 1/);
+    const page = await fetch(`${base}/ui`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>Telco governance manager</title>');
+    expect(html).toContain('data-service="eir"');
+  });
+
   it('speaks the snake_case API with WIRE_PROFILE=native', async () => {
     running = (await startTelcoManager({ env: { ...ENV, WIRE_PROFILE: 'native' }, port: 0, host: '127.0.0.1' })) as Running;
     const base = `http://127.0.0.1:${running.port}`;

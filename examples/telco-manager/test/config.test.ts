@@ -3,8 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM JavaScript without type declarations
 import { ConfigError, loadConfig } from '../src/config.mjs';
-// @ts-expect-error plain ESM JavaScript without type declarations
-import { formatGoDuration, parseGoDuration } from '../src/duration.mjs';
 
 const MAIN = fileURLToPath(new URL('../src/main.mjs', import.meta.url));
 
@@ -37,42 +35,11 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw`);
 }
 
-describe('parseGoDuration', () => {
-  it.each([
-    ['30s', 30_000],
-    ['300ms', 300],
-    ['1m30s', 90_000],
-    ['1h', 3_600_000],
-    ['1.5s', 1_500],
-    ['.5s', 500],
-    ['2h45m', 9_900_000],
-    ['1h2m3.5s', 3_723_500],
-    ['500us', 0.5],
-    ['500µs', 0.5],
-    ['2000000ns', 2],
-    ['0', 0],
-    ['+5s', 5_000],
-    ['-2m', -120_000],
-  ])('reads %s as %d ms', (text, ms) => {
-    expect(parseGoDuration(text)).toBeCloseTo(ms, 9);
-  });
-
-  it.each(['', '30x', '30', '1.2.3s', 's', '.s', '30 s', ' 30s', '+', '-', '1d', '5S', '1h-5m'])('rejects %j', (text) => {
-    expect(() => parseGoDuration(text)).toThrow(SyntaxError);
-  });
-
-  it('formats milliseconds back the way Go prints them', () => {
-    expect(formatGoDuration(90_000)).toBe('1m30s');
-    expect(formatGoDuration(300)).toBe('300ms');
-    expect(formatGoDuration(3_600_000)).toBe('1h0m0s');
-    expect(formatGoDuration(1_500)).toBe('1.5s');
-  });
-});
-
 describe('loadConfig', () => {
   it("uses the Go telco example's defaults and the memory store", () => {
     expect(loadConfig({})).toEqual({
       port: 8080,
+      logLevel: 'info',
       manager: {
         healthCheckInterval: 30_000,
         healthCheckTimeout: 5_000,
@@ -103,9 +70,11 @@ describe('loadConfig', () => {
       DB_PASSWORD: 'secret',
       DB_SSL_MODE: 'verify-full',
       WIRE_PROFILE: 'Native',
+      LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
       port: 9090,
+      logLevel: 'debug',
       manager: {
         healthCheckInterval: 90_000,
         healthCheckTimeout: 300,
@@ -147,14 +116,16 @@ describe('loadConfig', () => {
   it.each([
     [{ HEALTH_CHECK_INTERVAL: '30x' }, 'telco-manager: HEALTH_CHECK_INTERVAL="30x" is not a Go duration (examples: 30s, 300ms, 1m30s)'],
     [{ HEALTH_CHECK_TIMEOUT: '5' }, 'telco-manager: HEALTH_CHECK_TIMEOUT="5" is not a Go duration (examples: 30s, 300ms, 1m30s)'],
-    [{ NOTIFICATION_INTERVAL: '0s' }, 'telco-manager: NOTIFICATION_INTERVAL="0s" is out of range (allowed: 1ms to 24h)'],
-    [{ NOTIFICATION_TIMEOUT: '-1s' }, 'telco-manager: NOTIFICATION_TIMEOUT="-1s" is out of range (allowed: 1ms to 10m)'],
+    [{ NOTIFICATION_INTERVAL: '0s' }, 'telco-manager: NOTIFICATION_INTERVAL="0s" is out of range (allowed: 100ms to 24h)'],
+    [{ HEALTH_CHECK_INTERVAL: '30ms' }, 'telco-manager: HEALTH_CHECK_INTERVAL="30ms" is out of range (allowed: 100ms to 24h)'],
+    [{ NOTIFICATION_TIMEOUT: '-1s' }, 'telco-manager: NOTIFICATION_TIMEOUT="-1s" is out of range (allowed: 50ms to 10m)'],
     [{ HEALTH_CHECK_RETRY: 'three' }, 'telco-manager: HEALTH_CHECK_RETRY="three" is not a whole number (example: 3)'],
     [{ HEALTH_CHECK_RETRY: '11' }, 'telco-manager: HEALTH_CHECK_RETRY="11" is out of range (allowed: 0 to 10)'],
     [{ EVENT_QUEUE_SIZE: '1e3' }, 'telco-manager: EVENT_QUEUE_SIZE="1e3" is not a whole number (example: 1000)'],
     [{ EVENT_QUEUE_SIZE: '0' }, 'telco-manager: EVENT_QUEUE_SIZE="0" is out of range (allowed: 1 to 10000000)'],
     [{ SERVER_PORT: '70000' }, 'telco-manager: SERVER_PORT="70000" is out of range (allowed: 0 to 65535)'],
     [{ STORE_TYPE: 'redis' }, 'telco-manager: STORE_TYPE="redis" is not one of memory, postgres, mysql, mongodb'],
+    [{ LOG_LEVEL: 'verbose' }, 'telco-manager: LOG_LEVEL="verbose" is not one of trace, debug, info, warn, error, fatal, silent'],
     [{ WIRE_PROFILE: 'json' }, 'telco-manager: WIRE_PROFILE="json" is not one of go, native'],
     [{ STORE_TYPE: 'postgres', DB_PORT: '54x' }, 'telco-manager: DB_PORT="54x" is not a whole number (example: 5432)'],
     [{ STORE_TYPE: 'postgres', DB_SSL_MODE: 'prefer' }, 'telco-manager: DB_SSL_MODE="prefer" is not one of disable, require, verify-ca, verify-full'],

@@ -77,14 +77,26 @@ export {
 } from './wire';
 
 // The manager.
-export { Manager, type ClusterStats, type ManagerEvents, type ManagerHealth, type ManagerStats, type NotificationFailure } from './manager/manager';
+export {
+  Manager,
+  type ClusterStats,
+  type CommitSummary,
+  type ManagerEvents,
+  type ManagerHealth,
+  type ManagerStats,
+  type NotificationDelivery,
+  type NotificationFailure,
+  type RequestFailure,
+} from './manager/manager';
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {
   DEFAULT_MANAGER_CONFIG,
+  type DurationSetting,
   type ManagerConfig,
   type ManagerConfigInput,
   type StoreRetryConfig,
 } from './manager/config';
+export { formatDuration, parseDuration, type Duration } from './duration';
 export type { ProbeResult } from './manager/probe';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';
@@ -103,5 +115,7 @@ export type {
   GovernanceHeaders,
   GovernanceRequest,
   GovernanceResponse,
+  MetricsSource,
+  StatusPageHandler,
   TransportLogger,
 } from './transport/handler-types';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ValidationError, formatPath, type FieldError } from '../errors';
+import { durationSchema, type DurationLimits } from './duration-setting';
+import type { Duration } from '../duration';
 import { apiTokensSchema, normalizeApiTokens, type ApiToken, type ApiTokenInput } from '../security/api-tokens';
 import { DEFAULT_DENIED_RANGES, isCidr, type TargetPolicy } from '../security/target-policy';
 import { WIRE_PROFILES, type WireProfile } from '../wire';
+import { consoleLogger, isConsole } from './console-logger';
 import { isLogger, silentLogger, type Logger } from './logger';
 
 /** Bounded retry of transient store failures (connection lost, deadlock, timeout). */
@@ -44,7 +47,13 @@ export interface ManagerConfig {
   stopTimeout: number;
   /** Retry of transient store failures; total waiting stays well under 5 s. */
   storeRetry: StoreRetryConfig;
-  /** A pino-compatible logger. Default: silent. */
+  /**
+   * A pino-compatible logger (a pino logger or child passes as is). `console` also works: it is
+   * given one readable line per entry, with debug lines only under `NODE_DEBUG=governance`.
+   * Levels: debug each health check and delivery attempt; info registrations, status changes,
+   * reconciles; warn notifications given up after their retries; error store failures.
+   * Default: silent.
+   */
   logger: Logger;
   /**
    * @deprecated Pass `tokens` to the HTTP handler or adapter instead (`governanceRouter(manager,
@@ -89,8 +98,26 @@ export interface ManagerConfig {
   healthFlushInterval: number;
 }
 
-/** What `new Manager(config)` accepts: every setting is optional. */
-export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy'>> & {
+/** The settings that are durations: each accepts milliseconds or a string such as `'30s'`. */
+export type DurationSetting =
+  | 'healthCheckInterval'
+  | 'healthCheckTimeout'
+  | 'notificationInterval'
+  | 'notificationTimeout'
+  | 'stopTimeout'
+  | 'deregisterAfter'
+  | 'clusterLease'
+  | 'clusterPollInterval'
+  | 'clusterLogRetention'
+  | 'healthFlushInterval';
+
+/**
+ * What `new Manager(config, store)` accepts: every setting is optional, and every duration is a
+ * number of milliseconds or a Go-style duration string (`'500ms'`, `'30s'`, `'1m30s'`).
+ */
+export type ManagerConfigInput = Partial<Omit<ManagerConfig, 'storeRetry' | 'tokens' | 'targetPolicy' | DurationSetting>> & {
+  [K in DurationSetting]?: Duration;
+} & {
   storeRetry?: Partial<StoreRetryConfig>;
   /** @deprecated Pass `tokens` to the HTTP handler or adapter instead. */
   tokens?: readonly ApiTokenInput[];
@@ -139,18 +166,35 @@ const storeRetrySchema = z.strictObject({
   maxDelayMs: int(0, 500).optional(),
 });
 
+/**
+ * Bounds of the duration settings. The minimums catch seconds written as milliseconds
+ * (`healthCheckInterval: 30` would probe every 30 ms); the message suggests the unit.
+ */
+export const DURATION_LIMITS: Readonly<Record<DurationSetting, DurationLimits>> = Object.freeze({
+  healthCheckInterval: { min: 100, max: DAY },
+  healthCheckTimeout: { min: 50, max: 10 * 60_000 },
+  notificationInterval: { min: 100, max: DAY },
+  notificationTimeout: { min: 50, max: 10 * 60_000 },
+  stopTimeout: { min: 0, max: 10 * 60_000 },
+  deregisterAfter: { min: 0, max: 365 * DAY },
+  clusterLease: { min: 1_000, max: 10 * 60_000 },
+  clusterPollInterval: { min: 10, max: 60_000 },
+  clusterLogRetention: { min: 60_000, max: 30 * DAY },
+  healthFlushInterval: { min: 1_000, max: DAY },
+});
+
 const configSchema = z.strictObject({
-  healthCheckInterval: int(1, DAY).optional(),
-  healthCheckTimeout: int(1, 10 * 60_000).optional(),
+  healthCheckInterval: durationSchema(DURATION_LIMITS.healthCheckInterval).optional(),
+  healthCheckTimeout: durationSchema(DURATION_LIMITS.healthCheckTimeout).optional(),
   healthCheckRetry: int(0, 10).optional(),
-  notificationInterval: int(1, DAY).optional(),
-  notificationTimeout: int(1, 10 * 60_000).optional(),
+  notificationInterval: durationSchema(DURATION_LIMITS.notificationInterval).optional(),
+  notificationTimeout: durationSchema(DURATION_LIMITS.notificationTimeout).optional(),
   eventQueueSize: int(1, 10_000_000).optional(),
   probeConcurrency: int(1, 100_000).optional(),
   notificationConcurrency: int(1, 100_000).optional(),
   notificationRetries: int(0, 20).optional(),
   maxBatchSize: int(1, 100_000).optional(),
-  stopTimeout: int(0, 10 * 60_000).optional(),
+  stopTimeout: durationSchema(DURATION_LIMITS.stopTimeout).optional(),
   storeRetry: storeRetrySchema.optional(),
   logger: z.custom<Logger>(isLogger, { message: 'must have debug, info, warn and error methods' }).optional(),
   tokens: apiTokensSchema.optional(),
@@ -164,12 +208,12 @@ const configSchema = z.strictObject({
     .optional(),
   failureThreshold: int(1, 100).optional(),
   successThreshold: int(1, 100).optional(),
-  deregisterAfter: int(0, 365 * DAY).optional(),
+  deregisterAfter: durationSchema(DURATION_LIMITS.deregisterAfter).optional(),
   cluster: z.union([z.literal('auto'), z.literal(false)], { error: "must be 'auto' or false" }).optional(),
-  clusterLease: int(1_000, 10 * 60_000).optional(),
-  clusterPollInterval: int(10, 60_000).optional(),
-  clusterLogRetention: int(60_000, 30 * DAY).optional(),
-  healthFlushInterval: int(1_000, DAY).optional(),
+  clusterLease: durationSchema(DURATION_LIMITS.clusterLease).optional(),
+  clusterPollInterval: durationSchema(DURATION_LIMITS.clusterPollInterval).optional(),
+  clusterLogRetention: durationSchema(DURATION_LIMITS.clusterLogRetention).optional(),
+  healthFlushInterval: durationSchema(DURATION_LIMITS.healthFlushInterval).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 
@@ -194,7 +238,7 @@ export function resolveManagerConfig(input: ManagerConfigInput = {}): ManagerCon
     ...d,
     ...stripUndefined(v),
     storeRetry: Object.freeze(retry),
-    logger: v.logger ?? d.logger,
+    logger: v.logger === undefined ? d.logger : isConsole(v.logger) ? consoleLogger(v.logger) : v.logger,
     tokens: normalizeApiTokens(v.tokens ?? []),
     targetPolicy: Object.freeze({ ...d.targetPolicy, ...stripUndefined(v.targetPolicy ?? {}) }),
   }) as ManagerConfig;

@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'eventemitter3';
 import { cloneService, type ServiceInfo, type ServiceStatus } from '../model';
 import type { RegisterResult } from './batch-plan';
-import type { Logger } from './logger';
+import { logEvent } from './event-log';
+import { silentLogger, type Logger } from './logger';
 import type { ProbeResult } from './probe';
 
 /** A notification that could not be delivered after its last retry. */
@@ -10,6 +11,35 @@ export interface NotificationFailure {
   url: string;
   group: string;
   revision: number;
+  error: Error;
+  /** Time from queueing this payload for the subscriber to giving up, retries included, in ms. */
+  durationMs: number;
+}
+
+/** A notification a subscriber accepted (answered 2xx). */
+export interface NotificationDelivery {
+  subscriberKey: string;
+  url: string;
+  group: string;
+  revision: number;
+  /** POSTs it took (1 + retries used). */
+  attempts: number;
+  /** Time from queueing this payload for the subscriber to its 2xx answer, retries included, in ms. */
+  durationMs: number;
+}
+
+/** A group commit the store applied (one `applyBatch`, retries included). */
+export interface CommitSummary {
+  /** Lane items in the batch (registrations, unregistrations, health results). */
+  changes: number;
+  /** Store mutations written. */
+  mutations: number;
+  durationMs: number;
+}
+
+/** A `register`/`unregister` call that was refused or failed (validation, full queue, store, stopped). */
+export interface RequestFailure {
+  operation: 'register' | 'unregister';
   error: Error;
 }
 
@@ -26,6 +56,16 @@ export interface ManagerEvents {
   /** A health check changed a pod's status. */
   statusChanged: (service: ServiceInfo, previous: ServiceStatus) => void;
   notificationFailed: (failure: NotificationFailure) => void;
+  /** A subscriber accepted a notification. */
+  notificationDelivered: (delivery: NotificationDelivery) => void;
+  /** Every completed health check, healthy or not (after its retries). */
+  healthChecked: (key: string, result: ProbeResult) => void;
+  /** The store applied a group commit. */
+  committed: (commit: CommitSummary) => void;
+  /** A store write failed (also one that a retry then fixed); `transient` as the store classified it. */
+  storeFailed: (error: Error, detail: { operation: string; transient: boolean }) => void;
+  /** A `register` or `unregister` call was rejected. */
+  requestFailed: (failure: RequestFailure) => void;
   /** A health check found the pod unhealthy (after its retries). */
   healthCheckFailed: (key: string, result: ProbeResult) => void;
   /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */
@@ -48,34 +88,61 @@ export class EventSink {
     this.#logger = logger;
   }
 
-  /** Emits `event` (no work at all when nobody listens). Listeners get copies of pod records. */
+  /**
+   * Logs `event` at its level (see `logEvent`) and emits it (no emitting work at all when nobody
+   * listens). Listeners get copies of pod records.
+   */
   emit<E extends keyof ManagerEvents>(event: E, ...args: Parameters<ManagerEvents[E]>): void {
+    logEvent(this.#logger, event, args);
     const emitter = this.#emitter;
     if (emitter.listenerCount(event) === 0) return;
     const copies = args.map((a) => (isServiceInfo(a) ? cloneService(a) : a));
     try {
       (emitter.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...copies);
     } catch (error) {
-      if (event !== 'error' && emitter.listenerCount('error') > 0) {
-        this.reportError(error, `a '${event}' listener threw`);
-      } else {
-        this.#logger.error({ err: error, event }, `[core] a '${event}' listener threw`);
-      }
+      if (event !== 'error') this.reportError(error, `a '${event}' listener threw`);
+      else this.#logOrWarn(error instanceof Error ? error : new Error(String(error)), `an 'error' listener threw`);
     }
   }
 
-  /** An error outside any caller's request: the `error` event, or the log when nobody listens. */
+  /**
+   * An error outside any caller's request: the `error` event, or the log when nobody listens.
+   * With neither a listener nor a logger it becomes a process warning (`GovernanceWarning`,
+   * printed to stderr by Node), so it is never dropped silently.
+   */
   reportError(error: unknown, context: string): void {
     const err = error instanceof Error ? error : new Error(String(error));
-    if (this.#emitter.listenerCount('error') === 0) {
-      this.#logger.error({ err }, `[core] ${context}`);
-      return;
-    }
+    if (this.#emitter.listenerCount('error') > 0) this.#emitError(err);
+    else this.#logOrWarn(err, context);
+  }
+
+  #logOrWarn(err: Error, context: string): void {
+    if (this.#logger === silentLogger) this.#warn(err, context);
+    else this.#logger.error({ err }, `[core] ${context}`);
+  }
+
+  /**
+   * {@link reportError} for an error the caller has logged already: only the `error` event, or
+   * the process warning when there is neither a listener nor a logger.
+   */
+  surfaceLoggedError(error: Error, context: string): void {
+    if (this.#emitter.listenerCount('error') > 0) this.#emitError(error);
+    else if (this.#logger === silentLogger) this.#warn(error, context);
+  }
+
+  #emitError(err: Error): void {
     try {
       this.#emitter.emit('error', err);
     } catch (listenerError) {
-      this.#logger.error({ err: listenerError, cause: err }, `[core] an 'error' listener threw`);
+      this.#logOrWarn(listenerError instanceof Error ? listenerError : new Error(String(listenerError)), `an 'error' listener threw`);
     }
+  }
+
+  #warn(err: Error, context: string): void {
+    process.emitWarning(`[core] ${context}: ${err.message} (add a manager.on('error', …) listener or a logger to see these)`, {
+      type: 'GovernanceWarning',
+      code: 'GOVERNANCE_UNHANDLED_ERROR',
+    });
   }
 }
 

@@ -2,6 +2,7 @@ import type { LaneItem } from './batch-plan';
 import type { EventSink } from './events';
 import type { HealthGate } from './health-gate';
 import type { Lane } from './lane';
+import { debugEnabled } from './log-levels';
 import type { Logger } from './logger';
 import type { ProbeResult } from './probe';
 import type { RegistryView } from './registry-view';
@@ -39,8 +40,13 @@ export class HealthResults {
 
   /** The health checker's `onResult`. */
   onResult(key: string, result: ProbeResult): void {
-    const { gate, view, lane, events, cluster } = this.#o;
+    const { gate, view, lane, events, logger, cluster } = this.#o;
     if (cluster !== undefined && !cluster.owns(key)) return;
+    events.emit('healthChecked', key, result);
+    if (debugEnabled(logger)) {
+      const { healthy, attempts, durationMs, error } = result;
+      logger.debug({ key, healthy, attempts, durationMs, error }, healthy ? '[core] health check passed' : '[core] health check failed');
+    }
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     const at = this.#resultTime();
     let healthy = result.healthy;

@@ -20,9 +20,12 @@ export abstract class IoPool {
     this.agents = new AgentPair(concurrency);
   }
 
-  /** Stops the pool; see the class comment. Resolves once nothing runs and every socket is closed. */
-  stop(deadlineMs: number): Promise<void> {
-    this.#stopping ??= this.#shutdown(deadlineMs);
+  /**
+   * Stops the pool; see the class comment. An aborted `signal` ends the wait for work in flight
+   * early. Resolves once nothing runs and every socket is closed.
+   */
+  stop(deadlineMs: number, signal?: AbortSignal): Promise<void> {
+    this.#stopping ??= this.#shutdown(deadlineMs, signal);
     return this.#stopping;
   }
 
@@ -38,17 +41,21 @@ export abstract class IoPool {
   /** Called last, after the sockets are closed. */
   protected afterStop(): void {}
 
-  async #shutdown(deadlineMs: number): Promise<void> {
+  async #shutdown(deadlineMs: number, signal?: AbortSignal): Promise<void> {
     this.stopped = true;
     this.queue.clear();
     this.dropWaiting();
     if (this.busy) {
       let deadline: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
       const expired = new Promise<void>((resolve) => {
-        deadline = setTimeout(resolve, Math.max(0, deadlineMs));
+        deadline = setTimeout(resolve, signal?.aborted ? 0 : Math.max(0, deadlineMs));
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
       await Promise.race([this.queue.onPendingZero(), expired]);
       clearTimeout(deadline);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       this.cancelRunning();
       await this.queue.onPendingZero();
     }

@@ -8,10 +8,12 @@ import type { RegistryStore } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
 import { ValidatedRegistration } from '../validation';
+import { StopDeadline, abortReason, untilAborted } from './abort';
+import { checkManagerArguments } from './arguments';
 import type { LaneItem, RegisterResult } from './batch-plan';
 import { CommitEffects } from './commit-effects';
 import { resolveManagerConfig, warnManagerTokensDeprecated, type ManagerConfig, type ManagerConfigInput } from './config';
-import { pingWithin, withDeadline } from './deadline';
+import { pingWithin } from './deadline';
 import { EventSink, type ManagerEvents } from './events';
 import { GroupNotifications } from './group-notifications';
 import { HealthChecker } from './health-checker';
@@ -25,7 +27,7 @@ import { RevisionClock } from './revision';
 import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
-export type { ManagerEvents, NotificationFailure } from './events';
+export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
 export type { ClusterStats } from '../cluster/coordinator';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
@@ -58,10 +60,10 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
  * block the lane.
  *
  * ```ts
- * const manager = new Manager({ healthCheckInterval: 10_000 }, new MemoryStore());
+ * await using manager = new Manager({ healthCheckInterval: '10s' }, new MemoryStore());
  * await manager.start();
  * await manager.register(registration);
- * await manager.stop();
+ * // stop() runs when `manager` goes out of scope (or call it yourself)
  * ```
  */
 export class Manager extends EventEmitter<ManagerEvents> {
@@ -90,16 +92,12 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /**
    * @param config settings; every one is optional (see `DEFAULT_MANAGER_CONFIG`).
    * @param store where pods and subscriptions are kept; the manager closes it on `stop()`.
-   * @throws ValidationError naming the bad setting.
+   * @throws ValidationError naming the bad setting (or a hint when the arguments are swapped).
    */
   constructor(config: ManagerConfigInput, store: RegistryStore) {
     super();
+    checkManagerArguments(config, store);
     this.config = resolveManagerConfig(config);
-    if (store === null || typeof store !== 'object' || typeof store.saveService !== 'function') {
-      throw new ValidationError([{ path: 'store', message: 'a RegistryStore (for example new MemoryStore()) is required' }], {
-        context: 'Manager arguments',
-      });
-    }
     this.#store = store;
     const c = this.config;
     if (c.tokens.length > 0) warnManagerTokensDeprecated(c.logger);
@@ -131,13 +129,22 @@ export class Manager extends EventEmitter<ManagerEvents> {
       sign: c.notificationSecret === undefined ? undefined : createNotificationSigner(c.notificationSecret),
       guard: this.#guard,
       mayDeliver: owns,
-      onFailed: (target, meta, error) =>
+      onFailed: (target, meta, error, durationMs) =>
         this.#events.emit('notificationFailed', {
           subscriberKey: target.subscriberKey,
           url: target.url,
           group: meta.group,
           revision: meta.revision,
           error,
+          durationMs,
+        }),
+      onDelivered: (target, meta, detail) =>
+        this.#events.emit('notificationDelivered', {
+          subscriberKey: target.subscriberKey,
+          url: target.url,
+          group: meta.group,
+          revision: meta.revision,
+          ...detail,
         }),
     });
     const view = this.#view;
@@ -201,13 +208,17 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * Loads every pod from the store, resumes their health checks (spread over the interval),
    * starts the periodic reconcile and sends one right away. Idempotent; concurrent calls share
    * one promise. Rejects with the store's error if loading fails (and may then be retried).
+   * An aborted `signal` rejects with its reason; if it belongs to the call that began the start,
+   * the start is abandoned (the manager stays not started and `start()` may be called again).
    */
-  start(): Promise<void> {
+  start(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options?.signal;
     if (this.#stopPromise !== undefined) {
       return Promise.reject(new ManagerStoppedError('this manager was stopped; create a new Manager to start again'));
     }
-    if (this.#startPromise !== undefined) return this.#startPromise;
-    this.#startPromise = this.#start().catch((error: unknown) => {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.#startPromise !== undefined) return untilAborted(this.#startPromise, signal);
+    this.#startPromise = this.#start(signal).catch((error: unknown) => {
       this.#startPromise = undefined;
       if (this.#state === 'starting') this.#state = 'idle';
       throw error;
@@ -215,19 +226,24 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.#startPromise;
   }
 
-  async #start(): Promise<void> {
+  async #start(signal: AbortSignal | undefined): Promise<void> {
     this.#state = 'starting';
     const cluster = this.#cluster;
     let services: ServiceInfo[];
     if (cluster !== undefined) {
-      const snapshot = await withStoreRetry(() => cluster.join(), this.config.storeRetry);
+      const snapshot = await withStoreRetry(() => cluster.join(), this.config.storeRetry, signal);
       if (this.#state !== 'starting') return void (await cluster.stop());
+      if (signal?.aborted) {
+        await cluster.stop();
+        throw abortReason(signal);
+      }
       services = snapshot.services;
       this.#load(services);
       await cluster.follow(snapshot);
     } else {
       await this.#sole?.start();
-      services = await withStoreRetry(() => this.#store.getAllServices(), this.config.storeRetry).catch(async (error: unknown) => {
+      const load = withStoreRetry(() => this.#store.getAllServices({ signal }), this.config.storeRetry, signal);
+      services = await untilAborted(load, signal).catch(async (error: unknown) => {
         await this.#sole?.stop();
         throw error;
       });
@@ -251,22 +267,28 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /**
    * Stops timers and intake (later calls get `ManagerStoppedError`), applies the changes already
    * queued, waits for in-flight health checks and deliveries up to `timeoutMs` (default
-   * `config.stopTimeout`) and aborts what is left, then closes the store. Idempotent.
+   * `config.stopTimeout`) and aborts what is left, then closes the store. An aborted `signal`
+   * ends the waiting at once (what is left is aborted, the store still closed). Idempotent.
    */
-  stop(options?: { timeoutMs?: number }): Promise<void> {
-    this.#stopPromise ??= this.#stop(options?.timeoutMs ?? this.config.stopTimeout);
+  stop(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    this.#stopPromise ??= this.#stop(options?.timeoutMs ?? this.config.stopTimeout, options?.signal);
     return this.#stopPromise;
   }
 
-  async #stop(timeoutMs: number): Promise<void> {
+  /** `await using manager = new Manager(…)`: stops the manager (and closes its store) at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #stop(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#startPromise !== undefined) await this.#startPromise.catch(() => undefined);
-    const deadline = Date.now() + timeoutMs;
-    const left = (): number => Math.max(0, deadline - Date.now());
+    const deadline = new StopDeadline(timeoutMs, signal);
+    const left = (): number => deadline.left();
     this.#state = 'stopping';
     if (this.#reconcileTimer !== undefined) clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
     this.#lane.close();
-    const drained = await withDeadline(this.#lane.drain(), left());
+    const drained = await deadline.within(this.#lane.drain());
     if (!drained) {
       for (const item of this.#lane.discard()) {
         if (item.kind !== 'health') item.reject(new ManagerStoppedError('the manager stopped before this change was applied'));
@@ -275,8 +297,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
     await this.#cluster?.stop();
     await this.#sole?.stop();
-    await Promise.all([this.#checker.stop(left()), withDeadline(this.#notifier.idle(), left())]);
-    await this.#notifier.stop(left());
+    await Promise.all([this.#checker.stop(left(), signal), deadline.within(this.#notifier.idle())]);
+    await this.#notifier.stop(left(), signal);
     try {
       await this.#store.close();
     } catch (error) {
@@ -300,6 +322,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#assertRunning();
       return this.registerValidated(ValidatedRegistration.fromModel(registration));
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -322,9 +345,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       const refused = this.#guard.registrationProblems(registration, targets, (field) => validated.pathOf(field));
       if (refused.length > 0) throw new ValidationError(refused, { context: 'registration' });
       return new Promise<RegisterResult>((resolve, reject) => {
-        this.#lane.push({ kind: 'register', registration, resolve, reject });
+        this.#lane.push({ kind: 'register', registration, resolve, reject: this.#failing('register', reject) });
       });
     } catch (error) {
+      this.#failing('register', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -343,9 +367,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
       if (errors.length > 0) throw new ValidationError(errors, { context: 'unregister request' });
       const key = serviceKey(serviceName, podName);
       return new Promise<boolean>((resolve, reject) => {
-        this.#lane.push({ kind: 'unregister', key, resolve, reject });
+        this.#lane.push({ kind: 'unregister', key, resolve, reject: this.#failing('unregister', reject) });
       });
     } catch (error) {
+      this.#failing('unregister', () => undefined)(error);
       return Promise.reject(error);
     }
   }
@@ -364,6 +389,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** Every pod, grouped by service name. */
   async getAllServicePods(): Promise<Map<string, ServiceInfo[]>> {
     return this.#view.snapshotByGroup();
+  }
+
+  /** Pods per status of every service group, without copying the pods (for metrics). */
+  podCountsByService(): Map<string, { healthy: number; unhealthy: number; unknown: number }> {
+    return this.#view.countsByGroup();
   }
 
   /** Every registered pod. */
@@ -424,6 +454,14 @@ export class Manager extends EventEmitter<ManagerEvents> {
       throw new ManagerStoppedError('the manager is not running yet; await manager.start() first');
     }
     throw new ManagerStoppedError('the manager is stopped; create and start a new Manager');
+  }
+
+  /** `reject`, after telling `requestFailed` listeners (the metrics) about the error. */
+  #failing(operation: 'register' | 'unregister', reject: (error: unknown) => void): (error: unknown) => void {
+    return (error) => {
+      this.#events.emit('requestFailed', { operation, error: error instanceof Error ? error : new Error(String(error)) });
+      reject(error);
+    };
   }
 
   #reconcile(): void {

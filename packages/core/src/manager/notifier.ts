@@ -5,6 +5,7 @@ import { TARGET_POLICY_ERROR_CODE, type TargetPolicyGuard } from '../security/ta
 import { CancelToken, DELIVERY_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 import { httpAttempt, requestTarget, type RequestTarget } from './http-agent';
 import { IoPool } from './io-pool';
+import { debugEnabled } from './log-levels';
 import { silentLogger, type Logger } from './logger';
 
 /** Where one notification goes: a subscriber pod (`service:pod`) and its notification URL. */
@@ -28,10 +29,13 @@ export interface NotifierOptions {
   retries: number;
   /** Most POSTs in flight at once (and most sockets per origin). */
   concurrency: number;
-  /** Called once when a delivery gives up: after its last retry, or at once on a non-transient answer. */
-  onFailed(target: DeliveryTarget, meta: DeliveryMeta, error: Error): void;
-  /** Called once when a subscriber answered 2xx. */
-  onDelivered?(target: DeliveryTarget, meta: DeliveryMeta): void;
+  /**
+   * Called once when a delivery gives up: after its last retry, or at once on a non-transient
+   * answer. `durationMs`: from `send` to giving up.
+   */
+  onFailed(target: DeliveryTarget, meta: DeliveryMeta, error: DeliveryError, durationMs: number): void;
+  /** Called once when a subscriber answered 2xx; `durationMs`: from `send` to the answer. */
+  onDelivered?(target: DeliveryTarget, meta: DeliveryMeta, detail: { attempts: number; durationMs: number }): void;
   logger?: Logger;
   /** Delay before the first retry (doubles each retry, with jitter). Default 100 ms. */
   retryBaseMs?: number;
@@ -74,6 +78,8 @@ interface Delivery {
   target: DeliveryTarget;
   meta: DeliveryMeta;
   attempts: number;
+  /** `performance.now()` when it was sent (queued). */
+  sentAt: number;
 }
 
 /** The deliveries of one (subscriber, group): at most one current (queued, in flight or backing off) and one next. */
@@ -132,8 +138,9 @@ export class Notifier extends IoPool {
       this.logger.warn({ group: meta.group, targets: targets.length }, '[core] notifier is stopped; notification dropped');
       return;
     }
+    const sentAt = performance.now();
     for (const target of targets) {
-      const delivery: Delivery = { body, target, meta, attempts: 0 };
+      const delivery: Delivery = { body, target, meta, attempts: 0, sentAt };
       const key = `${target.subscriberKey}\n${meta.group}`;
       const pair = this.pairs.get(key);
       if (!pair) {
@@ -255,14 +262,17 @@ export class Notifier extends IoPool {
     }
     const { status } = result;
     if (status >= 200 && status < 300) {
+      if (debugEnabled(this.logger)) this.logAttempt(delivery, status, undefined);
       this.delivered += 1;
-      this.callback(() => this.options.onDelivered?.(delivery.target, delivery.meta));
+      const detail = { attempts: delivery.attempts, durationMs: performance.now() - delivery.sentAt };
+      this.callback(() => this.options.onDelivered?.(delivery.target, delivery.meta, detail));
       this.advance(pair);
       return;
     }
     const refusedByPolicy = status === 0 && result.code === TARGET_POLICY_ERROR_CODE;
     const transient = (status === 0 && !refusedByPolicy) || status === 408 || status === 429 || status >= 500;
     const why = status === 0 ? (result.error ?? 'no response') : `HTTP ${status}`;
+    if (debugEnabled(this.logger)) this.logAttempt(delivery, status, why);
     if (transient && delivery.attempts <= this.options.retries && !this.stopped) {
       if (pair.next) {
         this.superseded += 1;
@@ -288,9 +298,26 @@ export class Notifier extends IoPool {
     this.fail(pair, delivery, new DeliveryError(message, status || undefined, delivery.attempts));
   }
 
+  /** One delivery attempt, at debug level: its target, revision, attempt number and outcome. */
+  private logAttempt(delivery: Delivery, status: number, error: string | undefined): void {
+    const { target, meta } = delivery;
+    const fields = {
+      url: target.url,
+      subscriber: target.subscriberKey,
+      group: meta.group,
+      eventType: meta.eventType,
+      revision: meta.revision,
+      attempt: delivery.attempts,
+      status: status || undefined,
+      error,
+    };
+    this.logger.debug(fields, error === undefined ? '[core] notification delivered' : '[core] notification attempt failed');
+  }
+
   private fail(pair: Pair, delivery: Delivery, error: DeliveryError): void {
     this.failed += 1;
-    this.callback(() => this.options.onFailed(delivery.target, delivery.meta, error));
+    const durationMs = performance.now() - delivery.sentAt;
+    this.callback(() => this.options.onFailed(delivery.target, delivery.meta, error, durationMs));
     this.advance(pair);
   }
 

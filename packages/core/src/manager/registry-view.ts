@@ -113,6 +113,17 @@ export class RegistryView {
     return { healthy: c.healthy, unhealthy: c.unhealthy, unknown: c.unknown, total: this.#services.size };
   }
 
+  /** Pods per status of every service group (no copies of the records: cheap for metrics). */
+  countsByGroup(): Map<string, Record<ServiceStatus, number>> {
+    const out = new Map<string, Record<ServiceStatus, number>>();
+    for (const [group, keys] of this.#byName) {
+      const counts = { healthy: 0, unhealthy: 0, unknown: 0 };
+      for (const key of keys) counts[this.#services.get(key)!.status]++;
+      out.set(group, counts);
+    }
+    return out;
+  }
+
   /** Deep copies of every pod, grouped by service name. */
   snapshotByGroup(): Map<string, ServiceInfo[]> {
     const out = new Map<string, ServiceInfo[]>();

@@ -8,7 +8,7 @@ import type { StoreRetryConfig } from './config';
 import type { EventSink } from './events';
 import type { Logger } from './logger';
 import type { RegistryView } from './registry-view';
-import { withStoreRetry } from './store-retry';
+import { isTransientStoreError, withStoreRetry } from './store-retry';
 
 /** What a {@link StoreWriter} works with. */
 export interface StoreWriterOptions {
@@ -71,14 +71,19 @@ export class StoreWriter {
     for (const change of plan) if (change.mutation !== undefined) mutations.push(change.mutation);
     let written: LoggedBatchResult | undefined;
     if (mutations.length > 0) {
+      const startedAt = performance.now();
       try {
-        const write = async (): Promise<unknown> =>
-          logged !== undefined
-            ? (written = await logged.feed.applyLoggedBatch(mutations))
-            : store.applyBatch !== undefined
-              ? store.applyBatch(mutations)
-              : applyMutationsSequentially(store, mutations);
+        const write = async (): Promise<unknown> => {
+          try {
+            if (logged !== undefined) return (written = await logged.feed.applyLoggedBatch(mutations));
+            return await (store.applyBatch !== undefined ? store.applyBatch(mutations) : applyMutationsSequentially(store, mutations));
+          } catch (error) {
+            this.#o.events.emit('storeFailed', asError(error), { operation: 'applyBatch', transient: isTransientStoreError(error) });
+            throw error;
+          }
+        };
         await (attempt === 'first' ? withStoreRetry(write, this.#o.retry) : write());
+        this.#o.events.emit('committed', { changes: batch.length, mutations: mutations.length, durationMs: performance.now() - startedAt });
       } catch (error) {
         if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
         else this.#fail(plan, error);
@@ -115,18 +120,22 @@ export class StoreWriter {
       error instanceof StoreError
         ? error
         : new StoreError(this.#o.store.name, 'applyBatch', error instanceof Error ? error.message : String(error), { cause: error });
+    let rejected = 0;
     let lostResults = 0;
     for (const { item, mutation } of plan) {
-      if (item.kind !== 'health') item.reject(storeError);
-      else if (mutation !== undefined) lostResults++;
+      if (item.kind !== 'health') {
+        rejected++;
+        item.reject(storeError);
+      } else if (mutation !== undefined) lostResults++;
     }
-    if (lostResults > 0) {
-      this.#o.logger.warn(
-        { err: storeError, results: lostResults },
-        '[core] could not store health results; the pods are checked again at the next interval',
-      );
-      this.#o.events.reportError(storeError, `storing ${lostResults} health results failed`);
-    }
+    if (rejected === 0 && lostResults === 0) return;
+    this.#o.logger.error(
+      { err: storeError, store: this.#o.store.name, rejected, lostResults },
+      lostResults > 0
+        ? '[core] the store failed to apply changes; the health results are checked again at the next interval'
+        : '[core] the store failed to apply changes; their callers got the error',
+    );
+    if (lostResults > 0) this.#o.events.surfaceLoggedError(storeError, `storing ${lostResults} health results failed`);
   }
 }
 
@@ -138,4 +147,8 @@ function recordsOf(plan: readonly PlannedChange[]): Map<string, ServiceInfo> {
     else if (after !== undefined) records.set(key, after);
   }
   return records;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

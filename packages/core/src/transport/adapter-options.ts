@@ -1,4 +1,4 @@
-import { createGovernanceHandler } from './handler';
+import { createGovernanceHandler, isGovernanceRoute, matchObservabilityRoute } from './handler';
 import type { GovernanceHandler, GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
 import { ResponseWriter, type LingeringCloseOptions } from './response-writer';
 
@@ -31,6 +31,8 @@ export interface AdapterParts {
   writer: ResponseWriter;
   /** True when unknown paths go to `next()`. */
   passUnknown: boolean;
+  /** True when the handler answers `path`: an API route, or `/metrics` and `/ui` when those are served. */
+  isRoute(path: string): boolean;
 }
 
 /** Validates the adapter options and builds the handler and the response writer. */
@@ -43,5 +45,6 @@ export function createAdapterParts(manager: GovernanceHandlerManager, options: G
     handle: createGovernanceHandler(manager, options),
     writer: new ResponseWriter(options.lingeringClose),
     passUnknown: unknownRoutes === 'next',
+    isRoute: (path) => isGovernanceRoute(path) || matchObservabilityRoute(path, options) !== undefined,
   };
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
-import { isGovernanceRoute } from './handler';
 import type { GovernanceHandlerManager } from './handler-types';
 import { requestFromNode, splitUrl } from './node-io';
 
@@ -37,11 +36,11 @@ export function governanceRouter(
   manager: GovernanceHandlerManager,
   options: GovernanceRouterOptions = {},
 ): GovernanceExpressMiddleware {
-  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
+  const { handle, writer, passUnknown, isRoute } = createAdapterParts(manager, options);
 
   return (req, res, next) => {
     const { path, search } = splitUrl(req.url ?? '/');
-    if (passUnknown && !isGovernanceRoute(path)) {
+    if (passUnknown && !isRoute(path)) {
       next();
       return;
     }

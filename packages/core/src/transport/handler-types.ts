@@ -30,6 +30,11 @@ export interface GovernanceHandlerManager {
    * options have none.
    */
   readonly config?: { readonly tokens?: readonly ApiToken[]; readonly wireProfile?: WireProfile };
+  /**
+   * False before `start()` has completed and after `stop()`: the read routes then answer 503
+   * instead of an empty (or stale) list. Objects without it are always read.
+   */
+  readonly isRunning?: boolean;
 }
 
 /** The request, as the `authorize` hook sees it: nothing of the body has been read yet. */
@@ -44,6 +49,19 @@ export interface AuthorizeRequest {
 
 /** `undefined`/`true` lets the request through; a rejection object answers it. */
 export type AuthorizeResult = AuthorizeRejection | true | undefined | void;
+
+/** What `GET /metrics` renders: prom-client's `Registry` and the result of `collectMetrics()` fit. */
+export interface MetricsSource {
+  /** The exposition's content type. */
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+/** Serves the status page below `/ui`: `createStatusPage()` from `@governance/core/ui`. */
+export interface StatusPageHandler {
+  /** Answers a GET/HEAD of `path` relative to `/ui` (`''`, `/`, `/live`, `/app.js`, …). */
+  serve(path: string): Promise<GovernanceResponse>;
+}
 
 /** A pino-compatible logger; only `error` is used (for genuine bugs answered with 500). */
 export interface TransportLogger {
@@ -80,6 +98,17 @@ export interface GovernanceHandlerOptions {
   retryAfterSeconds?: number;
   /** Where to report genuine bugs (answered with 500). Silent by default. */
   logger?: TransportLogger;
+  /**
+   * Serves `GET /metrics` in the Prometheus text format (`collectMetrics()` from
+   * `@governance/core/prometheus`, or any prom-client `Registry`). With `tokens`, it needs a read token.
+   */
+  metrics?: MetricsSource;
+  /**
+   * Serves the status page at `GET /ui` (`createStatusPage()` from `@governance/core/ui`). With
+   * `tokens`, it needs a read token, as a bearer token or as the password of HTTP Basic
+   * authentication (any user name), so a browser can log in.
+   */
+  statusPage?: StatusPageHandler;
 }
 
 /** A request in transport-neutral form, built by an adapter. */

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors';
+import { ManagerStoppedError, type FieldError } from '../errors';
 import { resolveApiTokens, type ApiToken } from '../security/api-tokens';
 import { TokenAuthenticator } from '../security/token-auth';
 import { ValidatedRegistration, nameProblem } from '../validation';
@@ -14,10 +14,17 @@ import type {
 } from './handler-types';
 import { BodyError, assertJsonContentType, parseJsonBody } from './json-body';
 
+/** The registry is read only while the manager runs: before `start()` its view is empty, not the store's. */
+function assertReadable(manager: GovernanceHandlerManager): void {
+  if (manager.isRunning === false) {
+    throw new ManagerStoppedError('the manager is not running (not started yet, or stopped); try again shortly');
+  }
+}
+
 /** Default largest request body: 64 KiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-type Route = 'register' | 'unregister' | 'services' | 'service' | 'health';
+type Route = 'register' | 'unregister' | 'services' | 'service' | 'health' | 'metrics' | 'ui';
 
 const ALLOWED: Record<Route, readonly string[]> = {
   register: ['POST'],
@@ -25,7 +32,11 @@ const ALLOWED: Record<Route, readonly string[]> = {
   services: ['GET', 'HEAD'],
   service: ['GET', 'HEAD'],
   health: ['GET', 'HEAD'],
+  metrics: ['GET', 'HEAD'],
+  ui: ['GET', 'HEAD'],
 };
+
+const READ_ROUTES: ReadonlySet<Route> = new Set(['services', 'service', 'metrics', 'ui']);
 
 /** Says whether `POST /register` created, updated or left the pod unchanged (200 covers the last two). */
 const REGISTER_OUTCOME_HEADER = 'x-governance-outcome';
@@ -51,7 +62,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * or pod, 405 wrong method (with `Allow`), 413 body over `bodyLimit`, 415 not JSON, 401/403
  * from `authorize` or the bearer `tokens` (checked before the body is read; only the register
  * scope check needs the parsed `service_name`; `/health` stays open), 503 + `Retry-After` when
- * the lane is full, the store fails or the manager is stopped, 500 only for bugs (logged).
+ * the lane is full, the store fails or the manager is not running (reads before `start()` has
+ * completed and after `stop()` included), 500 only for bugs (logged).
  * The returned function never rejects.
  *
  * @throws ValidationError naming the bad option (`tokens[0].token`), TypeError for a bad `bodyLimit`.
@@ -133,6 +145,7 @@ export function createGovernanceHandler(
     },
 
     async services() {
+      assertReadable(manager);
       return json(200, toWireServiceList(profile, await manager.listServices()));
     },
 
@@ -145,7 +158,17 @@ export function createGovernanceHandler(
       }
       const problem = nameProblem(serviceName);
       if (problem) return invalid('path', [{ path: WIRE_FIELD_NAMES.serviceName, message: problem }]);
+      assertReadable(manager);
       return json(200, toWireServiceGroup(serviceName, await manager.getServicePods(serviceName)));
+    },
+
+    async metrics() {
+      const text = await options.metrics!.metrics();
+      return { status: 200, headers: { 'content-type': options.metrics!.contentType, 'cache-control': 'no-store' }, body: text };
+    },
+
+    async ui(_request, param) {
+      return options.statusPage!.serve(param);
     },
 
     async health(request) {
@@ -166,7 +189,7 @@ export function createGovernanceHandler(
   return async function handle(request: GovernanceRequest): Promise<GovernanceResponse> {
     try {
       const method = request.method.toUpperCase();
-      const match = matchRoute(request.path);
+      const match = matchRoute(request.path) ?? matchObservabilityRoute(request.path, options);
       if (!match) return noRouteResponse(method, request.path);
       const allowed = ALLOWED[match.route];
       if (!allowed.includes(method)) {
@@ -187,10 +210,10 @@ export function createGovernanceHandler(
       }
       let caller: ApiToken | undefined;
       if (auth && match.route !== 'health') {
-        const verdict = auth.check(request.headers);
-        if ('status' in verdict) return rejected(verdict, bodyPending(request));
+        const verdict = auth.check(match.route === 'ui' ? basicAsBearer(request.headers) : request.headers);
+        if ('status' in verdict) return rejected(match.route === 'ui' ? basicChallenge(verdict) : verdict, bodyPending(request));
         caller = verdict.token;
-        const denied = match.route === 'services' || match.route === 'service' ? auth.checkRead(caller) : undefined;
+        const denied = READ_ROUTES.has(match.route) ? auth.checkRead(caller) : undefined;
         if (denied) return rejected(denied, bodyPending(request));
       }
       return await routes[match.route](request, match.param, caller);
@@ -203,6 +226,39 @@ export function createGovernanceHandler(
 /** True when `path` (relative to the mount point) is one of the API's routes, any method. */
 export function isGovernanceRoute(path: string): boolean {
   return matchRoute(path) !== undefined;
+}
+
+/**
+ * `/metrics` and `/ui…` when the options serve them (`metrics`, `statusPage`); `param` is the
+ * path below `/ui`.
+ */
+export function matchObservabilityRoute(
+  path: string,
+  options: Pick<GovernanceHandlerOptions, 'metrics' | 'statusPage'>,
+): { route: Route; param: string } | undefined {
+  if (options.metrics !== undefined && (path === '/metrics' || path === '/metrics/')) return { route: 'metrics', param: '' };
+  if (options.statusPage !== undefined && (path === '/ui' || path.startsWith('/ui/'))) return { route: 'ui', param: path.slice(3) };
+  return undefined;
+}
+
+/** HTTP Basic credentials (any user, the token as password) as a bearer header, for browsers. */
+function basicAsBearer(headers: GovernanceRequest['headers']): GovernanceRequest['headers'] {
+  const value = headers.authorization;
+  const match = typeof value === 'string' ? /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(value) : null;
+  if (match === null) return headers;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? headers : { ...headers, authorization: `Bearer ${decoded.slice(colon + 1)}` };
+}
+
+/** A 401 for the status page asks the browser for Basic credentials (the token as password). */
+function basicChallenge(verdict: AuthorizeRejection): AuthorizeRejection {
+  if (verdict.status !== 401) return verdict;
+  return {
+    ...verdict,
+    message: `${verdict.message} (a browser: enter the token as the password)`,
+    headers: { ...verdict.headers, 'www-authenticate': 'Basic realm="governance", charset="UTF-8"' },
+  };
 }
 
 function matchRoute(rawPath: string): { route: Route; param: string } | undefined {

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
 import { readBody } from './body-reader';
-import { isGovernanceRoute } from './handler';
 import type { GovernanceHandlerManager } from './handler-types';
 import { normalizePrefix, preParsedBody, stripPrefix } from './node-io';
 
@@ -46,12 +45,12 @@ export type GovernanceKoaMiddleware = (ctx: KoaLikeContext, next: () => Promise<
  * streamed from `ctx.req` with the byte limit. Koa is not a dependency.
  */
 export function governanceKoa(manager: GovernanceHandlerManager, options: GovernanceKoaOptions = {}): GovernanceKoaMiddleware {
-  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
+  const { handle, writer, passUnknown, isRoute } = createAdapterParts(manager, options);
   const prefix = normalizePrefix(options.prefix);
 
   return async (ctx, next) => {
     const path = stripPrefix(ctx.path, prefix);
-    if (path === undefined || (passUnknown && !isGovernanceRoute(path))) {
+    if (path === undefined || (passUnknown && !isRoute(path))) {
       await next();
       return;
     }

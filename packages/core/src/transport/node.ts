@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
-import { isGovernanceRoute, noRouteResponse } from './handler';
+import { noRouteResponse } from './handler';
 import type { GovernanceHandlerManager } from './handler-types';
 import { normalizePrefix, requestFromNode, splitUrl, stripPrefix } from './node-io';
 
@@ -33,13 +33,13 @@ export type GovernanceNodeListener = (req: IncomingMessage, res: ServerResponse,
  * A body that another layer already parsed onto `req.body` is used instead of reading the stream.
  */
 export function createNodeListener(manager: GovernanceHandlerManager, options: NodeListenerOptions = {}): GovernanceNodeListener {
-  const { handle, writer, passUnknown } = createAdapterParts(manager, options);
+  const { handle, writer, passUnknown, isRoute } = createAdapterParts(manager, options);
   const prefix = normalizePrefix(options.prefix);
 
   return (req, res, next) => {
     const { path: fullPath, search } = splitUrl(req.url ?? '/');
     const inner = stripPrefix(fullPath, prefix);
-    if (next && (inner === undefined || (passUnknown && !isGovernanceRoute(inner)))) {
+    if (next && (inner === undefined || (passUnknown && !isRoute(inner)))) {
       next();
       return;
     }
