@@ -16,9 +16,12 @@ export class ChildManager {
     this.#stderr = stderr;
   }
 
-  /** Spawns the process and resolves once it prints its port (rejects with its stderr if it dies first). */
-  static start(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildManager> {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  /**
+   * Spawns the process and resolves once it prints its port (rejects with its stderr if it dies
+   * first). `fixture` is the script to run (default: the reliability tests' manager process).
+   */
+  static start(env: Record<string, string>, timeoutMs = 30_000, fixture = FIXTURE): Promise<ChildManager> {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,6 +58,11 @@ export class ChildManager {
 
   get stderr(): string {
     return this.#stderr.join('');
+  }
+
+  /** True until the process has exited. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Sends `signal` and waits for the process to be gone. */
