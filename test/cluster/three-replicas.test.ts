@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildManager } from '../support/child-manager';
 import { SCRATCH_SERVERS, useScratchDatabase, type ScratchDatabase } from '../support/databases';
-import { HttpClient, pollUntil, wireRegistration } from '../support/http-client';
+import { HttpClient, wireRegistration } from '../support/http-client';
+import { waitFor } from '../support/wait';
 import { startPodFleet, type FleetDelivery, type PodFleet } from '../support/pod-fleet.mjs';
 
 const REPLICA = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
@@ -182,7 +183,7 @@ for (const server of SCRATCH_SERVERS) {
     /** Every live replica lists exactly `expected`; resolves with the ms it took. */
     async function converged(timeoutMs: number, what: string): Promise<number> {
       const started = Date.now();
-      await pollUntil(
+      await waitFor(
         async () => {
           for (const r of live()) {
             const have = await listed(r.client);
@@ -284,7 +285,7 @@ for (const server of SCRATCH_SERVERS) {
         const acked = Date.now();
         expect(await lists(via.client, 'vis', pod), 'the replica that took the write lists it at once').toBe(true);
         const others = replicas.filter((r) => r !== via);
-        await pollUntil(async () => (await Promise.all(others.map((r) => lists(r.client, 'vis', pod)))).every(Boolean), `vis-${n} on the other replicas`, 10_000);
+        await waitFor(async () => (await Promise.all(others.map((r) => lists(r.client, 'vis', pod)))).every(Boolean), `vis-${n} on the other replicas`, 10_000);
         samples.push(Date.now() - acked);
       }
       samples.sort((a, b) => a - b);
@@ -294,7 +295,7 @@ for (const server of SCRATCH_SERVERS) {
 
     it('work done once: each pod probed about once per interval by one replica, none probing over 45 % of the fleet', async () => {
       // Every pod probed at least once before the window opens (the first sweep is over).
-      await pollUntil(async () => {
+      await waitFor(async () => {
         const seen = new Set((await fleet.probes(Date.now() - 2 * INTERVAL_MS)).map(([pod]) => pod));
         return [...probed].every((pod) => seen.has(pod));
       }, 'every pod probed', 15_000);
@@ -372,7 +373,7 @@ for (const server of SCRATCH_SERVERS) {
 
       // Its pods are probed again by the survivors.
       let takeoverMs = NaN;
-      await pollUntil(
+      await waitFor(
         async () => {
           const firsts = new Map<string, number>();
           for (const [pod, address, at] of await fleet.probes(killedAt)) if (address !== victimAddress && orphanPods.has(pod) && !firsts.has(pod)) firsts.set(pod, at);
@@ -386,7 +387,7 @@ for (const server of SCRATCH_SERVERS) {
       // Its subscribers get the change (as a change or a reconcile carrying its revision) from a survivor.
       let deliveredMs = NaN;
       const reference = (await fleet.deliveries(killedAt)).find((d) => d.service === changeGroup && d.eventType === 'unregister')?.revision;
-      await pollUntil(
+      await waitFor(
         async () => {
           if (reference === undefined) return false;
           const got = new Map<string, number>();
@@ -467,7 +468,7 @@ for (const server of SCRATCH_SERVERS) {
       });
       let takeoverMs = NaN;
       let firstMs = NaN;
-      await pollUntil(
+      await waitFor(
         async () => {
           const firsts = new Map<string, number>();
           for (const [pod, address, at] of await fleet.probes(termAt)) if (address !== leaving.address && leavingPods.has(pod) && !firsts.has(pod)) firsts.set(pod, at);

@@ -90,7 +90,11 @@ export class PostgresListener {
     clearInterval(this.#heartbeat);
     const client = this.#client;
     this.#client = undefined;
-    await client?.end().catch(() => undefined);
+    if (client === undefined) return;
+    // Ref the socket again while it closes: otherwise an idle process could exit in the middle of
+    // its owner's shutdown (and skip what comes after this close, such as leaving the cluster).
+    (socketOf(client) as { ref?(): void } | undefined)?.ref?.();
+    await client.end().catch(() => undefined);
   }
 
   async #connect(): Promise<void> {

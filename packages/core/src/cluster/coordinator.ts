@@ -180,9 +180,10 @@ export class ClusterCoordinator {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    // Leave first, while the pool keeps the process alive, so the others take over now.
     await this.#flushTimes();
-    await this.#watch?.close().catch(() => undefined);
     await this.#loop.stop();
+    await this.#watch?.close().catch(() => undefined);
   }
 
   #every(ms: number, fn: () => void): void {

@@ -265,7 +265,7 @@ describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
     n.send(body({ revision: 1 }), [target], meta(1));
     // A new payload after every attempt (a reconcile each time): before, each one restarted the count.
     for (let revision = 2; revision <= 6 && failed.length === 0; revision++) {
-      expect(await eventually(() => s.requests.length >= revision - 1)).toBe(true);
+      await waitFor(() => s.requests.length >= revision - 1, 's.requests.length >= revision - 1');
       n.send(body({ revision }), [target], meta(revision));
     }
     await n.idle();
@@ -292,7 +292,7 @@ describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
     const target = { subscriberKey: 'gw:a', url: `${s.url}/n` };
     // Three groups of one subscriber: at most perSubscriber (2) attempts at once, one once the circuit is open.
     for (const group of ['g1', 'g2', 'g3']) n.send(body({ group, revision: 1 }), [target], { group, eventType: 'update', revision: 1 });
-    expect(await eventually(() => unreachable.length === 1)).toBe(true);
+    await waitFor(() => unreachable.length === 1, 'unreachable.length === 1');
     expect(n.stats()).toMatchObject({ openCircuits: 1, failingSubscribers: 1 });
     expect(n.stats().backlog[0]).toMatchObject({ subscriberKey: 'gw:a', open: true, pending: 3 });
     const atOpen = s.requests.length;
@@ -332,12 +332,12 @@ describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
     const deadTargets = Array.from({ length: 40 }, (_, i) => ({ subscriberKey: `dead:${i}`, url: `${dead.url}/${i}` }));
     n.send(body({ revision: 1 }), deadTargets, meta(1));
     // Every dead subscriber tried once: they are suspects now.
-    expect(await eventually(() => n.stats().failingSubscribers === 40, 20_000)).toBe(true);
+    await waitFor(() => n.stats().failingSubscribers === 40, 'n.stats().failingSubscribers === 40', 20_000);
     const latencies: number[] = [];
     for (let revision = 2; revision <= 6; revision++) {
       const started = performance.now();
       n.send(body({ revision }), [...deadTargets, { subscriberKey: 'ok:1', url: `${ok.url}/ok` }], meta(revision));
-      expect(await eventually(() => delivered.some((d) => d.meta.revision === revision), 5000)).toBe(true);
+      await waitFor(() => delivered.some((d) => d.meta.revision === revision), 'delivered.some((d) => d.meta.revision === revision)', 5000);
       latencies.push(performance.now() - started);
     }
     // Without the suspects' share every change waited for the dead ones' 1.5 s timeouts.
@@ -351,7 +351,7 @@ describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
     const slow = { subscriberKey: 'gw:slow', url: `${s.url}/slow` };
     const flaky = { subscriberKey: 'gw:flaky', url: `${s.url}/flaky` };
     n.send(body({ revision: 1 }), [slow, flaky], meta(1));
-    expect(await eventually(() => s.requests.length === 2 && n.stats().inFlight === 1)).toBe(true);
+    await waitFor(() => s.requests.length === 2 && n.stats().inFlight === 1, 's.requests.length === 2 && n.stats().inFlight === 1');
     n.send(body({ revision: 2 }), [slow], meta(2));
     n.send(body({ other: 1 }), [slow], { group: 'hss', eventType: 'update', revision: 1 });
     // flaky backing off; slow: eir in flight with a next behind it, hss queued or in flight.
@@ -372,7 +372,7 @@ describe('Notifier fairness and circuit breaker (issue 12 §1)', () => {
     n.send(body({}), [{ subscriberKey: 'gw:a', url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/n` }], meta(1));
     await n.idle();
     expect(delivered).toHaveLength(1);
-    expect(await eventually(() => closedAfterMs() !== undefined, 2000)).toBe(true);
+    await waitFor(() => closedAfterMs() !== undefined, 'closedAfterMs() !== undefined', 2000);
     // Before the limit, the body was read until the attempt's 3 s timer fired.
     expect(closedAfterMs()!).toBeLessThan(1000);
     expect(sent()).toBeLessThan(8 * 1024 * 1024);
