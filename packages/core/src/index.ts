@@ -29,6 +29,7 @@ export {
 export {
   ClusterError,
   GovernanceError,
+  WatchLimitError,
   ManagerStoppedError,
   NotFoundError,
   QueueFullError,
@@ -86,6 +87,7 @@ export {
   type StoreRetryConfig,
 } from './manager/config';
 export type { ProbeResult } from './manager/probe';
+export type { WatchEvent, WatchListener } from './manager/group-watchers';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';
 export { TARGET_POLICY_ERROR_CODE, type TargetPolicy } from './security/target-policy';

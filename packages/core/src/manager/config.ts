@@ -87,6 +87,8 @@ export interface ManagerConfig {
   clusterLogRetention: number;
   /** Cluster mode: how often (ms) a replica writes the check times of its healthy-as-before pods. Default 60 000. */
   healthFlushInterval: number;
+  /** Pull mode: most SSE watch streams and blocking queries at once; beyond it they get 503. Default 10 000. */
+  maxWatchers: number;
 }
 
 /** What `new Manager(config)` accepts: every setting is optional. */
@@ -128,6 +130,7 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   clusterPollInterval: undefined,
   clusterLogRetention: 15 * 60_000,
   healthFlushInterval: 60_000,
+  maxWatchers: 10_000,
 });
 
 const DAY = 86_400_000;
@@ -170,6 +173,7 @@ const configSchema = z.strictObject({
   clusterPollInterval: int(10, 60_000).optional(),
   clusterLogRetention: int(60_000, 30 * DAY).optional(),
   healthFlushInterval: int(1_000, DAY).optional(),
+  maxWatchers: int(0, 1_000_000).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 
