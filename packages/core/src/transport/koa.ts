@@ -68,10 +68,15 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
     };
     if (ctx.res !== undefined) defineSignal(request, ctx.res);
     const response = await handle(request);
+    if (response.stream !== undefined && ctx.res !== undefined) {
+      // A watch stream is written by the adapter itself: a client closing it is normal, not an error for Koa to log.
+      (ctx as { respond?: boolean }).respond = false;
+      writer.write(ctx.req, ctx.res, response);
+      return;
+    }
     const answer = writer.finish(ctx.req, response);
     ctx.status = answer.status;
     ctx.set(answer.headers);
-    // Koa pipes a stream body and destroys it when the response closes (client gone).
     ctx.body = answer.stream ?? answer.body;
   };
 }

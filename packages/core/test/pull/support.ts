@@ -51,7 +51,7 @@ export function pod(serviceName: string, podName: string, port = 9000, subscript
   return {
     serviceName,
     podName,
-    providers: [{ protocol: 'http' as const, ip: '10.0.0.1', port }],
+    providers: [{ protocol: 'http', ip: '10.0.0.1', port }] as Array<{ protocol: 'http' | 'tcp'; ip: string; port: number }>,
     healthCheckUrl: 'http://127.0.0.1:9/health',
     notificationUrl: 'http://127.0.0.1:9/notify',
     subscriptions,
