@@ -110,15 +110,15 @@ async function main() {
   await manager.start();
   const server = http.createServer(createNodeListener(manager));
   const base = await listen(server);
-  const pod = (i, marker) => ({
+  const pod = (name) => ({
     serviceName: 'eir',
-    podName: `eir-${i}`,
+    podName: name,
     providers: [{ protocol: 'http', ip: '10.0.0.1', port: 9000 }],
     healthCheckUrl: 'http://127.0.0.1:9/health',
-    notificationUrl: `http://127.0.0.1:9/notify/${marker}`,
+    notificationUrl: 'http://127.0.0.1:9/notify',
     subscriptions: [],
   });
-  for (let i = 0; i < 10; i++) await manager.register(pod(i, 'seed'));
+  for (let i = 0; i < 10; i++) await manager.register(pod(`eir-${i}`));
 
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -131,10 +131,9 @@ async function main() {
   await new Promise((r) => heapWorker.once('exit', r));
   await new Promise((r) => setTimeout(r, 300));
 
-  let round = 0;
+  // Each round registers a pod named by the round's marker (the change the watchers wait for).
   const stats = await measureRounds(`${base}/watch?service=eir`, async (marker) => {
-    const registration = pod(round++ % 10, marker);
-    await manager.register(registration);
+    await manager.register(pod(marker));
     frameSize = Buffer.byteLength(JSON.stringify(await manager.getServicePods('eir'))) + 200;
   });
   const baseline = await measureRounds(bareUrl, async (marker) => {
