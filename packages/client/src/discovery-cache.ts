@@ -140,6 +140,19 @@ export class DiscoveryCache extends EventEmitter<DiscoveryCacheEvents> {
     return true;
   }
 
+  /**
+   * Feeds the cache from a watch (`client.watch([...], { signal })`) instead of push
+   * notifications: every event is applied like a notification, and the same `change` events
+   * follow. Resolves when the watch ends (its signal was aborted); rejects with its error.
+   *
+   * ```ts
+   * void cache.follow(client.watch(['eir', 'hss'], { signal }));
+   * ```
+   */
+  async follow(events: AsyncIterable<{ payload: NotificationPayload }>): Promise<void> {
+    for await (const event of events) this.#applyChecked(event.payload);
+  }
+
   /** Names of the services the cache has heard of. */
   services(): string[] {
     return [...this.#groups.keys()];

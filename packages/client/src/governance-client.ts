@@ -15,6 +15,7 @@ import {
   type RegistrationInput,
   type ServiceRegistration,
 } from './wire.js';
+import { watchServices, type WatchEvent, type WatchOptions } from './watch.js';
 
 /** How a `GovernanceClient` reaches its manager. */
 export interface GovernanceClientOptions {
@@ -192,6 +193,23 @@ export class GovernanceClient {
     const { body } = await this.#request('GET', '/services', undefined, options);
     const services = (body as { services?: unknown } | undefined)?.services;
     return Array.isArray(services) ? services.map(fromServiceWire) : [];
+  }
+
+  /**
+   * Watches service groups (pull mode: `GET /watch`, Server-Sent Events) as an async iterator:
+   * first the current state of each group, then every change, each the same payload a push
+   * notification carries. Reconnects on its own after a lost connection (backoff, resuming
+   * from the last revision seen, so no change is missed); abort `signal` to end it. No
+   * notification endpoint is needed on this side.
+   *
+   * ```ts
+   * for await (const event of client.watch(['eir'], { signal })) console.log(event.serviceName, event.payload.pods);
+   * ```
+   * @throws UnauthorizedError, GovernanceClientError for answers a retry cannot fix (400, 404, 501).
+   */
+  watch(services: readonly string[], options?: WatchOptions): AsyncGenerator<WatchEvent, void, undefined> {
+    const { accept: _accept, ...headers } = this.#headers;
+    return watchServices({ managerUrl: this.managerUrl, headers }, services, options);
   }
 
   /**

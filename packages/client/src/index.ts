@@ -25,6 +25,7 @@ export type {
 export { NotificationServer } from './notification-server.js';
 export type { NotificationServerOptions } from './notification-server.js';
 export { DiscoveryCache } from './discovery-cache.js';
+export type { WatchEvent, WatchOptions } from './watch.js';
 export type { DiscoveredPod, DiscoveryCacheEvents, DiscoveryCacheOptions, Endpoint } from './discovery-cache.js';
 export {
   SIGNATURE_HEADER,

@@ -10,7 +10,8 @@ export type GovernanceErrorCode =
   | 'QUEUE_FULL'
   | 'NOT_FOUND'
   | 'MANAGER_STOPPED'
-  | 'CLUSTER';
+  | 'CLUSTER'
+  | 'WATCH_LIMIT';
 
 export class GovernanceError extends Error {
   readonly code: GovernanceErrorCode;
@@ -136,6 +137,16 @@ export class ClusterError extends GovernanceError {
   }
 }
 
+/** Too many watchers (SSE streams and blocking queries) at once; the caller should retry later. */
+export class WatchLimitError extends GovernanceError {
+  readonly limit: number;
+
+  constructor(limit: number, message = `too many watchers (${limit}); retry later or raise maxWatchers`) {
+    super('WATCH_LIMIT', `[core] ${message}`);
+    this.limit = limit;
+  }
+}
+
 /** True for errors that carry `code` (works across duplicated copies of the package). */
 export function isGovernanceError(error: unknown): error is GovernanceError {
   return error instanceof GovernanceError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'code' in error && (error as { code: string }).code in CODES);
@@ -148,6 +159,7 @@ const CODES: Record<GovernanceErrorCode, true> = {
   NOT_FOUND: true,
   MANAGER_STOPPED: true,
   CLUSTER: true,
+  WATCH_LIMIT: true,
 };
 
 /** A path step as Standard Schema reports it: a key, or an object holding the key. */

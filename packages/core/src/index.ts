@@ -29,6 +29,7 @@ export {
 export {
   ClusterError,
   GovernanceError,
+  WatchLimitError,
   ManagerStoppedError,
   NotFoundError,
   QueueFullError,
@@ -99,6 +100,7 @@ export {
 export { formatDuration, parseDuration, type Duration } from './duration';
 export type { ProbeResult } from './manager/probe';
 export type { NotifierStats, SubscriberBacklog, SubscriberRecovered, SubscriberUnreachable } from './manager/notifier';
+export type { WatchEvent, WatchListener } from './manager/group-watchers';
 export { silentLogger, type Logger } from './manager/logger';
 export type { ApiToken, ApiTokenInput } from './security/api-tokens';
 export { TARGET_POLICY_ERROR_CODE, type TargetPolicy } from './security/target-policy';

@@ -125,3 +125,19 @@ export function sameRegistration(a: ServiceRegistration, b: ServiceRegistration)
   const subs = new Set(a.subscriptions);
   return b.subscriptions.every((s) => subs.has(s));
 }
+
+/**
+ * One state of a watched group: the same JSON a push notification of this change carries
+ * (profile-aware), and the group's revision. `data` is built once per change and shared by
+ * every watcher: never mutate it.
+ */
+export interface WatchEvent {
+  group: string;
+  revision: number;
+  eventType: EventType;
+  /** The notification payload, serialized (one line of JSON). */
+  data: Buffer;
+}
+
+/** Receives the changes of the groups it watches, in revision order. Must not throw. */
+export type WatchListener = (event: WatchEvent) => void;

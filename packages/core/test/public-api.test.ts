@@ -23,6 +23,7 @@ describe('the root exports of @governance/core', () => {
       'StoreError',
       'TARGET_POLICY_ERROR_CODE',
       'ValidationError',
+      'WatchLimitError',
       'applyMutationsSequentially',
       'cloneService',
       'createGovernanceHandler',

@@ -52,9 +52,16 @@ describe('MongoStore with the server down', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
-  it('manager.start() makes one attempt, fails with that error and leaves the store usable', async () => {
+  it('manager.start() makes one attempt (joining as the one manager of the registry), fails with that error and leaves the store usable', async () => {
+    let joins = 0;
     let reads = 0;
     const store = downStore();
+    const membership = store.membership!;
+    const join = membership.join.bind(membership);
+    membership.join = (...args) => {
+      joins++;
+      return join(...args);
+    };
     const getAllServices = store.getAllServices.bind(store);
     store.getAllServices = (options) => {
       reads++;
@@ -62,11 +69,11 @@ describe('MongoStore with the server down', () => {
     };
     const manager = new Manager({}, store);
     const error = await failure(manager.start());
-    expect(reads).toBe(1);
-    expect((error as Error).message).toMatch(/^\[store-mongodb\] getAllServices failed: cannot reach MongoDB at .* within 0\.3 s/);
+    expect([joins, reads]).toEqual([1, 0]);
+    expect((error as Error).message).toMatch(/^\[store-mongodb\] join failed: cannot reach MongoDB at .* within 0\.3 s/);
     expect(manager.isRunning).toBe(false);
     await failure(manager.start());
-    expect(reads).toBe(2);
+    expect([joins, reads]).toEqual([2, 0]);
   });
 
   it('keeps trying to connect on later calls instead of reporting a closed client', async () => {

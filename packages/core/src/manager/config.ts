@@ -115,6 +115,8 @@ export interface ManagerConfig {
    * Default 10 000.
    */
   healthMaxWriteWait: number;
+  /** Pull mode: most SSE watch streams and blocking queries at once; beyond it they get 503. Default 10 000. */
+  maxWatchers: number;
 }
 
 /** The settings that are durations: each accepts milliseconds or a string such as `'30s'`. */
@@ -181,6 +183,7 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   notificationCircuitMaxBackoff: 60_000,
   responseBodyLimit: 4096,
   healthMaxWriteWait: 10_000,
+  maxWatchers: 10_000,
 });
 
 const DAY = 86_400_000;
@@ -247,6 +250,7 @@ const configSchema = z.strictObject({
   notificationCircuitMaxBackoff: durationSchema(DURATION_LIMITS.notificationCircuitMaxBackoff).optional(),
   responseBodyLimit: int(1, 16 * 1024 * 1024).optional(),
   healthMaxWriteWait: durationSchema(DURATION_LIMITS.healthMaxWriteWait).optional(),
+  maxWatchers: int(0, 1_000_000).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 

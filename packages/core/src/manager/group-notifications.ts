@@ -1,5 +1,6 @@
 import type { EventType, ServiceInfo } from '../model';
 import { buildNotification } from './notification-builder';
+import type { GroupWatchers } from './group-watchers';
 import type { DeliveryTarget, Notifier } from './notifier';
 import type { RegistryView } from './registry-view';
 import type { WireProfile } from '../wire';
@@ -12,41 +13,63 @@ import type { WireProfile } from '../wire';
 export class GroupNotifications {
   readonly #view: RegistryView;
   readonly #notifier: Notifier;
-  readonly #revisionFor: (group: string) => number;
+  readonly #revisionFor: (group: string, change: boolean) => number;
   readonly #profile: WireProfile;
   readonly #mayNotify: ((subscriberKey: string) => boolean) | undefined;
+  readonly #watchers: GroupWatchers | undefined;
 
   /**
    * @param revisionFor the revision a payload of `group` carries now: the next value of a
-   *   revision clock (one manager), or the seq of the group's last change (cluster mode).
+   *   revision clock (one manager; for a `change` it also becomes the group's revision in the
+   *   view), or the seq of the group's last change (cluster mode).
    * @param mayNotify cluster mode: whether this replica delivers to a subscriber (owns it).
+   * @param watchers pull-mode watchers, told about every change (not about reconciles).
    */
   constructor(
     view: RegistryView,
     notifier: Notifier,
-    revisionFor: (group: string) => number,
+    revisionFor: (group: string, change: boolean) => number,
     profile: WireProfile,
     mayNotify?: (subscriberKey: string) => boolean,
+    watchers?: GroupWatchers,
   ) {
     this.#view = view;
     this.#notifier = notifier;
     this.#revisionFor = revisionFor;
     this.#profile = profile;
     this.#mayNotify = mayNotify;
+    this.#watchers = watchers;
   }
 
-  /** Sends the group's current pods to every subscriber of the group; returns how many. */
+  /** The group's current state as a payload of `eventType` (for a watcher's first event). */
+  payloadOf(group: string, eventType: EventType, revision: number): Buffer {
+    return buildNotification(this.#profile, group, eventType, this.#view.podsOf(group), revision);
+  }
+
+  /**
+   * Sends the group's current pods to every subscriber of the group (and, unless it is a
+   * `reconcile`, to its watchers: the group changed); returns how many subscribers.
+   */
   toSubscribers(group: string, eventType: EventType): number {
     const subscribers = this.#view.subscribersOf(group);
-    if (subscribers === undefined || subscribers.size === 0) return 0;
     const targets: DeliveryTarget[] = [];
     const mayNotify = this.#mayNotify;
-    for (const subscriberKey of subscribers) {
-      if (mayNotify !== undefined && !mayNotify(subscriberKey)) continue;
-      const subscriber = this.#view.get(subscriberKey);
-      if (subscriber !== undefined) targets.push({ subscriberKey, url: subscriber.notificationUrl });
+    if (subscribers !== undefined) {
+      for (const subscriberKey of subscribers) {
+        if (mayNotify !== undefined && !mayNotify(subscriberKey)) continue;
+        const subscriber = this.#view.get(subscriberKey);
+        if (subscriber !== undefined) targets.push({ subscriberKey, url: subscriber.notificationUrl });
+      }
     }
-    this.toTargets(group, eventType, targets);
+    if (eventType === 'reconcile') {
+      this.toTargets(group, eventType, targets);
+      return targets.length;
+    }
+    const revision = this.#revisionFor(group, true);
+    let body: Buffer | undefined;
+    const build = (): Buffer => (body ??= this.payloadOf(group, eventType, revision));
+    this.#watchers?.publish(group, revision, eventType, build);
+    if (targets.length > 0) this.#notifier.send(build(), targets, { group, eventType, revision });
     return targets.length;
   }
 
@@ -55,8 +78,8 @@ export class GroupNotifications {
     const mayNotify = this.#mayNotify;
     if (mayNotify !== undefined) targets = targets.filter((t) => mayNotify(t.subscriberKey));
     if (targets.length === 0) return;
-    const revision = this.#revisionFor(group);
-    const body = buildNotification(this.#profile, group, eventType, this.#view.podsOf(group), revision);
+    const revision = this.#revisionFor(group, false);
+    const body = this.payloadOf(group, eventType, revision);
     this.#notifier.send(body, targets, { group, eventType, revision });
   }
 

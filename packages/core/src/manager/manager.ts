@@ -16,6 +16,7 @@ import { resolveManagerConfig, warnManagerTokensDeprecated, type ManagerConfig, 
 import { pingWithin } from './deadline';
 import { EventSink, type ManagerEvents } from './events';
 import { GroupNotifications } from './group-notifications';
+import { GroupWatchers, type WatchEvent, type WatchListener } from './group-watchers';
 import { HealthChecker } from './health-checker';
 import { HealthGate } from './health-gate';
 import { HealthResults } from './health-results';
@@ -38,6 +39,8 @@ export interface ManagerStats {
   /** Delivery counters; `openCircuits`, `failingSubscribers` and `backlog` (the 10 largest per-subscriber backlogs) show unreachable subscribers. */
   deliveries: NotifierStats;
   probes: { inFlight: number; queued: number; tracked: number };
+  /** Pull mode: SSE streams and blocking queries registered now, and `maxWatchers`. */
+  watchers: { active: number; limit: number };
   /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
   cluster?: ClusterStats;
 }
@@ -83,6 +86,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #guard: TargetPolicyGuard;
   readonly #clock = new RevisionClock();
   readonly #outbox: GroupNotifications;
+  readonly #watchers: GroupWatchers;
+  /** One manager: the revision every group has at least (a clock value taken at start, so it grows across restarts). */
+  #revisionFloor = 0;
   #state: State = 'idle';
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
@@ -157,12 +163,14 @@ export class Manager extends EventEmitter<ManagerEvents> {
         }),
     });
     const view = this.#view;
+    this.#watchers = new GroupWatchers(c.maxWatchers);
     this.#outbox = new GroupNotifications(
       view,
       this.#notifier,
-      cluster === undefined ? () => this.#clock.next() : (group) => view.revisionOf(group),
+      cluster === undefined ? (group, change) => this.#nextRevision(group, change) : (group) => view.revisionOf(group),
       c.wireProfile,
       owns,
+      this.#watchers,
     );
     const writer = new StoreWriter({
       store,
@@ -269,6 +277,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   }
 
   #load(services: ServiceInfo[]): void {
+    if (this.#cluster === undefined) this.#revisionFloor = this.#clock.next();
     this.#view.clear();
     for (const service of services) this.#view.set(service);
     this.#probes.load(services, keyOf);
@@ -304,6 +313,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
         if (item.kind !== 'health') item.reject(new ManagerStoppedError('the manager stopped before this change was applied'));
       }
     }
+    this.#watchers.endAll();
     // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
     await this.#cluster?.stop();
     await this.#sole?.stop();
@@ -453,6 +463,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       pods: this.#view.counts(),
       deliveries: this.#notifier.stats(),
       probes: this.#checker.stats(),
+      watchers: { active: this.#watchers.size, limit: this.#watchers.limit },
       ...(this.#cluster === undefined ? {} : { cluster: this.#cluster.stats() }),
     };
   }
@@ -471,6 +482,56 @@ export class Manager extends EventEmitter<ManagerEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The revision of a service group: it grows with every change of the group's pods (and across
+   * restarts), and is what notifications, watch events (`id:`) and blocking queries carry. A
+   * group that never changed has the revision the manager started with (one manager) or 0
+   * (cluster mode, where revisions are change-log positions shared by every replica).
+   */
+  revisionOf(serviceName: string): number {
+    const revision = this.#view.revisionOf(serviceName);
+    return revision > this.#revisionFloor ? revision : this.#revisionFloor;
+  }
+
+  /**
+   * Watches service groups (pull mode). `listener` is first called, synchronously and before
+   * this returns, with the current state of each group in revision order (`event_type:
+   * 'reconcile'`) — only the groups whose revision is `after` or more when `after` is given
+   * (resuming: revisions are ordered across groups, so these are the groups that may have
+   * changed since), none when `initial` is false — and then with every change of these groups,
+   * in order. `onEnd` is called when the manager stops. Returns the function that stops watching.
+   * @throws WatchLimitError beyond `maxWatchers`, ManagerStoppedError, ValidationError
+   */
+  watch(
+    serviceNames: readonly string[],
+    listener: WatchListener,
+    options: { after?: number; initial?: boolean; onEnd?: () => void } = {},
+  ): () => void {
+    this.#assertRunning();
+    const problems = serviceNames.length === 0 ? [{ path: 'serviceNames', message: 'must name at least one service' }] : [];
+    if (problems.length > 0) throw new ValidationError(problems, { context: 'watch' });
+    const groups = [...new Set(serviceNames)];
+    const remove = this.#watchers.add(groups, listener, options.onEnd);
+    if (options.initial === false) return remove;
+    const { after } = options;
+    const current: WatchEvent[] = [];
+    for (const group of groups) {
+      const revision = this.revisionOf(group);
+      if (after !== undefined && revision < after) continue;
+      current.push({ group, revision, eventType: 'reconcile', data: this.#outbox.payloadOf(group, 'reconcile', revision) });
+    }
+    current.sort((a, b) => a.revision - b.revision);
+    for (const event of current) listener(event);
+    return remove;
+  }
+
+  /** One manager: each change takes the next clock value, which becomes the group's revision. */
+  #nextRevision(group: string, change: boolean): number {
+    const revision = this.#clock.next();
+    if (change) this.#view.setRevision(group, revision);
+    return revision;
   }
 
   #assertRunning(): void {

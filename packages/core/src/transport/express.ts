@@ -44,7 +44,7 @@ export function governanceRouter(
       next();
       return;
     }
-    handle(requestFromNode(req, path, search, req.body)).then(
+    handle(requestFromNode(req, path, search, req.body, res)).then(
       (response) => writer.write(req, res, response),
       next,
     );

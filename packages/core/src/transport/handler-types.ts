@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import type { WatchListener } from '../model';
 import type { ServiceInfo } from '../model';
 import type { ApiToken, ApiTokenInput } from '../security/api-tokens';
 import type { AuthorizeRejection } from '../security/token-auth';
@@ -27,6 +29,14 @@ export interface GovernanceHandlerManager {
   checkHealth(): Promise<{ healthy: boolean; degraded?: boolean; reason?: string; store: { ok: boolean; error?: string } }>;
   /** For `GET /health/live`: whether the process should be restarted (false) — not whether it can take traffic. Absent: live while it answers. */
   checkLiveness?(): { live: boolean; reason?: string };
+  /** Pull mode (`GET /watch`, blocking queries): a group's revision. Without it those routes answer 501. */
+  revisionOf?(serviceName: string): number;
+  /** Pull mode: watches groups (see `Manager.watch`). */
+  watch?(
+    serviceNames: readonly string[],
+    listener: WatchListener,
+    options?: { after?: number; initial?: boolean; onEnd?: () => void },
+  ): () => void;
   /**
    * The manager's resolved config. Its `tokens` (deprecated there) are used when the handler
    * options have none.
@@ -111,6 +121,24 @@ export interface GovernanceHandlerOptions {
    * authentication (any user name), so a browser can log in.
    */
   statusPage?: StatusPageHandler;
+  /** Pull mode: `GET /watch` (SSE) and blocking `GET /services/:name?index=&wait=`. */
+  watch?: WatchOptions;
+}
+
+/** Settings of the pull-mode routes. */
+export interface WatchOptions {
+  /** An SSE comment is sent after this long without events, so proxies keep the stream open (ms). Default 15 000. */
+  heartbeatMs?: number;
+  /** The reconnection delay the stream suggests to clients (SSE `retry:`, ms). Default 2 000. */
+  retryMs?: number;
+  /** Most streams and blocking queries one API token holds at once; more get 429. Default 100. */
+  maxStreamsPerToken?: number;
+  /** Most services one stream watches. Default 256. */
+  maxServicesPerStream?: number;
+  /** Longest `wait` of a blocking query (longer ones are cut), ms. Default 600 000 (10 min). */
+  maxWaitMs?: number;
+  /** `wait` of a blocking query that gives none, ms. Default 300 000 (5 min). */
+  defaultWaitMs?: number;
 }
 
 /** A request in transport-neutral form, built by an adapter. */
@@ -131,6 +159,8 @@ export interface GovernanceRequest {
    * `ctx.request.body`). When set, `body` is not called; a string or Buffer is parsed as JSON.
    */
   parsedBody?: unknown;
+  /** Aborted when the client goes away (adapters set it; blocking queries stop waiting then). */
+  signal?: AbortSignal;
 }
 
 /** The answer, ready to be written by an adapter. `body` is JSON text. */
@@ -138,6 +168,11 @@ export interface GovernanceResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * A streaming body (`GET /watch`), sent instead of `body`, without a content length. The
+   * adapter pipes it to the client and destroys it when the client goes away.
+   */
+  stream?: Readable;
 }
 
 /** Handles one request; never rejects. */

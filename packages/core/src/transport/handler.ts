@@ -13,6 +13,16 @@ import type {
   GovernanceResponse,
 } from './handler-types';
 import { BodyError, assertJsonContentType, parseJsonBody } from './json-body';
+import {
+  INDEX_HEADER,
+  SSE_HEADERS,
+  SseStream,
+  TokenWatchCounts,
+  parseBlockingQuery,
+  parseWatchQuery,
+  resolveWatchOptions,
+  waitForChange,
+} from './watch';
 
 /** The registry is read only while the manager runs: before `start()` its view is empty, not the store's. */
 function assertReadable(manager: GovernanceHandlerManager): void {
@@ -24,7 +34,7 @@ function assertReadable(manager: GovernanceHandlerManager): void {
 /** Default largest request body: 64 KiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-type Route = 'register' | 'unregister' | 'services' | 'service' | 'health' | 'metrics' | 'ui';
+type Route = 'register' | 'unregister' | 'services' | 'service' | 'health' | 'metrics' | 'ui' | 'watch';
 
 const ALLOWED: Record<Route, readonly string[]> = {
   register: ['POST'],
@@ -34,9 +44,10 @@ const ALLOWED: Record<Route, readonly string[]> = {
   health: ['GET', 'HEAD'],
   metrics: ['GET', 'HEAD'],
   ui: ['GET', 'HEAD'],
+  watch: ['GET'],
 };
 
-const READ_ROUTES: ReadonlySet<Route> = new Set(['services', 'service', 'metrics', 'ui']);
+const READ_ROUTES: ReadonlySet<Route> = new Set(['services', 'service', 'metrics', 'ui', 'watch']);
 
 /** Says whether `POST /register` created, updated or left the pod unchanged (200 covers the last two). */
 const REGISTER_OUTCOME_HEADER = 'x-governance-outcome';
@@ -55,7 +66,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * | `POST /register` | 201 created / 200 updated or unchanged (header `x-governance-outcome`), body = the stored pod (snake_case) |
  * | `DELETE /unregister?service_name=&pod_name=` | 200 `{ status: "unregistered", … }`, 404 unknown pod |
  * | `GET /services` | `{ count, services }` |
- * | `GET /services/:serviceName` | `{ service_name, count, pods }` |
+ * | `GET /services/:serviceName` | `{ service_name, count, pods }`, revision in `x-governance-index`; with `?index=N&wait=30s` a blocking query (held until the revision passes N or `wait` ends) |
+ * | `GET /watch?service=a&service=b` | `text/event-stream`: each group's state, then every change (`id:` = revision; resumes from `Last-Event-ID`) |
  * | `GET /health`, `GET /health/ready` | 200 `{ status: "healthy" }` / 503 `{ status: "unhealthy" \| "degraded", error }` (readiness: store, stuck writes, cluster lease) |
  * | `GET /health/live` | 200 `{ status: "live" }` / 503 `{ status: "dead", error }` (liveness: restart me) |
  *
@@ -85,6 +97,14 @@ export function createGovernanceHandler(
   }
   const tokens = options.tokens !== undefined ? resolveApiTokens(options.tokens, 'handler options') : (manager.config?.tokens ?? []);
   const auth = tokens.length > 0 ? new TokenAuthenticator(tokens) : undefined;
+  const watchOptions = resolveWatchOptions(options.watch);
+  const tokenWatches = new TokenWatchCounts(watchOptions.maxStreamsPerToken);
+  const tooManyForToken = (): GovernanceResponse =>
+    json(
+      429,
+      { error: `[core] this token holds ${watchOptions.maxStreamsPerToken} watch streams and blocking queries already; close one or retry later` },
+      { 'retry-after': retryAfter },
+    );
 
   const fail = (error: unknown, request: GovernanceRequest): GovernanceResponse => {
     const code = errorCode(error);
@@ -103,6 +123,7 @@ export function createGovernanceHandler(
       }
       case 'STORE':
       case 'MANAGER_STOPPED':
+      case 'WATCH_LIMIT':
         return json(503, { error: message }, { 'retry-after': retryAfter });
       default:
         if (error instanceof BodyReadError) {
@@ -150,7 +171,7 @@ export function createGovernanceHandler(
       return json(200, toWireServiceList(profile, await manager.listServices()));
     },
 
-    async service(_request, param) {
+    async service(request, param, caller) {
       let serviceName: string;
       try {
         serviceName = decodeURIComponent(param);
@@ -160,7 +181,45 @@ export function createGovernanceHandler(
       const problem = nameProblem(serviceName);
       if (problem) return invalid('path', [{ path: WIRE_FIELD_NAMES.serviceName, message: problem }]);
       assertReadable(manager);
-      return json(200, toWireServiceGroup(serviceName, await manager.getServicePods(serviceName)));
+      const errors: FieldError[] = [];
+      const blocking = parseBlockingQuery(request.query, watchOptions, errors);
+      if (errors.length > 0) return invalid('query', errors);
+      const { watch, revisionOf } = manager;
+      if (blocking !== undefined && watch !== undefined && revisionOf !== undefined) {
+        const release = tokenWatches.take(caller);
+        if (release === undefined) return tooManyForToken();
+        try {
+          await waitForChange({ watch: watch.bind(manager), revisionOf: revisionOf.bind(manager) }, serviceName, blocking.index, blocking.waitMs, request.signal);
+        } finally {
+          release();
+        }
+      }
+      const index = revisionOf === undefined ? undefined : { [INDEX_HEADER]: String(revisionOf.call(manager, serviceName)) };
+      return json(200, toWireServiceGroup(serviceName, await manager.getServicePods(serviceName)), index);
+    },
+
+    async watch(request, _param, caller) {
+      if (manager.watch === undefined || manager.revisionOf === undefined) {
+        return json(501, { error: '[core] this manager does not support watching; use a Manager of @governance/core' });
+      }
+      const errors: FieldError[] = [];
+      const query = parseWatchQuery(request, watchOptions.maxServicesPerStream, errors);
+      if (errors.length > 0) return invalid('query', errors);
+      const release = tokenWatches.take(caller);
+      if (release === undefined) return tooManyForToken();
+      const stream = new SseStream(watchOptions.heartbeatMs, watchOptions.retryMs);
+      try {
+        const unwatch = manager.watch(query.services, stream.offer, { after: query.after, onEnd: () => stream.finish() });
+        stream.attach(() => {
+          unwatch();
+          release();
+        });
+      } catch (error) {
+        release();
+        stream.destroy();
+        throw error;
+      }
+      return { status: 200, headers: { ...SSE_HEADERS }, body: '', stream };
     },
 
     async metrics() {
@@ -282,6 +341,8 @@ function matchRoute(rawPath: string): { route: Route; param: string } | undefine
       return { route: 'health', param: 'live' };
     case '/health/ready':
       return { route: 'health', param: 'ready' };
+    case '/watch':
+      return { route: 'watch', param: '' };
   }
   if (path.startsWith('/services/')) {
     const param = path.slice('/services/'.length);

@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
 import { readBody } from './body-reader';
 import type { GovernanceHandlerManager } from './handler-types';
-import { normalizePrefix, preParsedBody, stripPrefix } from './node-io';
+import type { GovernanceRequest } from './handler-types';
+import { defineSignal, normalizePrefix, preParsedBody, stripPrefix } from './node-io';
 
 export type { GovernanceAdapterOptions, LingeringCloseOptions, UnknownRoutes } from './adapter-options';
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
@@ -19,6 +20,8 @@ export interface GovernanceKoaOptions extends GovernanceAdapterOptions {
 /** The parts of a Koa context the middleware uses (Koa 2 and 3 contexts satisfy it). */
 export interface KoaLikeContext {
   req: IncomingMessage;
+  /** Koa's `ctx.res`; when present, blocking queries stop waiting once the client goes away. */
+  res?: ServerResponse;
   method: string;
   path: string;
   querystring: string;
@@ -54,17 +57,25 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
       await next();
       return;
     }
-    const response = await handle({
+    const request: GovernanceRequest = {
       method: ctx.method,
       path,
       query: new URLSearchParams(ctx.querystring),
       headers: ctx.req.headers,
       body: (limit) => readBody(ctx.req, limit),
       parsedBody: preParsedBody(ctx.req, (ctx.request as { body?: unknown }).body),
-    });
+    };
+    if (ctx.res !== undefined) defineSignal(request, ctx.res);
+    const response = await handle(request);
+    if (response.stream !== undefined && ctx.res !== undefined) {
+      // A watch stream is written by the adapter itself: a client closing it is normal, not an error for Koa to log.
+      (ctx as { respond?: boolean }).respond = false;
+      writer.write(ctx.req, ctx.res, response);
+      return;
+    }
     const answer = writer.finish(ctx.req, response);
     ctx.status = answer.status;
     ctx.set(answer.headers);
-    ctx.body = answer.body;
+    ctx.body = answer.stream ?? answer.body;
   };
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './body-reader';
 import type { GovernanceRequest } from './handler-types';
 
@@ -42,8 +42,9 @@ export function requestFromNode(
   path: string,
   search: string,
   parsedBody?: unknown,
+  res?: ServerResponse,
 ): GovernanceRequest {
-  return {
+  const request: GovernanceRequest = {
     method: req.method ?? 'GET',
     path,
     query: new URLSearchParams(search),
@@ -51,4 +52,26 @@ export function requestFromNode(
     body: (limit) => readBody(req, limit),
     parsedBody: preParsedBody(req, parsedBody),
   };
+  if (res !== undefined) defineSignal(request, res);
+  return request;
+}
+
+/**
+ * Gives `request` a lazy `signal`, aborted when `res` closes (the client went away, or the
+ * answer was sent): only the routes that wait (blocking queries) pay for the controller.
+ */
+export function defineSignal(request: GovernanceRequest, res: ServerResponse): void {
+  let controller: AbortController | undefined;
+  Object.defineProperty(request, 'signal', {
+    enumerable: true,
+    get(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        const abort = (): void => controller!.abort(new Error('[core] the client went away'));
+        if (res.closed || res.destroyed) abort();
+        else res.once('close', abort);
+      }
+      return controller.signal;
+    },
+  });
 }

@@ -48,7 +48,7 @@ export function createNodeListener(manager: GovernanceHandlerManager, options: N
       return;
     }
     const parsedBody = (req as IncomingMessage & { body?: unknown }).body;
-    handle(requestFromNode(req, inner, search, parsedBody)).then(
+    handle(requestFromNode(req, inner, search, parsedBody, res)).then(
       (response) => writer.write(req, res, response),
       (error: unknown) => {
         if (next) next(error);

@@ -56,9 +56,20 @@ export class ResponseWriter {
     return { ...response, headers: { ...response.headers, connection: 'close' } };
   }
 
-  /** Writes `response` with one `writeHead` (no body for HEAD), lingering when the body is unread. */
+  /**
+   * Writes `response` with one `writeHead` (no body for HEAD), lingering when the body is unread.
+   * A streaming answer is piped and destroyed when the client goes away.
+   */
   write(req: IncomingMessage, res: ServerResponse, response: GovernanceResponse): void {
-    const { status, headers, body } = this.finish(req, response);
+    const { status, headers, body, stream } = this.finish(req, response);
+    if (stream !== undefined) {
+      res.once('close', () => stream.destroy());
+      if (res.destroyed || req.socket.destroyed) return void stream.destroy();
+      res.writeHead(status, headers);
+      res.flushHeaders();
+      stream.pipe(res);
+      return;
+    }
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
