@@ -19,6 +19,7 @@ export const THIRD_PARTY = {
   typescript: '5.9.3',
   '@types/node': '20.19.43',
   vitest3: '3.2.7',
+  'prom-client': '15.1.3',
 } as const;
 
 /** A public package of the workspace and where its packed tarball is. */

@@ -95,7 +95,14 @@ beforeAll(async () => {
   packed = await packAll(join(work, 'tarballs'));
   const typescript = { typescript: THIRD_PARTY.typescript, '@types/node': THIRD_PARTY['@types/node'] };
   background = {
-    host: later(installApp('host', { type: 'module', dependencies: fileDependencies(PACKAGES.map((p) => p.name)), devDependencies: typescript })),
+    host: later(
+      installApp('host', {
+        type: 'module',
+        // prom-client: the optional peer of @governance/core/prometheus, installed by a host that wants metrics.
+        dependencies: { ...fileDependencies(PACKAGES.map((p) => p.name)), 'prom-client': THIRD_PARTY['prom-client'] },
+        devDependencies: typescript,
+      }),
+    ),
     vitest3: later(
       installApp('vitest3', {
         type: 'module',

@@ -6,6 +6,8 @@ const { governanceRouter } = require('@governance/core/express');
 const { governanceKoa } = require('@governance/core/koa');
 const { createNodeListener } = require('@governance/core/node');
 const { runStoreConformance } = require('@governance/core/testing');
+const { collectMetrics } = require('@governance/core/prometheus');
+const { createStatusPage } = require('@governance/core/ui');
 const { GovernanceClient } = require('@governance/client');
 const { MemoryStore } = require('@governance/store-memory');
 const { MongoStore } = require('@governance/store-mongodb');
@@ -13,7 +15,7 @@ const { MySqlStore } = require('@governance/store-mysql');
 const { PostgresStore } = require('@governance/store-postgres');
 
 async function main() {
-  const exported = { governanceRouter, governanceKoa, createNodeListener, runStoreConformance, GovernanceClient, MongoStore, MySqlStore, PostgresStore };
+  const exported = { governanceRouter, governanceKoa, createNodeListener, runStoreConformance, collectMetrics, createStatusPage, GovernanceClient, MongoStore, MySqlStore, PostgresStore };
   const missing = Object.keys(exported).filter((name) => typeof exported[name] !== 'function');
   const manager = new Manager({ healthCheckInterval: 60_000 }, new MemoryStore());
   await manager.start();

@@ -9,6 +9,8 @@ import { Manager, ValidationError, type ManagerConfigInput } from '@governance/c
 import { governanceRouter } from '@governance/core/express';
 import { governanceKoa } from '@governance/core/koa';
 import { createNodeListener } from '@governance/core/node';
+import { collectMetrics } from '@governance/core/prometheus';
+import { createStatusPage } from '@governance/core/ui';
 import { makeService, runStoreConformance, type ConformanceRunner } from '@governance/core/testing';
 import { GovernanceClient, type RegistrationInput } from '@governance/client';
 import { MemoryStore } from '@governance/store-memory';
@@ -17,7 +19,7 @@ import { MySqlStore } from '@governance/store-mysql';
 import { PostgresStore } from '@governance/store-postgres';
 
 async function main(): Promise<void> {
-  const exported = { governanceRouter, governanceKoa, runStoreConformance, makeService };
+  const exported = { governanceRouter, governanceKoa, runStoreConformance, makeService, collectMetrics, createStatusPage };
   const missing = Object.entries(exported).filter(([, value]) => typeof value !== 'function').map(([name]) => name);
   // node:test's functions fit the suite's runner type as they are (checked by tsc).
   const runner: ConformanceRunner = { describe, it };
