@@ -33,6 +33,9 @@ const server = createServer(
   app.callback(),
 );
 server.maxConnections = 4_096;
+// Node's headersTimeout starts at a request's first byte: a connection that sends nothing gets the same 10 s as an inactivity limit.
+server.on('connection', (socket) => socket.setTimeout(10_000, () => socket.destroy()));
+server.on('request', (req) => req.socket.setTimeout(0));
 server.listen(Number(text), () => log(`koa-manager listening on port ${server.address().port} (memory store)`));
 server.once('error', (error) => {
   process.stderr.write(`koa-manager: cannot listen on PORT=${text}: ${error.message}\n`);

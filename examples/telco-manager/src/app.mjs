@@ -10,7 +10,9 @@ import { createStore } from './store-factory.mjs';
 /**
  * Limits of the inbound HTTP server (see "Recommended server setup" in core's README):
  * - `headersTimeout` 10 s: a connection that has not sent its request headers by then is closed
- *   (Node's default is 60 s, so a flood of idle connections stayed open a minute);
+ *   (Node's default is 60 s). Node applies it only once a request's first byte has arrived, so
+ *   a connection that sends nothing gets the same limit as an inactivity timeout until its first
+ *   request (see `listen`);
  * - `requestTimeout` 30 s: the whole request (headers and body) must arrive within it; answers,
  *   watch streams and blocking queries are not limited by it;
  * - `keepAliveTimeout` 5 s: an idle keep-alive connection is closed after it;
@@ -90,6 +92,9 @@ function listen(app, port, host, limits) {
   return new Promise((resolve, reject) => {
     const server = http.createServer(serverOptions, app);
     server.maxConnections = maxConnections;
+    // A connection that never sends a byte: Node's headersTimeout does not cover it.
+    server.on('connection', (socket) => socket.setTimeout(serverOptions.headersTimeout, () => socket.destroy()));
+    server.on('request', (req) => req.socket.setTimeout(0));
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
