@@ -66,7 +66,7 @@ describe('MySQL/MariaDB errors of the classified-errors table', () => {
       row.code === undefined
         ? Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true })
         : mysql2Error(row.code, row.errno);
-    const storeError = toStoreError(dialect, 'save', error, TARGET);
+    const storeError = toStoreError(dialect, 'saveService', error, TARGET);
     expect(storeError).toBeInstanceOf(StoreError);
     expect(storeError.transient).toBe(row.transient);
     expect(storeError.cause).toBe(error);
@@ -80,12 +80,12 @@ describe('MySQL/MariaDB errors of the classified-errors table', () => {
       errno: 1290,
       sqlState: 'HY000',
     });
-    expect(toStoreError(dialect, 'save', error, TARGET).transient).toBe(false);
+    expect(toStoreError(dialect, 'saveService', error, TARGET).transient).toBe(false);
   });
 
   it('a code outside the table stays permanent: ER_DUP_ENTRY', () => {
     const error = Object.assign(new Error("Duplicate entry 'x' for key 'PRIMARY'"), { code: 'ER_DUP_ENTRY', errno: 1062, sqlState: '23000' });
-    expect(toStoreError(dialect, 'save', error, TARGET).transient).toBe(false);
+    expect(toStoreError(dialect, 'saveService', error, TARGET).transient).toBe(false);
   });
 });
 
@@ -116,7 +116,7 @@ describe.skipIf(skip !== undefined)('MySQL/MariaDB errors caused on the server',
     await killer.query(`kill query ${victim.threadId}`);
     const error = await running;
     expect(error).toMatchObject({ errno: 1317 });
-    expect(toStoreError(dialect, 'save', error, TARGET).transient).toBe(true);
+    expect(toStoreError(dialect, 'saveService', error, TARGET).transient).toBe(true);
   });
 
   it('KILL CONNECTION → the running query and the next one fail transient', async () => {
@@ -127,10 +127,10 @@ describe.skipIf(skip !== undefined)('MySQL/MariaDB errors caused on the server',
     await killer.query(`kill connection ${victim.threadId}`);
     const error = await running;
     expect(error, 'the running query fails').toBeInstanceOf(Error);
-    expect(toStoreError(dialect, 'save', error, TARGET).transient, String(error)).toBe(true);
+    expect(toStoreError(dialect, 'saveService', error, TARGET).transient, String(error)).toBe(true);
     const next = await failure(victim.query('select 1'));
     expect(next).toBeInstanceOf(Error);
-    expect(toStoreError(dialect, 'save', next, TARGET).transient, String(next)).toBe(true);
+    expect(toStoreError(dialect, 'saveService', next, TARGET).transient, String(next)).toBe(true);
     console.log(`[reliability] KILL CONNECTION: running query ${show(error)}; next query ${show(next)}`);
   });
 
@@ -143,7 +143,7 @@ describe.skipIf(skip !== undefined)('MySQL/MariaDB errors caused on the server',
     await connection.query('rollback');
     await connection.query(`drop table ${table}`);
     expect(error).toMatchObject({ errno: 1792 });
-    const storeError = toStoreError(dialect, 'save', error, TARGET);
+    const storeError = toStoreError(dialect, 'saveService', error, TARGET);
     expect(storeError.transient).toBe(true);
     expect(storeError.message).toMatch(/accepts no writes right now/);
   });

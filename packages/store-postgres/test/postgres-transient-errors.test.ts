@@ -52,7 +52,7 @@ describe('PostgreSQL errors of the classified-errors table', () => {
     const error =
       row.code === undefined ? new Error('Connection terminated unexpectedly') : databaseError(row.code, SAMPLE[row.code] ?? 'x');
     if (row.code !== undefined) expect(SAMPLE[row.code], `a sample message for ${row.code}`).toBeDefined();
-    const storeError = toStoreError(dialect, 'save', error, TARGET);
+    const storeError = toStoreError(dialect, 'saveService', error, TARGET);
     expect(storeError).toBeInstanceOf(StoreError);
     expect(storeError.transient).toBe(row.transient);
     expect(storeError.cause).toBe(error);
@@ -61,11 +61,11 @@ describe('PostgreSQL errors of the classified-errors table', () => {
   });
 
   it('a code outside the table stays permanent: unique_violation', () => {
-    expect(toStoreError(dialect, 'save', databaseError('23505', 'duplicate key value'), TARGET).transient).toBe(false);
+    expect(toStoreError(dialect, 'saveService', databaseError('23505', 'duplicate key value'), TARGET).transient).toBe(false);
   });
 
   it('"Connection terminated due to connection timeout" is a connect timeout, not a lost connection', () => {
-    const storeError = toStoreError(dialect, 'save', new Error('Connection terminated due to connection timeout'), TARGET);
+    const storeError = toStoreError(dialect, 'saveService', new Error('Connection terminated due to connection timeout'), TARGET);
     expect(storeError.transient).toBe(true);
     expect(storeError.message).toMatch(/timed out connecting/);
   });
@@ -98,7 +98,7 @@ describe.skipIf(skip !== undefined)('PostgreSQL errors caused on the server', ()
     await killer.query('select pg_terminate_backend($1)', [pid]);
     const error = await running;
     expect(error).toMatchObject({ code: '57P01' });
-    const storeError = toStoreError(dialect, 'save', error, TARGET);
+    const storeError = toStoreError(dialect, 'saveService', error, TARGET);
     expect(storeError.transient).toBe(true);
     expect(storeError.message).toMatch(/shutting down or restarting, or ended the session/);
     const next = await victim.query('select 1').then(
@@ -106,7 +106,7 @@ describe.skipIf(skip !== undefined)('PostgreSQL errors caused on the server', ()
       (e: unknown) => e,
     );
     expect(next).toBeInstanceOf(Error);
-    expect(toStoreError(dialect, 'save', next, TARGET).transient, String(next)).toBe(true);
+    expect(toStoreError(dialect, 'saveService', next, TARGET).transient, String(next)).toBe(true);
   });
 
   it('pg_cancel_backend() → 57014 query_canceled, transient', async () => {
@@ -121,7 +121,7 @@ describe.skipIf(skip !== undefined)('PostgreSQL errors caused on the server', ()
     await killer.query('select pg_cancel_backend($1)', [pid]);
     const error = await running;
     expect(error).toMatchObject({ code: '57014' });
-    expect(toStoreError(dialect, 'save', error, TARGET).transient).toBe(true);
+    expect(toStoreError(dialect, 'saveService', error, TARGET).transient).toBe(true);
   });
 
   it('a write in a read-only transaction (as on a standby after a failover) → 25006, transient', async () => {
@@ -133,7 +133,7 @@ describe.skipIf(skip !== undefined)('PostgreSQL errors caused on the server', ()
     );
     await client.query('rollback');
     expect(error).toMatchObject({ code: '25006' });
-    const storeError = toStoreError(dialect, 'save', error, TARGET);
+    const storeError = toStoreError(dialect, 'saveService', error, TARGET);
     expect(storeError.transient).toBe(true);
     expect(storeError.message).toMatch(/accepts no writes right now/);
   });
