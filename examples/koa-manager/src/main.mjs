@@ -23,7 +23,20 @@ app.use((ctx) => {
   ctx.body = { error: `koa-manager: no route ${ctx.method} ${ctx.path}; the API is POST /register, DELETE /unregister, GET /services, GET /health` };
 });
 
-const server = app.listen(Number(text), () => log(`koa-manager listening on port ${server.address().port} (memory store)`));
+// Inbound limits, as "Recommended server setup" in core's README explains: idle or slow clients
+// are closed after 10 s without headers (Node's default is 60 s), a request must arrive within
+// 30 s, idle keep-alive connections close after 5 s, and at most 4,096 connections are open, so
+// inbound sockets never take the descriptors the manager needs for its probes and deliveries.
+const { createServer } = await import('node:http');
+const server = createServer(
+  { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+  app.callback(),
+);
+server.maxConnections = 4_096;
+// Node's headersTimeout starts at a request's first byte: a connection that sends nothing gets the same 10 s as an inactivity limit.
+server.on('connection', (socket) => socket.setTimeout(10_000, () => socket.destroy()));
+server.on('request', (req) => req.socket.setTimeout(0));
+server.listen(Number(text), () => log(`koa-manager listening on port ${server.address().port} (memory store)`));
 server.once('error', (error) => {
   process.stderr.write(`koa-manager: cannot listen on PORT=${text}: ${error.message}\n`);
   process.exit(1);

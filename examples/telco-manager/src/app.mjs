@@ -1,3 +1,4 @@
+import http from 'node:http';
 import express from 'express';
 import { Manager } from '@governance/core';
 import { governanceRouter } from '@governance/core/express';
@@ -5,6 +6,27 @@ import { collectMetrics } from '@governance/core/prometheus';
 import { createStatusPage } from '@governance/core/ui';
 import { loadConfig } from './config.mjs';
 import { createStore } from './store-factory.mjs';
+
+/**
+ * Limits of the inbound HTTP server (see "Recommended server setup" in core's README):
+ * - `headersTimeout` 10 s: a connection that has not sent its request headers by then is closed
+ *   (Node's default is 60 s). Node applies it only once a request's first byte has arrived, so
+ *   a connection that sends nothing gets the same limit as an inactivity timeout until its first
+ *   request (see `listen`);
+ * - `requestTimeout` 30 s: the whole request (headers and body) must arrive within it; answers,
+ *   watch streams and blocking queries are not limited by it;
+ * - `keepAliveTimeout` 5 s: an idle keep-alive connection is closed after it;
+ * - `maxConnections` 4,096: connections beyond it are closed at once, so inbound sockets never
+ *   use the descriptors the manager needs for its own probes, deliveries and store connections;
+ * - `connectionsCheckingInterval` 1 s: how often the two timeouts are checked (default 30 s).
+ */
+export const SERVER_LIMITS = Object.freeze({
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  maxConnections: 4_096,
+  connectionsCheckingInterval: 1_000,
+});
 
 /**
  * Starts the telco governance manager: an Express app with the Governance API mounted at its
@@ -17,6 +39,7 @@ import { createStore } from './store-factory.mjs';
  * @param {string} [options.host] interface to bind (default: all interfaces, like the Go example)
  * @param {import('@governance/core').Logger} [options.logger] pino-compatible logger for the manager
  * @param {Partial<import('@governance/core').ManagerConfigInput>} [options.managerOverrides] extra Manager settings
+ * @param {Partial<typeof SERVER_LIMITS>} [options.serverLimits] overrides of {@link SERVER_LIMITS}
  * @returns {Promise<{ manager: Manager, server: import('node:http').Server, port: number, config: object, close(): Promise<void> }>}
  * @throws {import('./config.mjs').ConfigError} for a bad variable; the store's error when it cannot start
  */
@@ -39,7 +62,7 @@ export async function startTelcoManager(options = {}) {
 
   let server;
   try {
-    server = await listen(app, options.port ?? config.port, options.host);
+    server = await listen(app, options.port ?? config.port, options.host, { ...SERVER_LIMITS, ...options.serverLimits });
   } catch (error) {
     metrics.close();
     statusPage.close();
@@ -64,12 +87,18 @@ export async function startTelcoManager(options = {}) {
   return { manager, server, port: server.address().port, config, close };
 }
 
-function listen(app, port, host) {
+function listen(app, port, host, limits) {
+  const { maxConnections, ...serverOptions } = limits;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error) => {
-      if (error) reject(error);
-      else resolve(server);
-    });
+    const server = http.createServer(serverOptions, app);
+    server.maxConnections = maxConnections;
+    // A connection that never sends a byte: Node's headersTimeout does not cover it.
+    server.on('connection', (socket) => socket.setTimeout(serverOptions.headersTimeout, () => socket.destroy()));
+    server.on('request', (req) => req.socket.setTimeout(0));
     server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }

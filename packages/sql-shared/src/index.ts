@@ -27,3 +27,4 @@ export {
   type UrlParameterRules,
 } from './connection-options';
 export { dialectFailures } from './dialect-failures';
+export { CLASSIFIED_ERRORS, classifyError, describeClassified, type ClassifiedError, type FailureKind } from './transient-errors';

@@ -8,6 +8,8 @@ import {
   type SqlDialectAdapter,
   type TableNames,
   UPSERT_REPLACED_COLUMNS,
+  classifyError,
+  describeClassified,
   dialectFailures,
   errorCode,
   errorMessage,
@@ -15,20 +17,6 @@ import {
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 
 const AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
-const CONNECTION_LOST = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CON_COUNT_ERROR',
-  'ER_CONNECTION_KILLED',
-  'ER_QUERY_INTERRUPTED',
-  'ER_NET_READ_ERROR',
-  'ER_NET_WRITE_INTERRUPTED',
-  'ER_CLIENT_INTERACTION_TIMEOUT',
-]);
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK']);
-/** A lock wait past `innodb_lock_wait_timeout` / `lock_wait_timeout`, a statement past MariaDB's `max_statement_time` or MySQL's `max_execution_time`. */
-const TIMED_OUT = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT']);
 
 /**
  * MySQL / MariaDB specifics: JSON, datetime(3) in UTC, ON DUPLICATE KEY, binary collation. The
@@ -149,16 +137,18 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   describeError(error: unknown, target: string): ErrorDescription | undefined {
     const code = mariaDbCode(error) ?? errorCode(error);
     const text = errorMessage(error);
-    if (code === undefined) return undefined;
+    if (code === undefined) {
+      const classified = classifyError('mysql', undefined, text);
+      return classified === undefined ? undefined : describeClassified(classified, target, text);
+    }
     if (AUTH.has(code)) {
       return dialectFailures.authentication(this.#user, target, text);
     }
     if (code === 'ER_BAD_DB_ERROR') {
       return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE \`${this.#database}\``);
     }
-    if (CONNECTION_LOST.has(code)) return dialectFailures.connectionLost(target, text);
-    if (TIMED_OUT.has(code)) return dialectFailures.statementTimeout(target, text);
-    if (RETRYABLE.has(code)) return dialectFailures.conflict(text, 'a lock conflict');
+    const classified = classifyError('mysql', code, text);
+    if (classified !== undefined) return describeClassified(classified, target, text);
     if (code === 'ER_CONSTRAINT_FAILED' || code === 'ER_CHECK_CONSTRAINT_VIOLATED') return dialectFailures.checkRejected(text);
     if (code === 'ER_DATA_TOO_LONG') return dialectFailures.tooLong(text);
     if (code === 'ER_NO_SUCH_TABLE') return dialectFailures.tablesMissing(target, text);
@@ -167,8 +157,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
   }
 
   isRetryable(error: unknown): boolean {
-    const code = mariaDbCode(error) ?? errorCode(error);
-    return code !== undefined && RETRYABLE.has(code);
+    return classifyError('mysql', mariaDbCode(error) ?? errorCode(error), errorMessage(error))?.kind === 'conflict';
   }
 }
 

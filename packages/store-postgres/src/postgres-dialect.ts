@@ -7,16 +7,13 @@ import {
   type SqlDialectAdapter,
   type TableNames,
   UPSERT_REPLACED_COLUMNS,
+  classifyError,
+  describeClassified,
   dialectFailures,
   errorCode,
   errorMessage,
 } from '@governance/sql-shared';
 import { type RawBuilder, sql, type Transaction } from 'kysely';
-
-const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '53300', '53000']);
-const RETRYABLE = new Set(['40001', '40P01']);
-/** query_canceled (statement_timeout) and lock_not_available (lock_timeout). */
-const TIMED_OUT = new Set(['57014', '55P03']);
 
 /**
  * PostgreSQL specifics: JSONB, timestamptz(3), ON CONFLICT, SQLSTATE classification, and the
@@ -117,21 +114,13 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     if (code === '3D000') {
       return dialectFailures.missingDatabase(this.#database, target, `CREATE DATABASE "${this.#database}"`);
     }
-    if (code !== undefined && (code.startsWith('08') || CONNECTION_LOST.has(code))) {
-      return { message: `the server at ${target} dropped or refused the connection (${text}); the pool reconnects on the next call`, transient: true };
-    }
-    if (code !== undefined && TIMED_OUT.has(code)) return dialectFailures.statementTimeout(target, text);
-    if (code !== undefined && RETRYABLE.has(code)) {
-      return dialectFailures.conflict(text);
-    }
+    const classified = classifyError('postgresql', code, text);
+    if (classified !== undefined) return describeClassified(classified, target, text);
     if (code === '23514') return dialectFailures.checkRejected(text);
     if (code === '22001') return dialectFailures.tooLong(text);
     if (code === '42P01' || code === '3F000') return dialectFailures.tablesMissing(target, text);
     if (/timeout exceeded when trying to connect|connection timeout/i.test(text)) {
       return { message: `timed out connecting to ${target}; is the server running at ${target}? raise connectTimeoutMs for a slow network`, transient: true };
-    }
-    if (/Connection terminated|connection ended|Client has encountered a connection error/i.test(text)) {
-      return dialectFailures.connectionLost(target, text);
     }
     if (/does not support SSL/i.test(text)) {
       return { message: `the server at ${target} does not accept SSL; set sslMode to 'disable' or enable SSL on the server`, transient: false };
@@ -141,7 +130,6 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
   }
 
   isRetryable(error: unknown): boolean {
-    const code = errorCode(error);
-    return code !== undefined && RETRYABLE.has(code);
+    return classifyError('postgresql', errorCode(error), errorMessage(error))?.kind === 'conflict';
   }
 }

@@ -36,6 +36,10 @@ export class SubscriberCircuit<P> {
   /** Wakes the circuit at `probeAt`. */
   timer: NodeJS.Timeout | undefined;
   lastError = '';
+  /** Whether it ever answered (2xx or a definite refusal). Until then it is "untried": one attempt at a time, in the untried share of the pool. */
+  proven = false;
+  /** Which share of the pool it waits for, while it waits in the notifier's queue of that share. */
+  parked: 'untried' | 'suspect' | undefined;
   #probeFailures = 0;
 
   constructor(key: string, url: string) {
@@ -48,10 +52,18 @@ export class SubscriberCircuit<P> {
     return this.failures > 0;
   }
 
-  /** Whether another attempt may start now: below the per-subscriber limit, or the one probe of an open circuit once its wait is over. */
+  /** Never answered and never failed: a new subscriber, alive or not. */
+  get untried(): boolean {
+    return !this.proven && this.failures === 0;
+  }
+
+  /**
+   * Whether another attempt may start now: below the per-subscriber limit (1 while untried), or
+   * the one probe of an open circuit once its wait is over.
+   */
   admits(perSubscriber: number, now: number): boolean {
     if (this.open) return this.active === 0 && now >= this.probeAt;
-    return this.active < perSubscriber;
+    return this.active < (this.proven ? perSubscriber : 1);
   }
 
   /** A transient failure; true when it opened the circuit. */
@@ -73,6 +85,7 @@ export class SubscriberCircuit<P> {
   /** An answer (2xx, or a definite refusal such as 4xx); true when it closed an open circuit. */
   answered(): boolean {
     const wasOpen = this.open;
+    this.proven = true;
     this.failures = 0;
     this.open = false;
     this.openedAt = 0;

@@ -193,16 +193,24 @@ export class HealthChecker extends IoPool {
    * batches, so a sweep of many pods never blocks it for long.
    */
   async sweep(): Promise<void> {
-    const pending: Array<Promise<void>> = [];
-    let batch = 0;
-    for (const entry of [...this.entries.values()]) {
-      if (entry.removed || this.stopped || !this.may(entry)) continue;
-      const queueNow = entry.state === State.Idle;
-      if (queueNow) this.enqueue(entry);
-      if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
-      if (queueNow && ++batch % SWEEP_BATCH === 0) await yieldToEventLoop();
+    // Someone awaits these checks: hold the event loop until they are done. The checker's own
+    // timers (interval, retry backoff) are unref'd, so during a retry's backoff nothing else may
+    // keep the process alive, and a script awaiting only this sweep would exit unsettled (code 13).
+    const hold = setInterval(noop, 2 ** 30);
+    try {
+      const pending: Array<Promise<void>> = [];
+      let batch = 0;
+      for (const entry of [...this.entries.values()]) {
+        if (entry.removed || this.stopped || !this.may(entry)) continue;
+        const queueNow = entry.state === State.Idle;
+        if (queueNow) this.enqueue(entry);
+        if (entry.state !== State.Idle) pending.push(this.whenDone(entry));
+        if (queueNow && ++batch % SWEEP_BATCH === 0) await yieldToEventLoop();
+      }
+      await Promise.all(pending);
+    } finally {
+      clearInterval(hold);
     }
-    await Promise.all(pending);
   }
 
   /** Pods tracked, checks running, checks waiting for a free slot in the pool. */
@@ -354,3 +362,5 @@ export class HealthChecker extends IoPool {
     });
   }
 }
+
+function noop(): void {}

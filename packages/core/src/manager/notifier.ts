@@ -163,6 +163,44 @@ interface Pair {
 const SUSPECT_SHARE = 4;
 
 /**
+ * The subscribers that wait for a turn in one share of the pool (untried or suspect). Entries
+ * are checked when taken (a circuit whose `parked` no longer names this share is skipped), so
+ * moving or dropping a circuit costs nothing here.
+ */
+class ParkedQueue {
+  readonly #kind: 'untried' | 'suspect';
+  #items: Array<SubscriberCircuit<Pair>> = [];
+  #head = 0;
+
+  constructor(kind: 'untried' | 'suspect') {
+    this.#kind = kind;
+  }
+
+  push(circuit: SubscriberCircuit<Pair>): void {
+    this.#items.push(circuit);
+  }
+
+  /** The subscriber that waits longest (`newest`: the one that arrived last). */
+  take(newest: boolean): SubscriberCircuit<Pair> | undefined {
+    while (this.#head < this.#items.length) {
+      const circuit = newest ? this.#items.pop()! : this.#items[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      if (circuit.parked === this.#kind) return circuit;
+    }
+    this.clear();
+    return undefined;
+  }
+
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+}
+
+/**
  * The engine's delivery pool: POSTs notification bodies to subscribers with a per-attempt
  * timeout, retries transient failures with exponential backoff and jitter, and keeps the work
  * per (subscriber, group) bounded — a newer `send` replaces an older one that is still waiting;
@@ -170,12 +208,16 @@ const SUSPECT_SHARE = 4;
  * ends at the latest payload, and pending memory is at most two small records per pair, each
  * referencing (never copying) a body shared by all targets.
  *
- * Fairness: a subscriber has at most `perSubscriber` attempts running; a subscriber whose last
- * attempt failed ("suspect") waits behind every healthy one and all suspects together use at
- * most a quarter of the pool; after `circuitThreshold` failures in a row its circuit opens (one
- * probe delivery at a time, after growing waits), and on the first answer its newest payloads
- * go out. So healthy subscribers keep at least three quarters of the pool, however many dead
- * ones there are.
+ * Fairness: a subscriber that has answered has at most `perSubscriber` attempts running; one
+ * that never answered has one. A subscriber whose last attempt failed ("suspect") waits behind
+ * every other one and all suspects together use at most a quarter of the pool. A subscriber
+ * that has not been tried yet ("untried") is not trusted either: untried and suspect ones
+ * together use at most three quarters of the pool, and a freed slot goes to the newest and the
+ * oldest waiting untried subscriber in turn. After `circuitThreshold` failures in a row a
+ * circuit opens (one probe delivery at a time, after growing waits), and on the first answer its
+ * newest payloads go out. So subscribers that answer keep at least a quarter of the pool however
+ * many dead ones there are (three quarters once the dead ones have failed once), and a new
+ * subscriber waits at most about one attempt timeout behind a flood of new dead ones.
  */
 export class Notifier extends IoPool {
   private readonly options: NotifierOptions;
@@ -184,11 +226,20 @@ export class Notifier extends IoPool {
   private readonly circuitPolicy: CircuitPolicy;
   private readonly perSubscriber: number;
   private readonly suspectLimit: number;
+  /** Untried and suspect subscribers together use at most this many slots, so answered ones keep a quarter of the pool. */
+  private readonly doubtfulLimit: number;
   private readonly bodyLimit: number;
   private readonly pairs = new Map<string, Pair>();
   private readonly circuits = new Map<string, SubscriberCircuit<Pair>>();
   /** Suspect subscribers with deliveries held only by the suspects' share, in arrival order. */
-  private readonly suspectsWaiting = new Set<SubscriberCircuit<Pair>>();
+  private readonly suspectsWaiting = new ParkedQueue('suspect');
+  /** Untried subscribers with deliveries held only by the untried share, in arrival order. */
+  private readonly untriedWaiting = new ParkedQueue('untried');
+  private untriedActive = 0;
+  /** The untried share alternates between the newest and the oldest waiting subscriber. */
+  private newestTurn = true;
+  /** A freed slot of the doubtful shares alternates between suspects and untried subscribers. */
+  private suspectTurn = false;
   private readonly urls = new Map<string, RequestTarget | string>();
   private idleWaiters: Array<() => void> = [];
   private inFlight = 0;
@@ -221,6 +272,7 @@ export class Notifier extends IoPool {
     };
     this.perSubscriber = options.perSubscriber ?? 2;
     this.suspectLimit = Math.max(1, Math.floor(options.concurrency / SUSPECT_SHARE));
+    this.doubtfulLimit = Math.max(1, options.concurrency - Math.floor(options.concurrency / SUSPECT_SHARE));
     this.bodyLimit = options.responseBodyLimit ?? 4096;
   }
 
@@ -338,6 +390,7 @@ export class Notifier extends IoPool {
       circuit.waiting = [];
     }
     this.suspectsWaiting.clear();
+    this.untriedWaiting.clear();
     this.nextCount = 0;
     if (dropped > 0) this.logger.warn({ dropped }, '[core] notifier stopped with undelivered notifications');
   }
@@ -389,8 +442,12 @@ export class Notifier extends IoPool {
         }
         return;
       }
-      if (circuit.suspect && this.suspectActive >= this.suspectLimit) {
-        this.suspectsWaiting.add(circuit);
+      const share = shareOf(circuit);
+      if (share !== undefined && !this.hasRoom(share)) {
+        if (circuit.parked !== share) {
+          circuit.parked = share;
+          (share === 'suspect' ? this.suspectsWaiting : this.untriedWaiting).push(circuit);
+        }
         return;
       }
       const pair = circuit.waiting.shift()!;
@@ -401,9 +458,10 @@ export class Notifier extends IoPool {
 
   private dispatch(pair: Pair): void {
     const { circuit } = pair;
-    const suspect = circuit.suspect;
+    const share = shareOf(circuit);
     circuit.active += 1;
-    if (suspect) this.suspectActive += 1;
+    if (share === 'suspect') this.suspectActive += 1;
+    else if (share === 'untried') this.untriedActive += 1;
     pair.phase = Phase.Queued;
     void this.queue.add(
       async () => {
@@ -411,21 +469,47 @@ export class Notifier extends IoPool {
           await this.deliver(pair);
         } finally {
           circuit.active -= 1;
-          if (suspect) this.suspectActive -= 1;
+          if (share === 'suspect') this.suspectActive -= 1;
+          else if (share === 'untried') this.untriedActive -= 1;
           this.pump(circuit);
-          if (suspect) this.pumpSuspects();
+          if (share !== undefined) this.pumpDoubtful();
         }
       },
-      { priority: suspect ? 0 : 1 },
+      { priority: share === 'suspect' ? 0 : share === 'untried' ? 1 : 2 },
     );
   }
 
-  private pumpSuspects(): void {
-    for (const circuit of this.suspectsWaiting) {
-      if (this.suspectActive >= this.suspectLimit) return;
-      this.suspectsWaiting.delete(circuit);
+  /** Whether an attempt of this share may start: the shares' limits (the pool's own limit is the queue's). */
+  private hasRoom(share: 'untried' | 'suspect'): boolean {
+    if (this.suspectActive + this.untriedActive >= this.doubtfulLimit) return false;
+    return share === 'untried' || this.suspectActive < this.suspectLimit;
+  }
+
+  /**
+   * Gives freed slots of the doubtful shares to waiting subscribers: suspects and untried ones in
+   * turn; among untried ones the newest and the oldest in turn, so a pod that registers after a
+   * flood of dead ones waits at most about one attempt timeout, and the oldest still move.
+   */
+  private pumpDoubtful(): void {
+    for (;;) {
+      const suspectFirst = this.suspectTurn;
+      this.suspectTurn = !this.suspectTurn;
+      const circuit = suspectFirst ? (this.takeSuspect() ?? this.takeUntried()) : (this.takeUntried() ?? this.takeSuspect());
+      if (circuit === undefined) return;
+      circuit.parked = undefined;
       this.pump(circuit);
     }
+  }
+
+  private takeSuspect(): SubscriberCircuit<Pair> | undefined {
+    return this.hasRoom('suspect') ? this.suspectsWaiting.take(false) : undefined;
+  }
+
+  private takeUntried(): SubscriberCircuit<Pair> | undefined {
+    if (!this.hasRoom('untried')) return undefined;
+    const newest = this.newestTurn;
+    this.newestTurn = !this.newestTurn;
+    return this.untriedWaiting.take(newest);
   }
 
   private async deliver(pair: Pair): Promise<void> {
@@ -591,7 +675,7 @@ export class Notifier extends IoPool {
     clearTimeout(circuit.timer);
     circuit.timer = undefined;
     circuit.waiting = [];
-    this.suspectsWaiting.delete(circuit);
+    circuit.parked = undefined;
     if (this.circuits.get(circuit.key) === circuit) this.circuits.delete(circuit.key);
   }
 
@@ -625,4 +709,9 @@ export class Notifier extends IoPool {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** The share of the pool a subscriber's next attempt uses: none (answered before), untried, or suspect (its last attempt failed). */
+function shareOf(circuit: SubscriberCircuit<Pair>): 'untried' | 'suspect' | undefined {
+  return circuit.suspect ? 'suspect' : circuit.untried ? 'untried' : undefined;
 }
