@@ -3,7 +3,7 @@ import { ChangeApplier } from '../cluster/change-applier';
 import { ClusterCoordinator, type ClusterStats } from '../cluster/coordinator';
 import { SoleManagerGuard } from '../cluster/sole-manager-guard';
 import { ManagerStoppedError, ValidationError } from '../errors';
-import { cloneService, keyOf, serviceKey, type ServiceInfo, type ServiceRegistration } from '../model';
+import { cloneService, keyOf, sameRegistration, serviceKey, type ServiceInfo, type ServiceRegistration } from '../model';
 import type { RegistryStore } from '../store';
 import { createNotificationSigner } from '../security/notification-signer';
 import { TargetPolicyGuard } from '../security/target-policy';
@@ -180,6 +180,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       events: this.#events,
       committed: cluster === undefined ? (plan) => this.#effects.apply(plan) : (plan) => this.#effects.settle(plan),
       logged: cluster === undefined ? undefined : { feed: changeFeed!, tail: () => cluster.tail },
+      reconcile: (keys) => this.#reread(keys),
     });
     this.#lane = new Lane<LaneItem>({
       capacity: c.eventQueueSize,
@@ -274,6 +275,25 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.#state = 'running';
     this.config.logger.info({ pods: services.length, store: this.#store.name }, '[core] manager started');
     this.#reconcile();
+  }
+
+  /** After a failed write whose outcome is unknown: the view of these keys takes what the store holds. */
+  async #reread(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const stored = await this.#store.getService(key);
+      const current = this.#view.get(key);
+      if (stored === undefined) {
+        if (current === undefined) continue;
+        this.#view.delete(key);
+        this.#probes.removed(key);
+      } else if (current === undefined || !sameRegistration(current, stored) || current.status !== stored.status) {
+        this.#view.set(stored);
+        this.#probes.changed(key, current, stored);
+      } else {
+        continue;
+      }
+      this.config.logger.warn({ key, stored: stored !== undefined }, '[core] a failed write was applied after all (or not): the view follows the store');
+    }
   }
 
   #load(services: ServiceInfo[]): void {

@@ -27,6 +27,12 @@ export interface StoreWriterOptions {
    * settles the callers.
    */
   logged?: { feed: StoreChangeFeed; tail(): ChangeTail };
+  /**
+   * After a write failed, its outcome may still be unknown (the connection died during COMMIT):
+   * brings the view of these keys in line with what the store really holds instead of guessing.
+   * (In cluster mode the change log says what committed: the next catch-up does it.)
+   */
+  reconcile?(keys: readonly string[]): Promise<void>;
 }
 
 /**
@@ -86,7 +92,10 @@ export class StoreWriter {
         this.#o.events.emit('committed', { changes: batch.length, mutations: mutations.length, durationMs: performance.now() - startedAt });
       } catch (error) {
         if (attempt === 'first' && batch.length > 1) await this.#fallBack(batch);
-        else this.#fail(plan, error);
+        else {
+          this.#fail(plan, error);
+          await this.#reconcile(plan);
+        }
         return;
       }
     }
@@ -113,6 +122,16 @@ export class StoreWriter {
       else await this.#process([item], 'fallback');
     }
     if (health.length > 0) await this.#process(health, 'fallback');
+  }
+
+  async #reconcile(plan: readonly PlannedChange[]): Promise<void> {
+    const keys = [...new Set(plan.filter((change) => change.mutation !== undefined).map((change) => change.key))];
+    if (keys.length === 0 || this.#o.logged !== undefined || this.#o.reconcile === undefined) return;
+    try {
+      await this.#o.reconcile(keys);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, keys: keys.length }, '[core] could not re-read the pods of a failed write; their state is checked again at their next change');
+    }
   }
 
   #fail(plan: PlannedChange[], error: unknown): void {
