@@ -25,11 +25,13 @@ import { Notifier, type NotifierStats } from './notifier';
 import { ProbeTracking } from './probe-tracking';
 import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
+import { SelfPreservation, type SelfPreservationState } from './self-preservation';
 import { StoreWriter } from './store-writer';
 import { withStoreRetry } from './store-retry';
 
 export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
 export type { ClusterStats } from '../cluster/coordinator';
+export type { SelfPreservationState } from './self-preservation';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -41,6 +43,8 @@ export interface ManagerStats {
   probes: { inFlight: number; queued: number; tracked: number };
   /** Pull mode: SSE streams and blocking queries registered now, and `maxWatchers`. */
   watchers: { active: number; limit: number };
+  /** Self-preservation: whether `deregisterAfter` is paused now, the unhealthy share and the settings. */
+  selfPreservation: SelfPreservationState;
   /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
   cluster?: ClusterStats;
 }
@@ -54,6 +58,8 @@ export interface ManagerHealth {
   reason?: string;
   store: { ok: boolean; error?: string };
   cluster?: ClusterStats;
+  /** Present while self-preservation pauses `deregisterAfter` (the manager is still healthy). */
+  selfPreservation?: SelfPreservationState;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -87,6 +93,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #clock = new RevisionClock();
   readonly #outbox: GroupNotifications;
   readonly #watchers: GroupWatchers;
+  readonly #preservation: SelfPreservation;
   /** One manager: the revision every group has at least (a clock value taken at start, so it grows across restarts). */
   #revisionFloor = 0;
   #state: State = 'idle';
@@ -188,6 +195,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
       onError: (error) => this.#events.reportError(error, 'the ordered lane failed'),
     });
     const gate = new HealthGate(c);
+    this.#preservation = new SelfPreservation(
+      { threshold: c.selfPreservationThreshold, minPods: c.selfPreservationMinPods },
+      this.#view,
+      this.#events,
+    );
     const results = new HealthResults({
       view: this.#view,
       gate: gate.passthrough ? undefined : gate,
@@ -195,6 +207,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       events: this.#events,
       logger: c.logger,
       isRunning: () => this.#state === 'running',
+      preservation: c.deregisterAfter > 0 && c.selfPreservationThreshold > 0 ? this.#preservation : undefined,
       cluster: cluster === undefined ? undefined : { owns: owns!, noteCheckTime: (key, at) => cluster.noteCheckTime(key, at) },
     });
     this.#checker = new HealthChecker({
@@ -442,7 +455,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
     const readiness = this.#cluster?.readiness();
     if (readiness !== undefined && !readiness.ready) return { healthy: false, reason: `[core] ${readiness.reason}`, store: { ok: true }, cluster };
-    return { healthy: true, store: { ok: true }, cluster };
+    const preserving = this.#preservation.active ? { selfPreservation: this.#preservation.state() } : {};
+    return { healthy: true, store: { ok: true }, cluster, ...preserving };
   }
 
   /**
@@ -464,6 +478,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       deliveries: this.#notifier.stats(),
       probes: this.#checker.stats(),
       watchers: { active: this.#watchers.size, limit: this.#watchers.limit },
+      selfPreservation: this.#preservation.state(),
       ...(this.#cluster === undefined ? {} : { cluster: this.#cluster.stats() }),
     };
   }

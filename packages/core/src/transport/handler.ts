@@ -239,7 +239,12 @@ export function createGovernanceHandler(
           return json(503, { status: 'dead', error: liveness.reason ?? '[core] not live' });
         }
         const health = await manager.checkHealth();
-        if (health.healthy) return json(200, { status: 'healthy' });
+        if (health.healthy) {
+          const sp = health.selfPreservation;
+          if (sp === undefined || !sp.active) return json(200, { status: 'healthy' });
+          const self_preservation = { active: true, threshold: sp.threshold, min_pods: sp.minPods, unhealthy_share: sp.unhealthyShare, since: sp.since };
+          return json(200, { status: 'healthy', self_preservation });
+        }
         const error = health.store.error ?? health.reason ?? '[core] the store is unreachable';
         return json(503, { status: health.degraded === true ? 'degraded' : 'unhealthy', error }, { 'retry-after': retryAfter });
       } catch (error) {
