@@ -41,8 +41,11 @@ export class HealthResults {
     this.#o = options;
   }
 
-  /** The health checker's `onResult`. */
-  onResult(key: string, result: ProbeResult): void {
+  /**
+   * The health checker's `onResult`. `checkedAt` is the time recorded as the pod's last check
+   * (default now; a TTL pod's last heartbeat).
+   */
+  onResult(key: string, result: ProbeResult, checkedAt?: Date): void {
     const { gate, view, lane, events, logger, cluster } = this.#o;
     if (cluster !== undefined && !cluster.owns(key)) return;
     events.emit('healthChecked', key, result);
@@ -52,12 +55,12 @@ export class HealthResults {
     }
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
     this.#o.preservation?.update();
-    const at = this.#resultTime();
+    const at = checkedAt ?? this.#resultTime();
     let healthy = result.healthy;
     if (gate !== undefined) {
       const current = view.get(key);
       if (current === undefined) return;
-      const verdict = gate.observe(key, healthy, current.status, at.getTime());
+      const verdict = gate.observe(key, healthy, current.status, Date.now());
       if (verdict.deregister && this.#o.preservation?.active !== true && this.#deregister(key, verdict.unhealthyForMs)) return;
       healthy = verdict.status === 'healthy';
     }

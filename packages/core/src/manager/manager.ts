@@ -27,6 +27,7 @@ import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
 import { SelfPreservation, type SelfPreservationState } from './self-preservation';
 import { StoreWriter } from './store-writer';
+import { TtlChecks } from './ttl-checks';
 import { withStoreRetry } from './store-retry';
 
 export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
@@ -94,6 +95,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #outbox: GroupNotifications;
   readonly #watchers: GroupWatchers;
   readonly #preservation: SelfPreservation;
+  readonly #ttl: TtlChecks;
   /** One manager: the revision every group has at least (a clock value taken at start, so it grows across restarts). */
   #revisionFloor = 0;
   #state: State = 'idle';
@@ -221,7 +223,13 @@ export class Manager extends EventEmitter<ManagerEvents> {
       mayStart: owns,
       bodyLimit: c.responseBodyLimit,
     });
-    this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
+    this.#ttl = new TtlChecks({
+      onResult: (key, result, at) => results.onResult(key, result, at),
+      statusOf: (key) => view.get(key)?.status,
+      logger: c.logger,
+      cluster: cluster === undefined ? undefined : { owns: owns!, feed: changeFeed!, store },
+    });
+    this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key), this.#ttl);
     this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
     cluster?.attach(new ChangeApplier(view, this.#probes, this.#outbox, this.#events, cluster.tracked), {
       acquiredPods: (keys) => this.#probes.acquired(podsOf(view, keys), keyOf),
@@ -282,6 +290,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#load(services);
     }
     this.#checker.start();
+    this.#ttl.start();
     this.#reconcileTimer = setInterval(() => this.#reconcile(), this.config.notificationInterval);
     this.#reconcileTimer.unref?.();
     this.#state = 'running';
@@ -327,6 +336,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       }
     }
     this.#watchers.endAll();
+    await this.#ttl.stop();
     // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
     await this.#cluster?.stop();
     await this.#sole?.stop();
@@ -406,6 +416,26 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#failing('unregister', () => undefined)(error);
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A heartbeat of a pod registered with a `ttl` (TTL check): the pod is alive now. Cheap (no
+   * store write, nothing queued) unless it changes the pod's status. In cluster mode any replica
+   * accepts it (see the README's "TTL checks").
+   * @returns `'ok'`, `'unknown'` (no such pod) or `'no-ttl'` (the pod is probed through its health URL).
+   * @throws ValidationError (empty names), ManagerStoppedError
+   */
+  heartbeat(serviceName: string, podName: string): 'ok' | 'unknown' | 'no-ttl' {
+    this.#assertRunning();
+    if (typeof serviceName !== 'string' || serviceName === '' || typeof podName !== 'string' || podName === '') {
+      const errors = [];
+      if (typeof serviceName !== 'string' || serviceName === '') errors.push({ path: 'serviceName', message: 'must be a non-empty string' });
+      if (typeof podName !== 'string' || podName === '') errors.push({ path: 'podName', message: 'must be a non-empty string' });
+      throw new ValidationError(errors, { context: 'heartbeat' });
+    }
+    const key = serviceKey(serviceName, podName);
+    if (this.#ttl.beat(key)) return 'ok';
+    return this.#view.has(key) ? 'no-ttl' : 'unknown';
   }
 
   /** The pod with this key (`serviceName:podName`), or `undefined`. */

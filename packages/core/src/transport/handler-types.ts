@@ -24,6 +24,8 @@ export interface GovernanceHandlerManager {
     registration: ValidatedRegistration,
   ): Promise<{ service: ServiceInfo; outcome: 'created' | 'updated' | 'unchanged' }>;
   unregister(serviceName: string, podName: string): Promise<boolean>;
+  /** TTL checks (`PUT /heartbeat`); without it that route answers 501. */
+  heartbeat?(serviceName: string, podName: string): 'ok' | 'unknown' | 'no-ttl';
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
   checkHealth(): Promise<{
