@@ -85,7 +85,7 @@ describe('TTL (heartbeat) checks over HTTP', () => {
     expect((await put(base, 'job', 'nope')).status).toBe(404);
     const probed = await put(base, 'job', 'probed');
     expect(probed.status).toBe(409);
-    expect((await probed.json()).error).toMatch(/without a ttl/);
+    expect(((await probed.json()) as { error: string }).error).toMatch(/without a ttl/);
     const missing = await fetch(`${base}/heartbeat?service_name=job`, { method: 'PUT' });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(await missing.json())).toMatch(/pod_name/);
