@@ -44,7 +44,8 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
     // What a MySQL run cut off after its first tables leaves (no transactional DDL): some tables, no record of the migration.
     await target.query(`drop table ${target.table('rerun_', 'governance_groups')}`);
     await target.query(`drop table ${target.table('rerun_', 'governance_members')}`);
-    await target.query(`delete from ${target.table('rerun_', 'governance_migration')} where name = '0002_cluster'`);
+    // Cut off before 0002 was recorded, so no later migration (0003_ttl) was recorded either.
+    await target.query(`delete from ${target.table('rerun_', 'governance_migration')} where name in ('0002_cluster', '0003_ttl')`);
     const again = target.open('rerun_');
     await again.migrate();
     expect(await headOf(again.changeFeed)).toBe(head);
@@ -107,7 +108,8 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
     for (const name of ['governance_counter', 'governance_log', 'governance_groups', 'governance_members']) {
       await target.query(`drop table ${target.table('upgrade_', name)}`);
     }
-    await target.query(`delete from ${target.table('upgrade_', 'governance_migration')} where name = '0002_cluster'`);
+    // Cut off before 0002 was recorded, so no later migration (0003_ttl) was recorded either.
+    await target.query(`delete from ${target.table('upgrade_', 'governance_migration')} where name in ('0002_cluster', '0003_ttl')`);
     const upgraded = target.open('upgrade_');
     const snap = await upgraded.changeFeed.snapshot();
     expect(snap.services.map(keyOf).sort()).toEqual(pods.map(keyOf).sort());
