@@ -25,11 +25,11 @@ describe('TTL (heartbeat) checks over HTTP', () => {
     manager = undefined;
   });
 
-  async function start(config: ManagerConfigInput = {}): Promise<{ m: Manager; base: string }> {
+  async function start(config: ManagerConfigInput = {}, tokens?: Parameters<typeof createNodeListener>[1]): Promise<{ m: Manager; base: string }> {
     const m = new Manager({ ...FAST, ...config }, new MemoryStore());
     manager = m;
     await m.start();
-    server = http.createServer(createNodeListener(m));
+    server = http.createServer(createNodeListener(m, tokens));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     return { m, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   }
@@ -90,6 +90,20 @@ describe('TTL (heartbeat) checks over HTTP', () => {
     expect(missing.status).toBe(400);
     expect(JSON.stringify(await missing.json())).toMatch(/pod_name/);
     expect((await fetch(`${base}/heartbeat?service_name=job&pod_name=job-1`)).status).toBe(405);
+  });
+
+  it('needs a token whose write scope covers the service, like register', async () => {
+    const tokens = [
+      { token: 'job-writer-token-0001', services: ['job'], name: 'job' },
+      { token: 'other-writer-token-01', services: ['other'], read: true, name: 'other' },
+    ];
+    const { base } = await start({}, { tokens });
+    const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    expect((await fetch(`${base}/register`, { method: 'POST', headers: auth(tokens[0]!.token), body: JSON.stringify(TTL_POD) })).status).toBe(201);
+    const url = `${base}/heartbeat?service_name=job&pod_name=job-1`;
+    expect((await fetch(url, { method: 'PUT' })).status).toBe(401);
+    expect((await fetch(url, { method: 'PUT', headers: auth(tokens[1]!.token) })).status).toBe(403);
+    expect((await fetch(url, { method: 'PUT', headers: auth(tokens[0]!.token) })).status).toBe(204);
   });
 
   it('refuses an empty health URL without ttl, and a bad ttl, naming the field', async () => {
