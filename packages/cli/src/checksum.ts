@@ -32,7 +32,8 @@ export function canonicalPod(pod: ServiceInfo, profile: ChecksumProfile = 'full'
   const subscriptions = [...new Set(wire.subscriptions)].sort();
   const head = `{"health_check_url":${text(wire.health_check_url)}`;
   const providers = `"providers":[${wire.providers.map(providerJson).join(',')}]`;
-  const subs = `"subscriptions":${text(subscriptions)}`;
+  // A TTL pod's ttl sorts between subscriptions and updated_at; a pod without one hashes as before.
+  const subs = `"subscriptions":${text(subscriptions)}${wire.ttl === undefined ? '' : `,"ttl":${text(wire.ttl)}`}`;
   if (profile === 'registration') {
     return `${head},"notification_url":${text(wire.notification_url)},"pod_name":${text(wire.pod_name)},${providers},"service_name":${text(wire.service_name)},${subs}}`;
   }

@@ -105,6 +105,15 @@ describe('checksum normalisation', () => {
     expect(canonicalPod(a, 'registration')).toBe(JSON.stringify(sortKeys(registration)));
   });
 
+  it('includes a TTL pod\'s ttl at its sorted place, in both profiles', () => {
+    const t: ServiceInfo = { ...a, healthCheckUrl: '', ttl: 15_000 };
+    const sortKeys = (v: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]));
+    const wire = { ...toWireService(t), subscriptions: [...new Set(t.subscriptions)].sort() };
+    const providers = wire.providers.map((p) => sortKeys({ ...p }));
+    expect(canonicalPod(t)).toBe(JSON.stringify(sortKeys({ ...wire, providers })));
+    expect(canonicalPod(t, 'registration')).not.toBe(canonicalPod({ ...t, ttl: 20_000 }, 'registration'));
+  });
+
   it('does not depend on read order, and names missing, extra and different keys', () => {
     const one = fingerprint([a, b], 'full');
     expect(fingerprint([b, a], 'full').checksum).toBe(one.checksum);

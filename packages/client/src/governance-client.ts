@@ -68,6 +68,11 @@ export interface KeepRegisteredOptions {
   onError?: (error: unknown) => void;
   /** Called after every successful registration with the manager's answer (`outcome: 'created'` means the manager had lost the pod). */
   onRegistered?: (result: RegistrationResult) => void;
+  /**
+   * A registration with a `ttl`: time between heartbeats, in ms. Default a third of the ttl the
+   * manager reports (or of a numeric `ttl`), so two heartbeats may be lost before the ttl runs out.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 /** A running `keepRegistered` loop. */
@@ -213,14 +218,30 @@ export class GovernanceClient {
   }
 
   /**
+   * A heartbeat of this client's own pod (`PUT /heartbeat`), for a pod registered with a `ttl`.
+   * @throws NotFoundError when the manager does not know the pod (register it again),
+   *   GovernanceClientError (409) when the pod was registered without a ttl.
+   */
+  async heartbeat(options?: CallOptions): Promise<void> {
+    const query = new URLSearchParams({ service_name: this.serviceName, pod_name: this.podName });
+    await this.#request('PUT', `/heartbeat?${query.toString()}`, undefined, options);
+  }
+
+  /**
    * Registers now and then every `intervalMs` (±10 % jitter), so the pod reappears after the manager lost it
    * (a restart on a memory store). Re-registering unchanged content is a no-op on the manager.
+   * With a `ttl` it also sends a heartbeat every `heartbeatIntervalMs`, and registers again at
+   * once when a heartbeat finds the pod unknown to the manager.
    * Timers are unref'd: the loop never keeps the process alive. Failures go to `onError`.
    */
   keepRegistered(registration: RegistrationInput, options: KeepRegisteredOptions = {}): KeepRegisteredHandle {
     const intervalMs = positiveInteger('intervalMs', options.intervalMs, 30_000, 1);
+    const fixedBeatMs =
+      options.heartbeatIntervalMs === undefined ? undefined : positiveInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, 0, 1);
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let beatTimer: NodeJS.Timeout | undefined;
+    let ttlMs = typeof registration.ttl === 'number' ? registration.ttl : undefined;
     const report = (fn: (() => void) | undefined) => {
       try {
         fn?.();
@@ -228,10 +249,34 @@ export class GovernanceClient {
         // a throwing callback must not stop the loop
       }
     };
+    /** True while a heartbeat is scheduled or in flight: one heartbeat loop at a time. */
+    let beating = false;
+    const beat = async () => {
+      beating = true;
+      beatTimer = undefined;
+      try {
+        await this.heartbeat({ signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error instanceof NotFoundError) {
+          beating = false;
+          if (timer) clearTimeout(timer);
+          return void tick(); // the manager lost the pod: register again (which restarts the heartbeats)
+        }
+        report(() => options.onError?.(error));
+      }
+      if (controller.signal.aborted) return;
+      const every = fixedBeatMs ?? Math.max(100, Math.floor((ttlMs ?? 15_000) / 3));
+      beatTimer = setTimeout(() => void beat(), every);
+      beatTimer.unref();
+    };
     const tick = async () => {
+      timer = undefined;
       try {
         const result = await this.register(registration, { signal: controller.signal });
+        if (result.service?.ttl !== undefined) ttlMs = result.service.ttl;
         report(() => options.onRegistered?.(result));
+        if (registration.ttl !== undefined && !beating) void beat();
       } catch (error) {
         if (controller.signal.aborted) return;
         report(() => options.onError?.(error));
@@ -245,6 +290,7 @@ export class GovernanceClient {
       stop: () => {
         controller.abort(new GovernanceClientError('[client] keepRegistered was stopped'));
         if (timer) clearTimeout(timer);
+        if (beatTimer) clearTimeout(beatTimer);
       },
     };
   }

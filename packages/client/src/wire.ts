@@ -28,12 +28,20 @@ export interface ServiceRegistration {
   serviceName: string;
   podName: string;
   providers: Provider[];
-  /** `http(s)://…` URL answered with 2xx when healthy, or `tcp://host:port` for a connect check. */
+  /**
+   * `http(s)://…` URL answered with 2xx when healthy, or `tcp://host:port` for a connect check;
+   * `''` for a pod that sends heartbeats instead (`ttl`).
+   */
   healthCheckUrl: string;
   /** `http(s)://…` URL the manager POSTs notifications to. */
   notificationUrl: string;
   /** Service groups (service names) this pod wants to be told about. */
   subscriptions: string[];
+  /**
+   * TTL (heartbeat) check: milliseconds or a duration string such as `'15s'`. The pod must call
+   * `heartbeat()` at least this often (`keepRegistered` does it); the manager does not probe it.
+   */
+  ttl?: number | string;
 }
 
 /**
@@ -51,6 +59,7 @@ export interface RegistrationWire {
   health_check_url: string;
   notification_url: string;
   subscriptions: string[];
+  ttl?: number | string;
 }
 
 /** A registered pod as `GET /services` reports it, converted to camelCase. */
@@ -59,6 +68,8 @@ export interface RegisteredService extends ServiceRegistration {
   lastHealthCheck?: Date;
   registeredAt?: Date;
   updatedAt?: Date;
+  /** The TTL in ms, for a pod registered with one. */
+  ttl?: number;
 }
 
 /** One pod inside a notification (wire form). */
@@ -110,6 +121,7 @@ export function toRegistrationWire(registration: ServiceRegistration): Registrat
     subscriptions: Array.isArray(registration.subscriptions)
       ? registration.subscriptions.slice()
       : registration.subscriptions,
+    ...(registration.ttl === undefined ? {} : { ttl: registration.ttl }),
   };
 }
 
@@ -158,6 +170,7 @@ export function fromServiceWire(raw: unknown): RegisteredService {
   if (lastHealthCheck) service.lastHealthCheck = lastHealthCheck;
   if (registeredAt) service.registeredAt = registeredAt;
   if (updatedAt) service.updatedAt = updatedAt;
+  if (typeof record.ttl === 'number') service.ttl = record.ttl;
   return service;
 }
 

@@ -83,3 +83,34 @@ it('registers, is notified, lists, is rejected with field errors and unregisters
     await new Promise<void>((resolve) => http.close(() => resolve()));
   }
 });
+
+it('keepRegistered keeps a TTL pod healthy by heartbeats against the real manager, and registers again when the manager lost it', async () => {
+  const manager = new Manager({ healthCheckInterval: 200, notificationInterval: 60_000 }, new MemoryStore());
+  await manager.start();
+  const http = createServer(createNodeListener(manager));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const client = new GovernanceClient({ managerUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, serviceName: 'job', podName: 'job-1' });
+  const errors: unknown[] = [];
+  const outcomes: string[] = [];
+  const handle = client.keepRegistered(
+    { providers: [{ protocol: 'http', ip: '10.0.0.9', port: 8080 }], healthCheckUrl: '', notificationUrl: 'http://10.0.0.9:8080/notify', ttl: '1s' },
+    { intervalMs: 60_000, onError: (e) => errors.push(e), onRegistered: (r) => outcomes.push(r.outcome) },
+  );
+  try {
+    await waitFor(async () => (await manager.getService('job:job-1'))?.status === 'healthy', 'the TTL pod to be healthy');
+    expect((await manager.getService('job:job-1'))?.ttl).toBe(1_000);
+    const changes: string[] = [];
+    manager.on('statusChanged', (s) => changes.push(s.status));
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // three ttls
+    expect(changes).toEqual([]);
+    // The manager loses the pod: the next heartbeat gets 404 and the pod is registered again at once.
+    await manager.unregister('job', 'job-1');
+    await waitFor(async () => (await manager.getService('job:job-1'))?.status === 'healthy', 'the pod registered again and healthy', 5_000);
+    expect(outcomes).toEqual(['created', 'created']);
+    expect(errors).toEqual([]);
+  } finally {
+    handle.stop();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await manager.stop();
+  }
+});

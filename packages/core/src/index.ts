@@ -88,6 +88,7 @@ export {
   type NotificationDelivery,
   type NotificationFailure,
   type RequestFailure,
+  type SelfPreservationState,
 } from './manager/manager';
 export type { RegisterOutcome, RegisterResult } from './manager/batch-plan';
 export {

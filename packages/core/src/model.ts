@@ -27,12 +27,20 @@ export interface ServiceRegistration {
   serviceName: string;
   podName: string;
   providers: Provider[];
-  /** `http(s)://…` URL answered with 2xx when healthy, or `tcp://host:port` for a connect check. */
+  /**
+   * `http(s)://…` URL answered with 2xx when healthy, or `tcp://host:port` for a connect check.
+   * Empty when the pod proves liveness by heartbeats instead (`ttl`).
+   */
   healthCheckUrl: string;
   /** `http(s)://…` URL the manager POSTs notifications to. */
   notificationUrl: string;
   /** Service groups (service names) this pod wants to be told about. Deduplicated. */
   subscriptions: string[];
+  /**
+   * TTL (heartbeat) check, in ms: the pod sends `PUT /heartbeat` at least this often, and a
+   * missed TTL counts as a failed health check. Absent for pods checked through `healthCheckUrl`.
+   */
+  ttl?: number;
 }
 
 /** A registered pod as the registry keeps it. */
@@ -99,6 +107,7 @@ export function cloneService(service: ServiceInfo): ServiceInfo {
     lastHealthCheck: new Date(service.lastHealthCheck.getTime()),
     registeredAt: new Date(service.registeredAt.getTime()),
     updatedAt: new Date(service.updatedAt.getTime()),
+    ...(service.ttl === undefined ? {} : { ttl: service.ttl }),
   };
 }
 
@@ -112,6 +121,7 @@ export function sameRegistration(a: ServiceRegistration, b: ServiceRegistration)
     a.podName !== b.podName ||
     a.healthCheckUrl !== b.healthCheckUrl ||
     a.notificationUrl !== b.notificationUrl ||
+    a.ttl !== b.ttl ||
     a.providers.length !== b.providers.length ||
     a.subscriptions.length !== b.subscriptions.length
   ) {

@@ -22,6 +22,8 @@ export interface WireRegistration {
   health_check_url: string;
   notification_url: string;
   subscriptions: string[];
+  /** TTL (heartbeat) check in ms (native profile; input also takes a duration string such as "15s"). */
+  ttl?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export const WIRE_FIELD_NAMES = Object.freeze({
   healthCheckUrl: 'health_check_url',
   notificationUrl: 'notification_url',
   subscriptions: 'subscriptions',
+  ttl: 'ttl',
   status: 'status',
   lastHealthCheck: 'last_health_check',
   registeredAt: 'registered_at',
@@ -63,6 +66,7 @@ export function toWireRegistration(reg: ServiceRegistration): WireRegistration {
     health_check_url: reg.healthCheckUrl,
     notification_url: reg.notificationUrl,
     subscriptions: reg.subscriptions.slice(),
+    ...(reg.ttl === undefined ? {} : { ttl: reg.ttl }),
   };
 }
 
@@ -80,6 +84,7 @@ export function renameToWire(reg: object): Record<string, unknown> {
     health_check_url: source.healthCheckUrl,
     notification_url: source.notificationUrl,
     subscriptions: source.subscriptions,
+    ttl: source.ttl,
   };
 }
 
@@ -95,6 +100,7 @@ export function fromWireRegistration(wire: WireRegistration): ServiceRegistratio
     healthCheckUrl: wire.health_check_url,
     notificationUrl: wire.notification_url,
     subscriptions: wire.subscriptions ? wire.subscriptions.slice() : [],
+    ...(wire.ttl === undefined || wire.ttl === null ? {} : { ttl: wire.ttl }),
   };
 }
 
@@ -121,6 +127,7 @@ export function toWireService(info: ServiceInfo): WireServiceInfo {
     last_health_check: wireTime(info.lastHealthCheck, 'lastHealthCheck', errors),
     registered_at: wireTime(info.registeredAt, 'registeredAt', errors),
     updated_at: wireTime(info.updatedAt, 'updatedAt', errors),
+    ...(info.ttl === undefined ? {} : { ttl: info.ttl }),
   };
   if (errors.length > 0) throw new ValidationError(errors, { context: 'service record' });
   return wire;

@@ -16,6 +16,8 @@ export interface ServicesTable {
   last_health_check: ColumnType<Date | string, Date, Date>;
   registered_at: ColumnType<Date | string, Date, Date>;
   updated_at: ColumnType<Date | string, Date, Date>;
+  /** TTL (heartbeat) check in ms; null for a probed pod. Added by migration `0003_ttl`. */
+  ttl_ms: ColumnType<number | string | null, number | null | undefined, number | null>;
 }
 
 /** Every `services` column an upsert replaces when the key exists (all but `service_key`). */
@@ -30,6 +32,7 @@ export const UPSERT_REPLACED_COLUMNS = [
   'last_health_check',
   'registered_at',
   'updated_at',
+  'ttl_ms',
 ] as const satisfies ReadonlyArray<Exclude<keyof ServicesTable, 'service_key'>>;
 
 /** Row shape of the `subscriptions` table: one (subscriber, group) pair per row. */

@@ -65,7 +65,32 @@ export function registryMigrations(dialect: SqlDialectAdapter, tables: TableName
         await createClusterTables(db as Kysely<RegistryDatabase>, dialect, tables);
       },
     },
+    '0003_ttl': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await addColumnIfMissing(db as Kysely<RegistryDatabase>, dialect, tables, 'ttl_ms', 'integer');
+      },
+    },
   };
+}
+
+/**
+ * Migration `0003_ttl`'s step: adds a nullable column to `services` unless it exists already (a
+ * re-run after an interrupted migration; MySQL has no transactional DDL and no
+ * `ADD COLUMN IF NOT EXISTS`). Existing rows get null.
+ */
+async function addColumnIfMissing(
+  k: Kysely<RegistryDatabase>,
+  dialect: SqlDialectAdapter,
+  tables: TableNames,
+  column: string,
+  type: 'integer',
+): Promise<void> {
+  const current = dialect.storeName === 'store-mysql' ? sql`database()` : sql`current_schema()`;
+  const schema = tables.schema === undefined ? current : sql`${tables.schema}`;
+  const found = await sql<{ n: number | string }>`select count(*) as n from information_schema.columns
+    where table_schema = ${schema} and table_name = ${tables.plain.services} and column_name = ${column}`.execute(k);
+  if (Number(found.rows[0]?.n ?? 0) > 0) return;
+  await k.schema.alterTable(tables.services).addColumn(column, type).execute();
 }
 
 /**

@@ -19,6 +19,7 @@ export function serviceToRow(key: string, service: ServiceInfo, years?: DateYear
     last_health_check: validDate(service.lastHealthCheck, 'lastHealthCheck', years),
     registered_at: validDate(service.registeredAt, 'registeredAt', years),
     updated_at: validDate(service.updatedAt, 'updatedAt', years),
+    ttl_ms: service.ttl ?? null,
   };
 }
 
@@ -57,6 +58,7 @@ export function rowToService(row: ServiceRow): ServiceInfo {
     lastHealthCheck: toDate(row.last_health_check),
     registeredAt: toDate(row.registered_at),
     updatedAt: toDate(row.updated_at),
+    ...(row.ttl_ms === null || row.ttl_ms === undefined ? {} : { ttl: Number(row.ttl_ms) }),
   };
 }
 

@@ -44,7 +44,8 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
     // What a MySQL run cut off after its first tables leaves (no transactional DDL): some tables, no record of the migration.
     await target.query(`drop table ${target.table('rerun_', 'governance_groups')}`);
     await target.query(`drop table ${target.table('rerun_', 'governance_members')}`);
-    await target.query(`delete from ${target.table('rerun_', 'governance_migration')} where name = '0002_cluster'`);
+    // Cut off before 0002 was recorded, so no later migration (0003_ttl) was recorded either.
+    await target.query(`delete from ${target.table('rerun_', 'governance_migration')} where name in ('0002_cluster', '0003_ttl')`);
     const again = target.open('rerun_');
     await again.migrate();
     expect(await headOf(again.changeFeed)).toBe(head);
@@ -57,6 +58,30 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
       [head + 1, keyOf(other)],
     ]);
     expect((await again.changeFeed.snapshot()).groupRevisions.get('http-gw')).toBe(head + 1);
+  });
+
+  it('0003_ttl adds the nullable ttl_ms column to a registry from before it, keeps its pods, and re-runs harmlessly', async () => {
+    const store = target.open('ttl_');
+    const old = makeService({ podName: 'before-0003' });
+    await store.saveService(old);
+    await target.query(`alter table ${target.table('ttl_', 'services')} drop column ttl_ms`);
+    await target.query(`delete from ${target.table('ttl_', 'governance_migration')} where name = '0003_ttl'`);
+    const upgraded = target.open('ttl_');
+    await upgraded.migrate();
+    expect(await upgraded.getService(keyOf(old))).toEqual(old);
+    const ttlPod = makeService({ podName: 'ttl-pod', healthCheckUrl: '', ttl: 20_000 });
+    await upgraded.saveService(ttlPod);
+    expect(await upgraded.getService(keyOf(ttlPod))).toEqual(ttlPod);
+    const rows = await target.query(`select pod_name, ttl_ms from ${target.table('ttl_', 'services')} order by pod_name`);
+    expect(rows.map((r) => [r.pod_name, r.ttl_ms === null ? null : Number(r.ttl_ms)])).toEqual([
+      ['before-0003', null],
+      ['ttl-pod', 20_000],
+    ]);
+    // Interrupted after the column was added but before the migration was recorded: runs again without error.
+    await target.query(`delete from ${target.table('ttl_', 'governance_migration')} where name = '0003_ttl'`);
+    const again = target.open('ttl_');
+    await again.migrate();
+    expect(await again.getService(keyOf(ttlPod))).toEqual(ttlPod);
   });
 
   it('a schema that records a migration this version does not know is refused, not used', async () => {
@@ -83,7 +108,8 @@ export function clusterMigrationScenarios(target: ClusterTarget): void {
     for (const name of ['governance_counter', 'governance_log', 'governance_groups', 'governance_members']) {
       await target.query(`drop table ${target.table('upgrade_', name)}`);
     }
-    await target.query(`delete from ${target.table('upgrade_', 'governance_migration')} where name = '0002_cluster'`);
+    // Cut off before 0002 was recorded, so no later migration (0003_ttl) was recorded either.
+    await target.query(`delete from ${target.table('upgrade_', 'governance_migration')} where name in ('0002_cluster', '0003_ttl')`);
     const upgraded = target.open('upgrade_');
     const snap = await upgraded.changeFeed.snapshot();
     expect(snap.services.map(keyOf).sort()).toEqual(pods.map(keyOf).sort());

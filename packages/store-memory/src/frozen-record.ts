@@ -74,9 +74,12 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** Builds a record; every caller goes through here so all records share one hidden class. */
+/**
+ * Builds a record; every caller goes through here so all records share one hidden class (a TTL
+ * pod's, with its extra `ttl`, another one).
+ */
 function record(
-  s: Pick<ServiceInfo, 'serviceName' | 'podName' | 'healthCheckUrl' | 'notificationUrl'>,
+  s: Pick<ServiceInfo, 'serviceName' | 'podName' | 'healthCheckUrl' | 'notificationUrl' | 'ttl'>,
   providers: readonly Provider[],
   subscriptions: readonly string[],
   status: ServiceStatus,
@@ -84,7 +87,7 @@ function record(
   registeredAt: Date,
   updatedAt: Date,
 ): ServiceInfo {
-  return Object.freeze({
+  const out: ServiceInfo = {
     serviceName: s.serviceName,
     podName: s.podName,
     providers: providers as Provider[],
@@ -95,7 +98,9 @@ function record(
     lastHealthCheck,
     registeredAt,
     updatedAt,
-  });
+  };
+  if (s.ttl !== undefined) out.ttl = s.ttl;
+  return Object.freeze(out);
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ServiceDocument {
   last_health_check: Date;
   registered_at: Date;
   updated_at: Date;
+  /** TTL (heartbeat) check in ms; absent for a probed pod. */
+  ttl_ms?: number;
 }
 
 /** One (subscriber, group) pair in the `subscriptions` collection. `_id` is left to the server. */
@@ -63,6 +65,7 @@ export function toServiceDocument(service: ServiceInfo): ServiceDocument {
     last_health_check: new Date(service.lastHealthCheck.getTime()),
     registered_at: new Date(service.registeredAt.getTime()),
     updated_at: new Date(service.updatedAt.getTime()),
+    ...(service.ttl === undefined ? {} : { ttl_ms: service.ttl }),
   };
 }
 
@@ -107,6 +110,7 @@ export function fromServiceDocument(doc: Record<string, unknown>, operation: Sto
     lastHealthCheck: date('last_health_check'),
     registeredAt: date('registered_at'),
     updatedAt: date('updated_at'),
+    ...(doc.ttl_ms === undefined || doc.ttl_ms === null ? {} : { ttl: typeof doc.ttl_ms === 'number' ? doc.ttl_ms : fail('ttl_ms', 'a number') }),
   };
 }
 

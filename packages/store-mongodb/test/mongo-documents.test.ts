@@ -11,6 +11,17 @@ function throughBson(service: ServiceInfo): ServiceInfo {
   return fromServiceDocument(BSON.deserialize(bytes));
 }
 
+describe('a TTL pod in a document', () => {
+  it('stores ttl as ttl_ms and reads it back; a probed pod has no such field', () => {
+    const ttlPod = makeService({ healthCheckUrl: '', ttl: 15_000 });
+    expect(toServiceDocument(ttlPod).ttl_ms).toBe(15_000);
+    expect(throughBson(ttlPod)).toEqual(ttlPod);
+    expect('ttl_ms' in toServiceDocument(makeService())).toBe(false);
+    expect('ttl' in throughBson(makeService())).toBe(false);
+    expect(() => fromServiceDocument({ ...toServiceDocument(ttlPod), ttl_ms: 'soon' })).toThrow(/ttl_ms/);
+  });
+});
+
 describe('toServiceDocument', () => {
   it('uses the service key as _id and the snake_case field names of the SQL schema', () => {
     const pod = makeService({ subscriptions: ['eir', 'diam-gw'], status: 'healthy' });

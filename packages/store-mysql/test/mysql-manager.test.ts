@@ -1,6 +1,7 @@
 import { MySqlStore } from '@governance/store-mysql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
 import { managerClusterScenarios } from '../../sql-shared/test/manager-cluster-scenario';
+import { ttlClusterScenarios } from '../../sql-shared/test/ttl-cluster-scenario';
 import { runManagerScenario } from '../../sql-shared/test/manager-scenario';
 import { createTestDatabase, mysqlSkip, type TestDatabase } from './mysql-test-env';
 
@@ -30,4 +31,5 @@ describe.skipIf(skip !== undefined)('Managers in cluster mode on one MariaDB dat
   });
 
   managerClusterScenarios(() => new MySqlStore({ connectionString: db.url }));
+  ttlClusterScenarios(() => new MySqlStore({ connectionString: db.url }));
 });

@@ -26,7 +26,7 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     await a.migrate();
     await open({ tablePrefix: 'twice_' }).migrate();
     const [rows] = await scratch.db.raw.query('select name from twice_governance_migration');
-    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
+    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster', '0003_ttl']);
   });
 
   it('two stores migrating a fresh database at the same time both succeed and share the tables', async () => {
@@ -36,7 +36,7 @@ describe.skipIf(skip !== undefined)('MySqlStore against MariaDB/MySQL', () => {
     await a.saveService(makeService({ podName: 'race-1' }));
     expect((await b.getService('http-gw:race-1'))?.podName).toBe('race-1');
     const [rows] = await scratch.db.raw.query('select name from race_governance_migration order by name');
-    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
+    expect((rows as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster', '0003_ttl']);
   });
 
   it('keys are case-sensitive and timestamps keep their milliseconds in UTC', async () => {

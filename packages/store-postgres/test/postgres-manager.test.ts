@@ -1,6 +1,7 @@
 import { PostgresStore } from '@governance/store-postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
 import { managerClusterScenarios } from '../../sql-shared/test/manager-cluster-scenario';
+import { ttlClusterScenarios } from '../../sql-shared/test/ttl-cluster-scenario';
 import { runManagerScenario } from '../../sql-shared/test/manager-scenario';
 import { createTestSchema, POSTGRES_URL, postgresSkip, type TestSchema } from './postgres-test-env';
 
@@ -30,4 +31,5 @@ describe.skipIf(skip !== undefined)('Managers in cluster mode on one PostgreSQL 
   });
 
   managerClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }));
+  ttlClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }));
 });

@@ -25,7 +25,7 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
     const b = open({ tablePrefix: 'twice_' });
     await b.migrate();
     const done = await scratch.schema.raw.query(`select name from ${scratch.schema.name}.twice_governance_migration`);
-    expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
+    expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster', '0003_ttl']);
   });
 
   it('two stores migrating a fresh schema at the same time both succeed and share the tables', async () => {
@@ -37,7 +37,7 @@ describe.skipIf(skip !== undefined)('PostgresStore against PostgreSQL', () => {
       await a.saveService(makeService({ podName: 'race-1' }));
       expect((await b.getService('http-gw:race-1'))?.podName).toBe('race-1');
       const done = await scratch.schema.raw.query(`select name from ${fresh}.governance_migration order by name`);
-      expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster']);
+      expect(done.rows.map((r) => r.name)).toEqual(['0001_registry_tables', '0002_cluster', '0003_ttl']);
     } finally {
       await scratch.schema.raw.query(`drop schema if exists ${fresh} cascade`);
     }

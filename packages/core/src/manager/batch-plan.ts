@@ -70,6 +70,7 @@ export function planBatch(items: readonly LaneItem[], view: RegistryView, now: D
         registeredAt: before?.registeredAt ?? now,
         updatedAt: now,
       };
+      if (reg.ttl !== undefined) after.ttl = reg.ttl;
       overlay.set(key, after);
       registeredHere.add(key);
       plan[i] = {

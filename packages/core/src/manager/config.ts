@@ -115,6 +115,16 @@ export interface ManagerConfig {
    * Default 10 000.
    */
   healthMaxWriteWait: number;
+  /**
+   * Self-preservation: when at least this share (0–1) of the checked pods (healthy + unhealthy)
+   * is unhealthy, `deregisterAfter` is paused (statuses stay truthful) and
+   * `selfPreservationChanged` is emitted. 0 = off. Default 0.5: half a fleet failing together is
+   * far likelier the manager's own partition than that many pods dying, and deregistering them
+   * would empty the registry when it is needed most.
+   */
+  selfPreservationThreshold: number;
+  /** Self-preservation applies only with at least this many checked pods. Default 10. */
+  selfPreservationMinPods: number;
   /** Pull mode: most SSE watch streams and blocking queries at once; beyond it they get 503. Default 10 000. */
   maxWatchers: number;
 }
@@ -184,6 +194,8 @@ export const DEFAULT_MANAGER_CONFIG: Readonly<ManagerConfig> = Object.freeze({
   responseBodyLimit: 4096,
   healthMaxWriteWait: 10_000,
   maxWatchers: 10_000,
+  selfPreservationThreshold: 0.5,
+  selfPreservationMinPods: 10,
 });
 
 const DAY = 86_400_000;
@@ -251,6 +263,8 @@ const configSchema = z.strictObject({
   responseBodyLimit: int(1, 16 * 1024 * 1024).optional(),
   healthMaxWriteWait: durationSchema(DURATION_LIMITS.healthMaxWriteWait).optional(),
   maxWatchers: int(0, 1_000_000).optional(),
+  selfPreservationThreshold: z.number().min(0).max(1).optional(),
+  selfPreservationMinPods: int(1, 10_000_000).optional(),
   wireProfile: z.enum(WIRE_PROFILES as [WireProfile, ...WireProfile[]], { error: `must be one of ${WIRE_PROFILES.join(', ')}` }).optional(),
 });
 

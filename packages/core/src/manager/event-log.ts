@@ -45,6 +45,12 @@ export function logEvent<E extends keyof ManagerEvents>(logger: Logger, event: E
       logger.warn({ ...where, attempts, status, err: error }, '[core] notification given up');
       return;
     }
+    case 'selfPreservationChanged': {
+      const [state] = args as Parameters<ManagerEvents['selfPreservationChanged']>;
+      if (state.active) logger.warn(state, '[core] self-preservation on: too many pods unhealthy at once, deregisterAfter paused');
+      else logger.info(state, '[core] self-preservation off: deregisterAfter resumes');
+      return;
+    }
     default:
       return;
   }

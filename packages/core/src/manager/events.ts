@@ -5,6 +5,7 @@ import { logEvent } from './event-log';
 import { silentLogger, type Logger } from './logger';
 import type { SubscriberRecovered, SubscriberUnreachable } from './notifier';
 import type { ProbeResult } from './probe';
+import type { SelfPreservationState } from './self-preservation';
 
 /** A notification that could not be delivered after its last retry. */
 export interface NotificationFailure {
@@ -75,6 +76,11 @@ export interface ManagerEvents {
   healthCheckFailed: (key: string, result: ProbeResult) => void;
   /** A periodic reconcile was sent: `groups` subscribed groups, `deliveries` targets in all. */
   reconciled: (summary: { groups: number; deliveries: number }) => void;
+  /**
+   * Self-preservation began (`active: true`: so many pods are unhealthy at once that
+   * `deregisterAfter` is paused) or ended (`active: false`: deregistration works again).
+   */
+  selfPreservationChanged: (state: SelfPreservationState) => void;
   /** Something went wrong outside any caller's request (a background store write, a listener). */
   error: (error: Error) => void;
 }

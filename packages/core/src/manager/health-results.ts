@@ -6,6 +6,7 @@ import { debugEnabled } from './log-levels';
 import type { Logger } from './logger';
 import type { ProbeResult } from './probe';
 import type { RegistryView } from './registry-view';
+import type { SelfPreservation } from './self-preservation';
 
 /** What {@link HealthResults} works with. */
 export interface HealthResultsOptions {
@@ -15,6 +16,8 @@ export interface HealthResultsOptions {
   lane: Lane<LaneItem>;
   events: EventSink;
   logger: Logger;
+  /** Pauses deregistration while a large share of the fleet is unhealthy; `undefined` when off. */
+  preservation?: SelfPreservation;
   /** False once the manager stops: no deregistration is started then. */
   isRunning(): boolean;
   /**
@@ -38,8 +41,11 @@ export class HealthResults {
     this.#o = options;
   }
 
-  /** The health checker's `onResult`. */
-  onResult(key: string, result: ProbeResult): void {
+  /**
+   * The health checker's `onResult`. `checkedAt` is the time recorded as the pod's last check
+   * (default now; a TTL pod's last heartbeat).
+   */
+  onResult(key: string, result: ProbeResult, checkedAt?: Date): void {
     const { gate, view, lane, events, logger, cluster } = this.#o;
     if (cluster !== undefined && !cluster.owns(key)) return;
     events.emit('healthChecked', key, result);
@@ -48,13 +54,14 @@ export class HealthResults {
       logger.debug({ key, healthy, attempts, durationMs, error }, healthy ? '[core] health check passed' : '[core] health check failed');
     }
     if (!result.healthy) events.emit('healthCheckFailed', key, result);
-    const at = this.#resultTime();
+    this.#o.preservation?.update();
+    const at = checkedAt ?? this.#resultTime();
     let healthy = result.healthy;
     if (gate !== undefined) {
       const current = view.get(key);
       if (current === undefined) return;
-      const verdict = gate.observe(key, healthy, current.status, at.getTime());
-      if (verdict.deregister && this.#deregister(key, verdict.unhealthyForMs)) return;
+      const verdict = gate.observe(key, healthy, current.status, Date.now());
+      if (verdict.deregister && this.#o.preservation?.active !== true && this.#deregister(key, verdict.unhealthyForMs)) return;
       healthy = verdict.status === 'healthy';
     }
     if (cluster !== undefined) {

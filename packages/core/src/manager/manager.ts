@@ -25,11 +25,14 @@ import { Notifier, type NotifierStats } from './notifier';
 import { ProbeTracking } from './probe-tracking';
 import { RegistryView } from './registry-view';
 import { RevisionClock } from './revision';
+import { SelfPreservation, type SelfPreservationState } from './self-preservation';
 import { StoreWriter } from './store-writer';
+import { TtlChecks } from './ttl-checks';
 import { withStoreRetry } from './store-retry';
 
 export type { CommitSummary, ManagerEvents, NotificationDelivery, NotificationFailure, RequestFailure } from './events';
 export type { ClusterStats } from '../cluster/coordinator';
+export type { SelfPreservationState } from './self-preservation';
 
 /** A snapshot of the engine's load, from `manager.stats()`. */
 export interface ManagerStats {
@@ -41,6 +44,8 @@ export interface ManagerStats {
   probes: { inFlight: number; queued: number; tracked: number };
   /** Pull mode: SSE streams and blocking queries registered now, and `maxWatchers`. */
   watchers: { active: number; limit: number };
+  /** Self-preservation: whether `deregisterAfter` is paused now, the unhealthy share and the settings. */
+  selfPreservation: SelfPreservationState;
   /** Cluster mode (docs/cluster.md): this replica's membership and share; absent otherwise. */
   cluster?: ClusterStats;
 }
@@ -54,6 +59,8 @@ export interface ManagerHealth {
   reason?: string;
   store: { ok: boolean; error?: string };
   cluster?: ClusterStats;
+  /** Present while self-preservation pauses `deregisterAfter` (the manager is still healthy). */
+  selfPreservation?: SelfPreservationState;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -87,6 +94,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   readonly #clock = new RevisionClock();
   readonly #outbox: GroupNotifications;
   readonly #watchers: GroupWatchers;
+  readonly #preservation: SelfPreservation;
+  readonly #ttl: TtlChecks;
   /** One manager: the revision every group has at least (a clock value taken at start, so it grows across restarts). */
   #revisionFloor = 0;
   #state: State = 'idle';
@@ -189,6 +198,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
       onError: (error) => this.#events.reportError(error, 'the ordered lane failed'),
     });
     const gate = new HealthGate(c);
+    this.#preservation = new SelfPreservation(
+      { threshold: c.selfPreservationThreshold, minPods: c.selfPreservationMinPods },
+      this.#view,
+      this.#events,
+    );
     const results = new HealthResults({
       view: this.#view,
       gate: gate.passthrough ? undefined : gate,
@@ -196,6 +210,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       events: this.#events,
       logger: c.logger,
       isRunning: () => this.#state === 'running',
+      preservation: c.deregisterAfter > 0 && c.selfPreservationThreshold > 0 ? this.#preservation : undefined,
       cluster: cluster === undefined ? undefined : { owns: owns!, noteCheckTime: (key, at) => cluster.noteCheckTime(key, at) },
     });
     this.#checker = new HealthChecker({
@@ -209,7 +224,13 @@ export class Manager extends EventEmitter<ManagerEvents> {
       mayStart: owns,
       bodyLimit: c.responseBodyLimit,
     });
-    this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key));
+    this.#ttl = new TtlChecks({
+      onResult: (key, result, at) => results.onResult(key, result, at),
+      statusOf: (key) => view.get(key)?.status,
+      logger: c.logger,
+      cluster: cluster === undefined ? undefined : { owns: owns!, feed: changeFeed!, store },
+    });
+    this.#probes = new ProbeTracking(this.#checker, gate.passthrough ? undefined : gate, (key) => this.#lane.dropKeyed(key), this.#ttl);
     this.#effects = new CommitEffects(this.#view, this.#probes, this.#outbox, this.#events);
     cluster?.attach(new ChangeApplier(view, this.#probes, this.#outbox, this.#events, cluster.tracked), {
       acquiredPods: (keys) => this.#probes.acquired(podsOf(view, keys), keyOf),
@@ -270,6 +291,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       this.#load(services);
     }
     this.#checker.start();
+    this.#ttl.start();
     this.#reconcileTimer = setInterval(() => this.#reconcile(), this.config.notificationInterval);
     this.#reconcileTimer.unref?.();
     this.#state = 'running';
@@ -334,6 +356,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       }
     }
     this.#watchers.endAll();
+    await this.#ttl.stop();
     // Leave at once: the others take this replica's pods and subscribers over now (and reconcile them).
     await this.#cluster?.stop();
     await this.#sole?.stop();
@@ -415,6 +438,26 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
   }
 
+  /**
+   * A heartbeat of a pod registered with a `ttl` (TTL check): the pod is alive now. Cheap (no
+   * store write, nothing queued) unless it changes the pod's status. In cluster mode any replica
+   * accepts it (see the README's "TTL checks").
+   * @returns `'ok'`, `'unknown'` (no such pod) or `'no-ttl'` (the pod is probed through its health URL).
+   * @throws ValidationError (empty names), ManagerStoppedError
+   */
+  heartbeat(serviceName: string, podName: string): 'ok' | 'unknown' | 'no-ttl' {
+    this.#assertRunning();
+    if (typeof serviceName !== 'string' || serviceName === '' || typeof podName !== 'string' || podName === '') {
+      const errors = [];
+      if (typeof serviceName !== 'string' || serviceName === '') errors.push({ path: 'serviceName', message: 'must be a non-empty string' });
+      if (typeof podName !== 'string' || podName === '') errors.push({ path: 'podName', message: 'must be a non-empty string' });
+      throw new ValidationError(errors, { context: 'heartbeat' });
+    }
+    const key = serviceKey(serviceName, podName);
+    if (this.#ttl.beat(key)) return 'ok';
+    return this.#view.has(key) ? 'no-ttl' : 'unknown';
+  }
+
   /** The pod with this key (`serviceName:podName`), or `undefined`. */
   async getService(key: string): Promise<ServiceInfo | undefined> {
     const found = this.#view.get(key);
@@ -462,7 +505,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     }
     const readiness = this.#cluster?.readiness();
     if (readiness !== undefined && !readiness.ready) return { healthy: false, reason: `[core] ${readiness.reason}`, store: { ok: true }, cluster };
-    return { healthy: true, store: { ok: true }, cluster };
+    const preserving = this.#preservation.active ? { selfPreservation: this.#preservation.state() } : {};
+    return { healthy: true, store: { ok: true }, cluster, ...preserving };
   }
 
   /**
@@ -484,6 +528,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       deliveries: this.#notifier.stats(),
       probes: this.#checker.stats(),
       watchers: { active: this.#watchers.size, limit: this.#watchers.limit },
+      selfPreservation: this.#preservation.state(),
       ...(this.#cluster === undefined ? {} : { cluster: this.#cluster.stats() }),
     };
   }

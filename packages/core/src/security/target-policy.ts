@@ -166,7 +166,8 @@ export class TargetPolicyGuard {
     parsed?: { healthCheck: URL; notification: URL },
     pathOf: (field: 'healthCheckUrl' | 'notificationUrl') => string = (field) => field,
   ): FieldError[] {
-    const health = this.urlProblem(parsed?.healthCheck ?? registration.healthCheckUrl);
+    // An empty health URL (a TTL pod, allowed by validation only with a ttl) calls nothing.
+    const health = registration.healthCheckUrl === '' ? undefined : this.urlProblem(parsed?.healthCheck ?? registration.healthCheckUrl);
     const notify = this.urlProblem(parsed?.notification ?? registration.notificationUrl);
     if (health === undefined && notify === undefined) return [];
     const errors: FieldError[] = [];

@@ -46,6 +46,22 @@ export const roundtripChecks: StoreChecks = {
     if (inspect !== undefined) strictEqual((await inspect.serviceKeys()).length, names.length - 1);
   },
 
+  'a TTL pod (heartbeats, empty health URL) keeps its ttl; a probed pod has none': async (store) => {
+    const ttlPod = makeService({ podName: 'ttl-pod', healthCheckUrl: '', ttl: 15_000 });
+    const probed = makeService({ podName: 'probed-pod' });
+    await store.saveService(ttlPod);
+    await store.saveService(probed);
+    deepEqual(await store.getService(keyOf(ttlPod)), ttlPod);
+    strictEqual((await store.getService(keyOf(ttlPod)))?.ttl, 15_000);
+    strictEqual('ttl' in (await store.getService(keyOf(probed)))!, false);
+    const group = await store.getServicesByName(ttlPod.serviceName);
+    strictEqual(group.length, 2);
+    deepEqual(group.find((p) => p.podName === 'ttl-pod'), ttlPod);
+    const { ttl: _dropped, ...withoutTtl } = ttlPod;
+    await store.saveService({ ...withoutTtl, healthCheckUrl: 'http://10.0.0.1:8080/health' });
+    strictEqual('ttl' in (await store.getService(keyOf(ttlPod)))!, false);
+  },
+
   'a pod with 64 providers round-trips in order': async (store) => {
     const providers: Provider[] = Array.from({ length: 64 }, (_, i) => ({
       protocol: PROTOCOLS[i % PROTOCOLS.length]!,

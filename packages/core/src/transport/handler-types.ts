@@ -24,9 +24,17 @@ export interface GovernanceHandlerManager {
     registration: ValidatedRegistration,
   ): Promise<{ service: ServiceInfo; outcome: 'created' | 'updated' | 'unchanged' }>;
   unregister(serviceName: string, podName: string): Promise<boolean>;
+  /** TTL checks (`PUT /heartbeat`); without it that route answers 501. */
+  heartbeat?(serviceName: string, podName: string): 'ok' | 'unknown' | 'no-ttl';
   getServicePods(serviceName: string): Promise<ServiceInfo[]>;
   listServices(): Promise<ServiceInfo[]>;
-  checkHealth(): Promise<{ healthy: boolean; degraded?: boolean; reason?: string; store: { ok: boolean; error?: string } }>;
+  checkHealth(): Promise<{
+    healthy: boolean;
+    degraded?: boolean;
+    reason?: string;
+    store: { ok: boolean; error?: string };
+    selfPreservation?: { active: boolean; threshold: number; minPods: number; unhealthyShare: number; since?: string };
+  }>;
   /** For `GET /health/live`: whether the process should be restarted (false) — not whether it can take traffic. Absent: live while it answers. */
   checkLiveness?(): { live: boolean; reason?: string };
   /** Pull mode (`GET /watch`, blocking queries): a group's revision. Without it those routes answer 501. */

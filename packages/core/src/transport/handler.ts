@@ -34,11 +34,12 @@ function assertReadable(manager: GovernanceHandlerManager): void {
 /** Default largest request body: 64 KiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-type Route = 'register' | 'unregister' | 'services' | 'service' | 'health' | 'metrics' | 'ui' | 'watch';
+type Route = 'register' | 'unregister' | 'heartbeat' | 'services' | 'service' | 'health' | 'metrics' | 'ui' | 'watch';
 
 const ALLOWED: Record<Route, readonly string[]> = {
   register: ['POST'],
   unregister: ['DELETE'],
+  heartbeat: ['PUT'],
   services: ['GET', 'HEAD'],
   service: ['GET', 'HEAD'],
   health: ['GET', 'HEAD'],
@@ -166,6 +167,22 @@ export function createGovernanceHandler(
       return json(200, toWireUnregistered(serviceName, podName));
     },
 
+    async heartbeat(request, _param, caller) {
+      const errors: FieldError[] = [];
+      const serviceName = nameParam(request.query, WIRE_FIELD_NAMES.serviceName, errors);
+      const podName = nameParam(request.query, WIRE_FIELD_NAMES.podName, errors);
+      if (errors.length > 0) return invalid('query', errors);
+      const denied = caller && auth?.checkWrite(caller, serviceName);
+      if (denied) return rejected(denied);
+      if (manager.heartbeat === undefined) return json(501, { error: '[core] this manager has no TTL checks (heartbeat)' });
+      const outcome = manager.heartbeat(serviceName, podName);
+      if (outcome === 'unknown') return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; register it (with a ttl) first` });
+      if (outcome === 'no-ttl') {
+        return json(409, { error: `[core] pod ${serviceName}:${podName} is registered without a ttl: it is checked through its health_check_url, not by heartbeats` });
+      }
+      return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+    },
+
     async services() {
       assertReadable(manager);
       return json(200, toWireServiceList(profile, await manager.listServices()));
@@ -239,7 +256,12 @@ export function createGovernanceHandler(
           return json(503, { status: 'dead', error: liveness.reason ?? '[core] not live' });
         }
         const health = await manager.checkHealth();
-        if (health.healthy) return json(200, { status: 'healthy' });
+        if (health.healthy) {
+          const sp = health.selfPreservation;
+          if (sp === undefined || !sp.active) return json(200, { status: 'healthy' });
+          const self_preservation = { active: true, threshold: sp.threshold, min_pods: sp.minPods, unhealthy_share: sp.unhealthyShare, since: sp.since };
+          return json(200, { status: 'healthy', self_preservation });
+        }
         const error = health.store.error ?? health.reason ?? '[core] the store is unreachable';
         return json(503, { status: health.degraded === true ? 'degraded' : 'unhealthy', error }, { 'retry-after': retryAfter });
       } catch (error) {
@@ -333,6 +355,8 @@ function matchRoute(rawPath: string): { route: Route; param: string } | undefine
       return { route: 'register', param: '' };
     case '/unregister':
       return { route: 'unregister', param: '' };
+    case '/heartbeat':
+      return { route: 'heartbeat', param: '' };
     case '/services':
       return { route: 'services', param: '' };
     case '/health':

@@ -30,6 +30,7 @@ export const WIRE_KEYS: FieldKeys = {
   healthCheckUrl: WIRE_FIELD_NAMES.healthCheckUrl,
   notificationUrl: WIRE_FIELD_NAMES.notificationUrl,
   subscriptions: WIRE_FIELD_NAMES.subscriptions,
+  ttl: WIRE_FIELD_NAMES.ttl,
 };
 
 export const MODEL_KEYS: FieldKeys = {
@@ -39,6 +40,7 @@ export const MODEL_KEYS: FieldKeys = {
   healthCheckUrl: 'healthCheckUrl',
   notificationUrl: 'notificationUrl',
   subscriptions: 'subscriptions',
+  ttl: 'ttl',
 };
 
 const PROTOCOL_SET: ReadonlySet<unknown> = new Set(PROTOCOLS);
@@ -80,6 +82,7 @@ export function quickAccept(input: unknown, keys: FieldKeys): Accepted | undefin
       if (typeof port !== 'number' || !Number.isInteger(port) || port < LIMITS.portMin || port > LIMITS.portMax) return undefined;
       providers[i] = { protocol: protocol as Protocol, ip, port };
     }
+    if (o[keys.ttl] !== undefined) return undefined; // TTL registrations are rare: the schema decides
     const healthCheckUrl = o[keys.healthCheckUrl];
     const notificationUrl = o[keys.notificationUrl];
     const healthCheck = acceptedUrl(healthCheckUrl, true);

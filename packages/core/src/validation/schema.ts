@@ -17,6 +17,7 @@ import {
   type WireRegistration,
   type WireServiceInfo,
 } from '../wire';
+import { parseDuration } from '../duration';
 import { LIMITS, describeBadChar, nameProblem, urlProblem } from './rules';
 
 const PORT_MESSAGE = `must be an integer ${LIMITS.portMin}..${LIMITS.portMax}`;
@@ -71,12 +72,13 @@ const subscriptions = z
   .nullish()
   .transform((list) => (list ? [...new Set(list)] : []));
 
-function urlChecker(field: 'notification' | 'health check', allowTcp: boolean) {
+function urlChecker(field: 'notification' | 'health check', allowTcp: boolean, allowEmpty = false) {
   const allowed = allowTcp ? 'http:, https: or tcp://host:port' : 'http: or https:';
   return z
     .string({ error: typeError(`must be a string holding an ${allowed} URL`) })
     .max(LIMITS.urlMaxLength, { error: `must be at most ${LIMITS.urlMaxLength} characters`, abort: true })
     .superRefine((value, ctx) => {
+      if (allowEmpty && value === '') return;
       const problem = urlProblem(value, allowTcp, allowed, field);
       if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
     });
@@ -85,20 +87,60 @@ function urlChecker(field: 'notification' | 'health check', allowTcp: boolean) {
 /** Field names come from `wire.ts`, the one place that knows them (`service_name`, …). */
 const F = WIRE_FIELD_NAMES;
 
+/** Bounds of a registration's `ttl` (ms). */
+export const TTL_LIMITS = Object.freeze({ min: 1_000, max: 86_400_000 });
+const TTL_MESSAGE = `must be milliseconds or a duration string such as "15s", from 1s to 24h`;
+
+/** `ttl`: whole milliseconds or a duration string, 1 s to 24 h, resolved to ms. */
+const ttl = z
+  .union([z.number(), z.string().max(40)], { error: TTL_MESSAGE })
+  .transform((value, ctx): number => {
+    let ms = Number.NaN;
+    if (typeof value === 'number') ms = Number.isInteger(value) ? value : Number.NaN;
+    else {
+      try {
+        ms = Math.round(parseDuration(value.trim()));
+      } catch {
+        /* reported below */
+      }
+    }
+    if (!(ms >= TTL_LIMITS.min && ms <= TTL_LIMITS.max)) {
+      ctx.addIssue({ code: 'custom', message: `${TTL_MESSAGE}, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .nullish();
+
+/** The health URL, or empty for a pod that sends heartbeats (`ttl`; checked on the whole object). */
+const healthCheckUrl = urlChecker('health check', true, true);
+
+/** An empty `health_check_url` is allowed only with a `ttl`. */
+function emptyHealthUrlNeedsTtl(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (value[F.healthCheckUrl] === '' && (value[F.ttl] === undefined || value[F.ttl] === null)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [F.healthCheckUrl],
+      message: 'is required: an http:, https: or tcp://host:port URL (it may be empty only when ttl is set: the pod then sends heartbeats)',
+    });
+  }
+}
+
 const registrationShape = {
   [F.serviceName]: name,
   [F.podName]: name,
   [F.providers]: providers,
-  [F.healthCheckUrl]: urlChecker('health check', true),
+  [F.healthCheckUrl]: healthCheckUrl,
   [F.notificationUrl]: urlChecker('notification', false),
   [F.subscriptions]: subscriptions,
+  [F.ttl]: ttl,
 };
 
 const OBJECT_MESSAGE = 'must be a JSON object';
 const BODY_MESSAGE = `the body ${OBJECT_MESSAGE}`;
 
 /** The one schema of a registration, in wire (snake_case) form. Built once, at module load. */
-const registrationSchema = z.object(registrationShape, { error: typeError(OBJECT_MESSAGE) });
+const registrationSchema = z.object(registrationShape, { error: typeError(OBJECT_MESSAGE) }).superRefine(emptyHealthUrlNeedsTtl);
 
 const wireTime = z
   .string({ error: typeError('must be an RFC 3339 date-time string') })
@@ -116,7 +158,7 @@ const serviceInfoSchema = z.object(
     [F.updatedAt]: wireTime,
   },
   { error: typeError(OBJECT_MESSAGE) },
-);
+).superRefine(emptyHealthUrlNeedsTtl);
 
 interface SchemaIssue {
   readonly message: string;
