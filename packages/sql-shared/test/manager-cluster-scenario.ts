@@ -145,6 +145,42 @@ export function managerClusterScenarios(openStore: () => RegistryStore): void {
     }
   });
 
+  it('a watcher on one replica sees writes made through another, and resumes on a third with its last id', async () => {
+    const fleet = await Fleet.start();
+    const managers = [new Manager(CLUSTER, openStore()), new Manager(CLUSTER, openStore()), new Manager(CLUSTER, openStore())];
+    try {
+      await Promise.all(managers.map((m) => m.start()));
+      const seen: Array<{ revision: number; eventType: string; pods: string[] }> = [];
+      const record = (event: { revision: number; eventType: string; data: Buffer }): void => {
+        const payload = JSON.parse(event.data.toString('utf8')) as NotificationPayload;
+        seen.push({ revision: event.revision, eventType: event.eventType, pods: payload.pods.map((p) => p.pod_name).sort() });
+      };
+      const unwatch = managers[1]!.watch(['nrf'], record);
+      await managers[0]!.register(fleet.pod('nrf', 'nrf-1'));
+      await managers[2]!.register(fleet.pod('nrf', 'nrf-2'));
+      await until('the watcher on B to see both registrations', () => seen.some((e) => e.pods.length === 2));
+      unwatch();
+      const last = seen.at(-1)!.revision;
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.revision).toBeGreaterThan(seen[i - 1]!.revision);
+
+      // A write while nobody watches, then the watcher resumes on another replica from its last id.
+      await managers[0]!.register(fleet.pod('nrf', 'nrf-3'));
+      await until('C to apply nrf-3', async () => (await managers[2]!.getService('nrf:nrf-3')) !== undefined);
+      const resumed: typeof seen = [];
+      const stop = managers[2]!.watch(['nrf'], (event) => {
+        const payload = JSON.parse(event.data.toString('utf8')) as NotificationPayload;
+        resumed.push({ revision: event.revision, eventType: event.eventType, pods: payload.pods.map((p) => p.pod_name).sort() });
+      }, { after: last });
+      stop();
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]!.revision).toBeGreaterThan(last);
+      expect(resumed[0]!.pods).toEqual(['nrf-1', 'nrf-2', 'nrf-3']);
+    } finally {
+      await Promise.all(managers.map((m) => m.stop()));
+      await fleet.close();
+    }
+  });
+
   it("cluster: false runs one manager the old way (no membership, the host's own revisions)", async () => {
     const fleet = await Fleet.start();
     const m = new Manager({ ...CLUSTER, cluster: false }, openStore());
