@@ -1,14 +1,6 @@
-/** Cluster information a manager in cluster mode reports in `stats().cluster`. */
-export interface ClusterStats {
-  memberId: string;
-  members: string[];
-  /** True while this member holds a valid lease. */
-  valid: boolean;
-  ownedPods: number;
-  ownedSubscribers: number;
-  appliedSeq: number;
-  reloads: number;
-}
+import type { ClusterStats } from '../cluster/coordinator';
+
+export type { ClusterStats };
 
 /** `stats().cluster` with this member's share of the pods, or `undefined` outside cluster mode. */
 export function clusterOf(stats: object): (ClusterStats & { ownedShare: number }) | undefined {

@@ -141,7 +141,7 @@ export function collectMetrics(manager: MetricsManager, options: CollectMetricsO
       collect() {
         this.reset();
         const cluster = clusterOf(manager.stats());
-        if (cluster !== undefined) this.set({ member: cluster.memberId }, read(cluster));
+        if (cluster !== undefined) this.set({ member: cluster.memberId ?? '' }, read(cluster));
       },
     });
   };
@@ -159,7 +159,7 @@ export function collectMetrics(manager: MetricsManager, options: CollectMetricsO
     collect() {
       this.reset();
       const cluster = clusterOf(manager.stats());
-      if (cluster !== undefined) this.inc({ member: cluster.memberId }, cluster.reloads);
+      if (cluster !== undefined) this.inc({ member: cluster.memberId ?? '' }, cluster.reloads);
     },
   });
 

@@ -96,7 +96,7 @@ function renderCluster(s: StatusSnapshot): string {
   return [
     `<section aria-labelledby="h-cluster"><h2 id="h-cluster">Cluster</h2>`,
     `<dl class="cards">`,
-    card('This member', cluster.memberId),
+    card('This member', cluster.memberId ?? 'none (no valid lease)'),
     card('Lease', cluster.valid ? 'valid' : 'lapsed', cluster.valid ? 'healthy' : 'unhealthy'),
     card('Members', cluster.members.length),
     card('Owned pods', `${cluster.ownedPods} (${Math.round(cluster.ownedShare * 100)} %)`),
