@@ -8,7 +8,7 @@
  * Per size (2,000 and 10,000 pods): the trickle's registration p50/p99, and the sweep's
  * convergence — from the last bulk registration's answer until every bulk pod has its first
  * status (healthy, or unhealthy for a dead pod after its 2 attempts), read from the example's own
- * `status changed` log lines. Targets: converged ≤ 3 s after the last registration, registration
+ * `[core] pod is …` log lines. Targets: converged ≤ 3 s after the last registration, registration
  * p99 ≤ 20 ms at 2,000 pods and ≤ 50 ms at 10,000.
  *
  * Environment: SWEEP_E2E_SIZES (default 2000,10000), SWEEP_E2E_TRICKLE_MS (default 15000).
@@ -24,17 +24,20 @@ const TRICKLE_EVERY_MS = 50;
 const BULK_CONCURRENCY = 50;
 const DEAD_EVERY = 10;
 const SETTINGS = { HEALTH_CHECK_INTERVAL: '5s', HEALTH_CHECK_TIMEOUT: '1s', HEALTH_CHECK_RETRY: '1', EVENT_QUEUE_SIZE: '10000' };
-const STATUS_LINE = /^(\S+) info status changed (\{.*\})$/;
-
-/** First status change per pod of `tag`, as epoch ms, from the example's log lines. */
+/** First status change per pod of `tag`, as epoch ms, from the example's pino log lines (`[core] pod is …`). */
 function firstStatusTimes(lines, tag) {
   const first = new Map();
   for (const line of lines) {
-    const m = STATUS_LINE.exec(line);
-    if (!m) continue;
-    const { pod, from } = JSON.parse(m[2]);
-    if (from !== 'unknown' || !pod.includes(`${tag}-`) || first.has(pod)) continue;
-    first.set(pod, Date.parse(m[1]));
+    if (!line.includes('"[core] pod is ')) continue;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const { key, from, time } = entry;
+    if (from !== 'unknown' || typeof key !== 'string' || !key.includes(`${tag}-`) || first.has(key)) continue;
+    first.set(key, time);
   }
   return first;
 }
@@ -122,7 +125,7 @@ async function main() {
     {
       notes: [
         'Three processes: the telco-manager example (node examples/telco-manager/src/main.mjs, STORE_TYPE=memory, LOG_LEVEL=info, log to a file), the fleet (GET /health/<pod> answers 200; pods named dead-… never answer), and the load generator (bench/lib/load-client.mjs).',
-        'Convergence is read from the example\'s own log: the time of the last bulk pod\'s first "status changed" line minus the time the last bulk registration was answered. No same-run baseline exists for a sweep; the issue\'s "before" was p99 82–138 ms at 2,000 pods and 300–620 ms at 10,000, converged in 3.6–8.5 s.',
+        'Convergence is read from the example\'s own (pino) log: the time of the last bulk pod\'s first "[core] pod is …" line minus the time the last bulk registration was answered. No same-run baseline exists for a sweep; the issue\'s "before" was p99 82–138 ms at 2,000 pods and 300–620 ms at 10,000, converged in 3.6–8.5 s.',
         'A shared 2-core machine: the fleet, the load generator and the manager compete for the same cores as everything else running; see machine.loadAverage1m.',
       ],
     },

@@ -11,9 +11,14 @@ try {
   process.exit(1);
 }
 
+/** Writes what the logger still buffers (before `process.exit`). */
+let flushLog = () => {};
+
 /**
  * pino at LOG_LEVEL, writing to stderr: human-readable through pino-pretty when stderr is a
- * terminal and pino-pretty is installed (a dev dependency), JSON lines otherwise.
+ * terminal and pino-pretty is installed (a dev dependency), JSON lines otherwise. JSON lines are
+ * written asynchronously (pino's recommended setup: a synchronous write per line costs a
+ * registration about 2 × a file write) and flushed before the process exits.
  */
 async function createLogger(level) {
   if (process.stderr.isTTY) {
@@ -24,7 +29,15 @@ async function createLogger(level) {
       if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
     }
   }
-  return pino({ level }, pino.destination({ fd: 2, sync: true }));
+  const destination = pino.destination({ fd: 2, sync: false });
+  flushLog = () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing buffered, or the destination is not open yet: nothing to lose.
+    }
+  };
+  return pino({ level }, destination);
 }
 
 const logger = await createLogger(config.logLevel);
@@ -34,6 +47,7 @@ let running;
 try {
   running = await startTelcoManager({ env: process.env, logger });
 } catch (error) {
+  flushLog();
   process.stderr.write(`telco-manager: could not start (${describeStore(config.store)}): ${error?.message ?? error}\n`);
   process.exit(1);
 }
@@ -59,14 +73,19 @@ let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     if (stopping) {
+      flushLog();
       process.stderr.write('telco-manager: second signal, exiting now\n');
       process.exit(1);
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     running.close().then(
-      () => process.exit(0),
+      () => {
+        flushLog();
+        process.exit(0);
+      },
       (error) => {
+        flushLog();
         process.stderr.write(`telco-manager: shutdown failed: ${error?.message ?? error}\n`);
         process.exit(1);
       },

@@ -30,6 +30,6 @@ describe.skipIf(skip !== undefined)('Managers in cluster mode on one MariaDB dat
     await db?.drop();
   });
 
-  managerClusterScenarios(() => new MySqlStore({ connectionString: db.url }));
+  managerClusterScenarios(() => new MySqlStore({ connectionString: db.url }), { notifies: false });
   ttlClusterScenarios(() => new MySqlStore({ connectionString: db.url }));
 });

@@ -30,6 +30,6 @@ describe.skipIf(skip !== undefined)('Managers in cluster mode on one PostgreSQL 
     await schema?.drop();
   });
 
-  managerClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }));
+  managerClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }), { notifies: true });
   ttlClusterScenarios(() => new PostgresStore({ connectionString: POSTGRES_URL, schema: schema.name }));
 });
