@@ -37,6 +37,8 @@ export const ENV_DEFAULTS = Object.freeze({
   DB_SSL_MODE: 'disable',
   WIRE_PROFILE: 'go',
   LOG_LEVEL: 'info',
+  CLUSTER: 'auto',
+  CLUSTER_LEASE: '5s',
 });
 
 /** Per store: default port, user and password when the DB_* variables leave them out. */
@@ -133,12 +135,12 @@ function storeConfig(env, type) {
 
 /**
  * Reads the telco manager's settings from environment variables (the Go telco example's names
- * and defaults, plus STORE_TYPE, DATABASE_URL and WIRE_PROFILE). Pure: reads only `env`.
+ * and defaults, plus STORE_TYPE, DATABASE_URL, WIRE_PROFILE, LOG_LEVEL, CLUSTER and CLUSTER_LEASE). Pure: reads only `env`.
  *
  * @param {Record<string, string | undefined>} env
  * @returns {{ port: number, logLevel: string, manager: { healthCheckInterval: number, healthCheckTimeout: number,
  *   healthCheckRetry: number, notificationInterval: number, notificationTimeout: number,
- *   eventQueueSize: number, wireProfile: 'go' | 'native' }, store: { type: string, url?: string, host?: string, port?: number,
+ *   eventQueueSize: number, wireProfile: 'go' | 'native', cluster: 'auto' | false, clusterLease: number }, store: { type: string, url?: string, host?: string, port?: number,
  *   database?: string, user?: string, password?: string, sslMode?: string } }}
  * @throws {ConfigError} naming the first bad variable
  */
@@ -155,6 +157,9 @@ export function loadConfig(env) {
       notificationTimeout: duration(env, 'NOTIFICATION_TIMEOUT', MIN_TIMEOUT_MS, TEN_MINUTES_MS),
       eventQueueSize: integer(env, 'EVENT_QUEUE_SIZE', 1, 10_000_000),
       wireProfile: oneOf(env, 'WIRE_PROFILE', WIRE_PROFILES, ENV_DEFAULTS.WIRE_PROFILE),
+      // Several replicas on one PostgreSQL/MySQL database act as one registry (docs/cluster.md).
+      cluster: oneOf(env, 'CLUSTER', ['auto', 'off'], ENV_DEFAULTS.CLUSTER) === 'off' ? false : 'auto',
+      clusterLease: duration(env, 'CLUSTER_LEASE', 1_000, TEN_MINUTES_MS),
     },
     store: storeConfig(env, storeType),
   };

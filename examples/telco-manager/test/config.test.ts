@@ -48,6 +48,8 @@ describe('loadConfig', () => {
         notificationTimeout: 5_000,
         eventQueueSize: 1_000,
         wireProfile: 'go',
+        cluster: 'auto',
+        clusterLease: 5_000,
       },
       store: { type: 'memory' },
     });
@@ -71,6 +73,8 @@ describe('loadConfig', () => {
       DB_SSL_MODE: 'verify-full',
       WIRE_PROFILE: 'Native',
       LOG_LEVEL: 'debug',
+      CLUSTER: 'off',
+      CLUSTER_LEASE: '3s',
     });
     expect(config).toEqual({
       port: 9090,
@@ -83,6 +87,8 @@ describe('loadConfig', () => {
         notificationTimeout: 2_000,
         eventQueueSize: 50,
         wireProfile: 'native',
+        cluster: false,
+        clusterLease: 3_000,
       },
       store: {
         type: 'postgres',
@@ -94,6 +100,11 @@ describe('loadConfig', () => {
         sslMode: 'verify-full',
       },
     });
+  });
+
+  it('refuses a cluster setting it does not know, naming the variable', () => {
+    expect(() => loadConfig({ CLUSTER: 'yes' })).toThrow(/CLUSTER="yes" is not one of auto, off/);
+    expect(() => loadConfig({ CLUSTER_LEASE: '500ms' })).toThrow(/CLUSTER_LEASE="500ms" is out of range \(allowed: 1s to 10m\)/);
   });
 
   it('fills in per-store defaults for DB_* variables left out', () => {
