@@ -3,8 +3,6 @@
  * (server unreachable, or a migration that fails on an open connection) and after using the
  * store without closing it, the child process exits by itself once its work is done.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
@@ -12,43 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { MYSQL_URL } from '../../packages/store-mysql/test/mysql-test-env';
 import { POSTGRES_URL } from '../../packages/store-postgres/test/postgres-test-env';
 import { SCRATCH_SERVERS, useScratchDatabase, type ScratchDatabase } from '../support/databases';
+import { runFixture } from '../support/fixture-process';
+import { closedPort } from '../support/ports';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/unclosed-store-process.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Far longer than any of these processes needs; reaching it means the process hangs. */
 const HANG_AFTER_MS = 20_000;
 
 /** Runs the fixture and resolves its exit code and output, or `hung` when it had to be killed. */
 function runUnclosed(kind: string, scenario: 'start' | 'use', options: Record<string, unknown>): Promise<{ code: number | 'hung'; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-      cwd: ROOT,
-      env: { ...process.env, GOV_STORE: kind, GOV_STORE_OPTIONS: JSON.stringify(options), GOV_SCENARIO: scenario },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, HANG_AFTER_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: hung ? 'hung' : (code ?? -1), output });
-    });
+  return runFixture(FIXTURE, {
+    env: { GOV_STORE: kind, GOV_STORE_OPTIONS: JSON.stringify(options), GOV_SCENARIO: scenario },
+    hangAfterMs: HANG_AFTER_MS,
   });
-}
-
-/** A TCP port on 127.0.0.1 that nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Creates `<prefix>services` with a shape the store's migration cannot index. */

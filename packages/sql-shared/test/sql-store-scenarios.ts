@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net';
+import { closedPort } from '../../../test/support/ports';
 import { StoreError, ValidationError, type RegistryStore, type StoreMutation } from '@governance/core';
 import { makeService, type StoreInspector } from '@governance/core/testing';
 import { expect, it } from 'vitest';
@@ -29,14 +30,7 @@ export async function storeError(call: Promise<unknown>): Promise<StoreError> {
   return error as StoreError;
 }
 
-/** A port on 127.0.0.1 where nothing listens. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { closedPort };
 
 /**
  * Batch atomicity cases every SQL store must pass; call inside the store's `describe`, after its

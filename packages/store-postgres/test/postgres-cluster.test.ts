@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { StoreError } from '@governance/core';
 import { makeService } from '@governance/core/testing';
@@ -10,6 +9,7 @@ import { closedPort } from '../../sql-shared/test/sql-store-scenarios';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { changeChannel, listenerName, PostgresListener } from '../src/postgres-listener';
 import { POSTGRES_URL, postgresSkip, useTestSchema } from './postgres-test-env';
+import { runFixture } from '../../../test/support/fixture-process';
 import { waitFor } from '../../../test/support/wait';
 
 const skip = await postgresSkip();
@@ -219,24 +219,7 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
 
   it('a process whose listener is still open exits on its own (socket and timers unref\'d)', async () => {
     const script = fileURLToPath(new URL('./fixtures/listen-child.ts', import.meta.url));
-    const root = fileURLToPath(new URL('../../../', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, POSTGRES_URL, `${scratch.schema.name}.exit_governance_changes`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve('did not exit within 45 s');
-      }, 45_000);
-      child.on('exit', (c) => {
-        clearTimeout(timer);
-        resolve(c ?? -1);
-      });
-    });
+    const { code, output: out } = await runFixture(script, { args: [POSTGRES_URL, `${scratch.schema.name}.exit_governance_changes`], hangAfterMs: 45_000 });
     expect(out).toContain('listening');
     expect(code).toBe(0);
   }, 60_000);

@@ -32,6 +32,7 @@ export class MembershipLoop {
   #stopped = false;
   #tick: Promise<void> | undefined;
   #members: string[] = [];
+  #view: MembershipView | undefined;
   #lost = true;
   #failures = 0;
 
@@ -48,6 +49,11 @@ export class MembershipLoop {
   /** The live members at the last successful renewal (ids, sorted). */
   get members(): readonly string[] {
     return this.#members;
+  }
+
+  /** The membership as the database reported it at the last join or renewal (with each member's info). */
+  get lastView(): MembershipView | undefined {
+    return this.#view;
   }
 
   /** Whether the lease can be trusted now. */
@@ -134,6 +140,7 @@ export class MembershipLoop {
     if (this.#stopped) return;
     this.#validUntil = started + this.#o.leaseMs - this.#marginMs;
     this.#lost = false;
+    this.#view = view;
     const members = view.members.map((m) => m.id).sort();
     if (this.#id !== undefined && !members.includes(this.#id)) members.push(this.#id);
     this.#members = members;

@@ -11,11 +11,9 @@ import { MembershipLoop } from './membership-loop';
  */
 export class SoleManagerGuard {
   readonly #loop: MembershipLoop;
-  readonly #membership: StoreMembership;
   readonly #storeName: string;
 
   constructor(membership: StoreMembership, storeName: string, leaseMs: number, logger: Logger) {
-    this.#membership = membership;
     this.#storeName = storeName;
     this.#loop = new MembershipLoop({ membership, leaseMs, logger, onMembers: () => undefined, onLost: () => undefined });
   }
@@ -24,8 +22,8 @@ export class SoleManagerGuard {
   async start(): Promise<void> {
     await this.#loop.start();
     const self = this.#loop.id;
-    const view = await this.#membership.members();
-    const others = view.members.filter((member) => member.id !== self);
+    // The join already returned the live members: no second round trip.
+    const others = (this.#loop.lastView?.members ?? []).filter((member) => member.id !== self);
     if (others.length === 0) return;
     await this.#loop.stop();
     const who = others.map((m) => `${m.info} (member ${m.id}, lease until ${m.leaseExpiresAt.toISOString()})`).join(', ');

@@ -141,6 +141,20 @@ export function createGovernanceHandler(
     }
   };
 
+  /** The pod named by `?service_name=&pod_name=`, once the caller may write to its service; else the answer. */
+  const writablePod = (
+    request: GovernanceRequest,
+    caller: ApiToken | undefined,
+  ): { serviceName: string; podName: string } | GovernanceResponse => {
+    const errors: FieldError[] = [];
+    const serviceName = nameParam(request.query, WIRE_FIELD_NAMES.serviceName, errors);
+    const podName = nameParam(request.query, WIRE_FIELD_NAMES.podName, errors);
+    if (errors.length > 0) return invalid('query', errors);
+    const denied = caller && auth?.checkWrite(caller, serviceName);
+    if (denied) return rejected(denied);
+    return { serviceName, podName };
+  };
+
   type RouteHandler = (request: GovernanceRequest, param: string, caller: ApiToken | undefined) => Promise<GovernanceResponse>;
   const routes: Record<Route, RouteHandler> = {
     async register(request, _param, caller) {
@@ -154,12 +168,9 @@ export function createGovernanceHandler(
     },
 
     async unregister(request, _param, caller) {
-      const errors: FieldError[] = [];
-      const serviceName = nameParam(request.query, WIRE_FIELD_NAMES.serviceName, errors);
-      const podName = nameParam(request.query, WIRE_FIELD_NAMES.podName, errors);
-      if (errors.length > 0) return invalid('query', errors);
-      const denied = caller && auth?.checkWrite(caller, serviceName);
-      if (denied) return rejected(denied);
+      const target = writablePod(request, caller);
+      if ('status' in target) return target;
+      const { serviceName, podName } = target;
       const removed = await manager.unregister(serviceName, podName);
       if (!removed) {
         return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; nothing to unregister` });
@@ -168,12 +179,9 @@ export function createGovernanceHandler(
     },
 
     async heartbeat(request, _param, caller) {
-      const errors: FieldError[] = [];
-      const serviceName = nameParam(request.query, WIRE_FIELD_NAMES.serviceName, errors);
-      const podName = nameParam(request.query, WIRE_FIELD_NAMES.podName, errors);
-      if (errors.length > 0) return invalid('query', errors);
-      const denied = caller && auth?.checkWrite(caller, serviceName);
-      if (denied) return rejected(denied);
+      const target = writablePod(request, caller);
+      if ('status' in target) return target;
+      const { serviceName, podName } = target;
       if (manager.heartbeat === undefined) return json(501, { error: '[core] this manager has no TTL checks (heartbeat)' });
       const outcome = manager.heartbeat(serviceName, podName);
       if (outcome === 'unknown') return json(404, { error: `[core] pod ${serviceName}:${podName} is not registered; register it (with a ttl) first` });

@@ -23,13 +23,7 @@ export async function startTcpServer(): Promise<{ port: number; close(): Promise
 }
 
 /** A port on 127.0.0.1 that nothing listens on (bound once, then released). */
-export async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { closedPort as refusedPort } from '../../../../test/support/ports';
 
 /** Counts of the handle kinds a leaked socket or timer shows up as. */
 export function openHandles(): { timers: number; sockets: number } {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import { MemoryStore } from '@governance/store-memory';
 import fc from 'fast-check';
 import { RevisionClock, type RevisionSource } from '../../src/manager/revision';
 import { FAST, Fleet, podRegistration, waitFor } from './helpers';
+import { runFixture } from '../../../../test/support/fixture-process';
 
 /** A MemoryStore that survives a manager's stop(), so a second manager can reuse it. */
 class KeptStore extends MemoryStore {
@@ -200,21 +200,7 @@ describe('Manager lifecycle', () => {
   it('stop() leaves nothing that keeps the process alive', async () => {
     fleet.setHealth('hung', 'hang');
     const script = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
-    const root = fileURLToPath(new URL('../../../../', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, fleet.base], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve('did not exit within 15 s');
-      }, 15_000);
-      child.on('exit', (c) => {
-        clearTimeout(timer);
-        resolve(c ?? -1);
-      });
-    });
+    const { code, output: out } = await runFixture(script, { args: [fleet.base], hangAfterMs: 15_000 });
     expect(out).toContain('stopped');
     const report = JSON.parse(out.slice(out.indexOf('stopped ') + 8).split('\n')[0]!) as { left: string[] };
     expect(report.left).toEqual([]);

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Console } from 'node:console';
 import { Manager, StoreError, type Logger } from '@governance/core';
@@ -6,6 +5,7 @@ import { MemoryStore } from '@governance/store-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consoleLogger } from '../../src/manager/console-logger';
 import { FAST, Fleet, deliveriesSettled, podRegistration, waitFor } from './helpers';
+import { closedPort as refusedPort } from '../../../../test/support/ports';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 interface Entry {
@@ -23,15 +23,6 @@ function recordingLogger(level: Level = 'debug'): Logger & { entries: Entry[]; i
     if (enabled(l)) entries.push({ level: l, msg: msg ?? '', fields: { ...obj } as Record<string, unknown> });
   };
   return { entries, isLevelEnabled: enabled, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-}
-
-/** A port on 127.0.0.1 where nothing listens: connections are refused. */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('the manager log', () => {
