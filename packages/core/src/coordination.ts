@@ -144,8 +144,11 @@ export interface StoreChangeFeed {
    * the listening connection is lost (and each time re-opening it fails); the feed reconnects by
    * itself with backoff and, once listening again, calls `onHint` so the caller catches up on
    * what it missed. Rejects with `StoreError` when the first connection cannot be opened.
+   * A hint may carry `seq`, the newest seq the committed transaction appended: a caller that has
+   * applied the log up to it already can skip reading (it is never needed for correctness; a hint
+   * without it means "something may have changed").
    */
-  watch?(onHint: () => void, onError?: (error: Error) => void): Promise<{ close(): Promise<void> } | undefined>;
+  watch?(onHint: (seq?: number) => void, onError?: (error: Error) => void): Promise<{ close(): Promise<void> } | undefined>;
 }
 
 /** A manager that holds (or held) a lease, as the database sees it. */

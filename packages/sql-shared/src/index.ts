@@ -1,6 +1,6 @@
 export { SqlRegistryStore, type SqlStoreSetup } from './sql-registry-store';
 export type { ChangeListener } from './sql-change-feed';
-export type { ErrorDescription, PendingChange, RegistryDb, SqlDialectAdapter } from './sql-dialect';
+export type { ErrorDescription, PendingChange, RegistryDb, SqlDialectAdapter, TransactionDb } from './sql-dialect';
 export {
   CLUSTER_TABLES,
   tableNames,

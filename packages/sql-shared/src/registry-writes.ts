@@ -1,10 +1,10 @@
 import { type ServiceInfo, type ServiceStatus, type StoreMutation, type StoreMutationResult } from '@governance/core';
-import { CompiledQuery, sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { planStages } from './batch-stages';
 import type { ChangeSet } from './change-set';
-import type { RegistryDatabase, TableNames } from './registry-database';
+import type { TableNames } from './registry-database';
 import { serviceToRow, uniqueGroups, validDate } from './row-mapping';
-import type { RegistryDb, SqlDialectAdapter } from './sql-dialect';
+import type { RegistryDb, SqlDialectAdapter, TransactionDb } from './sql-dialect';
 
 /** Rows per multi-row statement, far below every server's parameter limit. */
 export const CHUNK = 500;
@@ -53,7 +53,7 @@ export class RegistryWrites {
   }
 
   /** Applies a batch in order (as stages of one kind, see `planStages`); results in position. */
-  async applyBatch(trx: Transaction<RegistryDatabase>, mutations: readonly StoreMutation[], changes: ChangeSet): Promise<StoreMutationResult[]> {
+  async applyBatch(trx: TransactionDb, mutations: readonly StoreMutation[], changes: ChangeSet): Promise<StoreMutationResult[]> {
     const results = new Array<StoreMutationResult>(mutations.length);
     for (const stage of planStages(mutations)) {
       if (stage.type === 'save') {
@@ -159,7 +159,7 @@ export class RegistryWrites {
   }
 
   /** Appends the transaction's changes to the log (nothing when it changed nothing). */
-  async log(trx: Transaction<RegistryDatabase>, changes: ChangeSet): Promise<number | undefined> {
+  async log(trx: TransactionDb, changes: ChangeSet): Promise<number | undefined> {
     if (changes.size === 0) return undefined;
     const entries = changes.entries();
     return this.#dialect.appendLog(trx, this.#t, entries);

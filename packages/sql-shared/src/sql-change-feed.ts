@@ -27,7 +27,7 @@ const MAX_AGE_MS = 2_147_483_647;
  * Opens a dedicated listening connection: `onHint` after any logged commit, `onError` when the
  * connection is lost (it reconnects by itself). Rejects when the first connection fails.
  */
-export type ChangeListener = (onHint: () => void, onError: (error: Error) => void) => Promise<{ close(): Promise<void> }>;
+export type ChangeListener = (onHint: (seq?: number) => void, onError: (error: Error) => void) => Promise<{ close(): Promise<void> }>;
 
 type LoggedBatch = (mutations: readonly StoreMutation[], options?: StoreCallOptions) => Promise<LoggedBatchResult>;
 
@@ -156,7 +156,7 @@ export class SqlChangeFeed implements StoreChangeFeed {
     });
   }
 
-  async #watch(listen: ChangeListener, onHint: () => void, onError?: (error: Error) => void): Promise<{ close(): Promise<void> }> {
+  async #watch(listen: ChangeListener, onHint: (seq?: number) => void, onError?: (error: Error) => void): Promise<{ close(): Promise<void> }> {
     this.#runner.assertOpen('watch', undefined);
     let listener: { close(): Promise<void> };
     try {

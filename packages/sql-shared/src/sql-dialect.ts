@@ -15,6 +15,12 @@ export interface ErrorDescription {
 /** A database handle: the pool-backed Kysely instance or an open transaction. */
 export type RegistryDb = Kysely<RegistryDatabase> | Transaction<RegistryDatabase>;
 
+/**
+ * The database handle of an open write transaction: a Kysely `Transaction`, or a Kysely bound to
+ * the one connection the runner began the transaction on itself (see `beginLimited`).
+ */
+export type TransactionDb = Kysely<RegistryDatabase>;
+
 /** A change about to be logged: what `RegistryChange` holds before the counter gives it a seq. */
 export type PendingChange = Omit<RegistryChange, 'seq'>;
 
@@ -55,7 +61,7 @@ export interface SqlDialectAdapter {
    * seqs in order, raises `governance_groups.revision` of the groups touched and, where the
    * database has notifications, queues a wake-up hint delivered at commit. Returns the last seq.
    */
-  appendLog(trx: Transaction<RegistryDatabase>, tables: TableNames, changes: readonly PendingChange[]): Promise<number>;
+  appendLog(trx: TransactionDb, tables: TableNames, changes: readonly PendingChange[]): Promise<number>;
 
   /** Inserts the counter row with `seq` = `start` unless it exists (re-running a migration keeps it). */
   ensureCounter(db: RegistryDb, tables: TableNames, start: RawBuilder<number>): Promise<void>;
@@ -83,7 +89,15 @@ export interface SqlDialectAdapter {
    * session's `innodb_lock_wait_timeout`, `lock_wait_timeout` and, on MariaDB,
    * `max_statement_time`). Called first in each write transaction when the limit is not 0.
    */
-  limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void>;
+  limitTransaction(trx: TransactionDb, ms: number): Promise<void>;
+
+  /**
+   * One query text, sent without parameters, that begins a write transaction and applies the
+   * same limits as `limitTransaction` (PostgreSQL: `begin; set local …` in one round trip).
+   * Absent when the driver cannot send several statements at once: the runner then begins with
+   * Kysely and calls `limitTransaction`.
+   */
+  beginLimited?(ms: number): string;
 
   /** True for deadlocks and serialization failures: the transaction may simply be run again. */
   isRetryable(error: unknown): boolean;

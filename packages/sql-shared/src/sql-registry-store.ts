@@ -13,13 +13,14 @@ import {
   type StoreOperation,
   type StoreStats,
 } from '@governance/core';
-import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { ChangeSet } from './change-set';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { RegistryWrites } from './registry-writes';
 import { rowToService, type ServiceRow } from './row-mapping';
 import { SqlChangeFeed, type ChangeListener } from './sql-change-feed';
 import { SqlMembership } from './sql-membership';
+import type { TransactionDb } from './sql-dialect';
 import { SqlRunner, type SqlRunnerSetup } from './sql-runner';
 
 /** Everything `SqlRegistryStore` needs from a concrete store's constructor. */
@@ -212,7 +213,7 @@ export class SqlRegistryStore implements RegistryStore {
   async #logged<T>(
     operation: StoreOperation,
     options: StoreCallOptions | undefined,
-    write: (trx: Transaction<RegistryDatabase>, changes: ChangeSet) => Promise<T>,
+    write: (trx: TransactionDb, changes: ChangeSet) => Promise<T>,
   ): Promise<{ results: T; lastSeq: number | undefined; changes: RegistryChange[] }> {
     return this.#runner.run(operation, options, () =>
       this.#runner.transaction(async (trx) => {

@@ -1,9 +1,12 @@
 import { StoreError, type StoreCallOptions, type StoreOperation } from '@governance/core';
-import { type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import { toStoreError } from './error-classifier';
 import type { RegistryDatabase, TableNames } from './registry-database';
 import { InCodeMigrationProvider, registryMigrations } from './registry-migrations';
-import type { SqlDialectAdapter } from './sql-dialect';
+import type { SqlDialectAdapter, TransactionDb } from './sql-dialect';
+
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
 
 /** Attempts of a transaction that hit a deadlock or serialization failure. */
 const TRANSACTION_ATTEMPTS = 3;
@@ -113,13 +116,16 @@ export class SqlRunner {
    * `statementTimeoutMs` on the server: a statement that runs or waits for a lock longer fails,
    * and the transaction is rolled back (a definite outcome, unlike a client-side abandon).
    */
-  async transaction<T>(fn: (trx: Transaction<RegistryDatabase>) => Promise<T>, mode: TransactionMode = {}): Promise<T> {
+  async transaction<T>(fn: (trx: TransactionDb) => Promise<T>, mode: TransactionMode = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
+        const limit = mode.readOnly === true ? 0 : this.#statementTimeoutMs;
+        if (limit > 0 && mode.isolation === undefined && this.dialect.beginLimited !== undefined) {
+          return await this.#limitedTransaction(this.dialect.beginLimited(limit), fn);
+        }
         let builder = this.db.transaction();
         if (mode.isolation !== undefined) builder = builder.setIsolationLevel(mode.isolation);
         if (mode.readOnly === true) builder = builder.setAccessMode('read only');
-        const limit = mode.readOnly === true ? 0 : this.#statementTimeoutMs;
         return await builder.execute(
           limit > 0
             ? async (trx) => {
@@ -132,6 +138,26 @@ export class SqlRunner {
         if (attempt >= TRANSACTION_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
       }
     }
+  }
+
+  /**
+   * A write transaction begun with the dialect's one-round-trip `begin` (limits included) on one
+   * pooled connection, committed, or rolled back when `fn` or the commit fails — as Kysely's
+   * `transaction()` does, one round trip shorter.
+   */
+  #limitedTransaction<T>(begin: string, fn: (trx: TransactionDb) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await conn.executeQuery(CompiledQuery.raw(begin));
+      try {
+        const result = await fn(conn);
+        await conn.executeQuery(COMMIT);
+        return result;
+      } catch (error) {
+        // The original error decides; a rollback on a dead connection fails too and says less.
+        await conn.executeQuery(ROLLBACK).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Registers cleanup that `close()` runs before ending the pool (listeners); returns its removal. */

@@ -2,11 +2,11 @@ import {
   CHUNK,
   type ErrorDescription,
   type PendingChange,
-  type RegistryDatabase,
   type RegistryDb,
   type ServiceInsert,
   type SqlDialectAdapter,
   type TableNames,
+  type TransactionDb,
   UPSERT_REPLACED_COLUMNS,
   classifyError,
   describeClassified,
@@ -14,7 +14,7 @@ import {
   errorCode,
   errorMessage,
 } from '@governance/sql-shared';
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 const AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
 
@@ -47,7 +47,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
    * whole seconds, rounded up, and on MariaDB `max_statement_time`; a server without that
    * variable (MySQL) is remembered and asked without it.
    */
-  async limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void> {
+  async limitTransaction(trx: TransactionDb, ms: number): Promise<void> {
     const seconds = Math.max(1, Math.ceil(ms / 1000));
     if (this.#statementTime) {
       try {
@@ -69,7 +69,7 @@ export class MySqlDialectAdapter implements SqlDialectAdapter {
    * `UPDATE … SET seq = LAST_INSERT_ID(seq + k)` takes the counter row's lock and reports the new
    * head in the OK packet (mysql2's `insertId`); then the log rows and the group revisions.
    */
-  async appendLog(trx: Transaction<RegistryDatabase>, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
+  async appendLog(trx: TransactionDb, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
     const k = changes.length;
     const taken = await sql`update ${sql.table(t.governance_counter)} set seq = last_insert_id(seq + ${k}) where id = 1`.execute(trx);
     if (taken.numAffectedRows === 0n) throw new Error(`the change-log counter row is missing from ${t.plain.governance_counter}`);

@@ -1,11 +1,11 @@
 import {
   type ErrorDescription,
   type PendingChange,
-  type RegistryDatabase,
   type RegistryDb,
   type ServiceInsert,
   type SqlDialectAdapter,
   type TableNames,
+  type TransactionDb,
   UPSERT_REPLACED_COLUMNS,
   classifyError,
   describeClassified,
@@ -13,7 +13,7 @@ import {
   errorCode,
   errorMessage,
 } from '@governance/sql-shared';
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 /**
  * PostgreSQL specifics: JSONB, timestamptz(3), ON CONFLICT, SQLSTATE classification, and the
@@ -38,10 +38,16 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     this.#channel = channel;
   }
 
-  async limitTransaction(trx: Transaction<RegistryDatabase>, ms: number): Promise<void> {
+  async limitTransaction(trx: TransactionDb, ms: number): Promise<void> {
     // `true`: for this transaction only, so a pool the host shares keeps its own settings.
     const value = `${Math.round(ms)}ms`;
     await sql`select set_config('statement_timeout', ${value}, true), set_config('lock_timeout', ${value}, true)`.execute(trx);
+  }
+
+  beginLimited(ms: number): string {
+    // Sent without parameters, so pg uses the simple protocol, which takes several statements.
+    const value = Math.round(ms);
+    return `begin; set local statement_timeout = ${value}; set local lock_timeout = ${value}`;
   }
 
   plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
@@ -52,7 +58,7 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
    * One statement: the counter UPDATE (whose row lock orders the commit), the log INSERT, the
    * `governance_groups` upsert and `pg_notify` (delivered at COMMIT), all from the same numbers.
    */
-  async appendLog(trx: Transaction<RegistryDatabase>, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
+  async appendLog(trx: TransactionDb, t: TableNames, changes: readonly PendingChange[]): Promise<number> {
     const k = changes.length;
     const { rows } = await sql<{ seq: string }>`with c as (
         update ${sql.table(t.governance_counter)} set seq = seq + ${k}::bigint where id = 1 returning seq

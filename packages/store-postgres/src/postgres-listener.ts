@@ -35,7 +35,8 @@ export function listenerName(channel: string): string {
 /** What a listener is told. */
 export interface ListenerCallbacks {
   /** A logged transaction committed somewhere (or the connection was re-established: catch up). */
-  onHint(): void;
+  /** `seq`: the newest seq of the committed transaction, when its notification carried one. */
+  onHint(seq?: number): void;
   /** The connection was lost or could not be re-established; the listener keeps retrying. */
   onError(error: Error): void;
 }
@@ -102,7 +103,7 @@ export class PostgresListener {
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, new Error('the connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === this.#channel) this.#callbacks.onHint();
+      if (message.channel === this.#channel) this.#callbacks.onHint(seqOf(message.payload));
     });
     try {
       await client.connect();
@@ -176,4 +177,11 @@ function socketOf(client: pg.Client): { unref?(): void; destroy?(): void } | und
 /** Lets the process exit while the listening socket is open. */
 function unrefSocket(client: pg.Client): void {
   socketOf(client)?.unref?.();
+}
+
+/** The seq a notification carries (`appendLog` sends the transaction's newest seq), or undefined. */
+function seqOf(payload: string | undefined): number | undefined {
+  if (payload === undefined || !/^\d{1,16}$/.test(payload)) return undefined;
+  const seq = Number(payload);
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }

@@ -84,12 +84,15 @@ describe.skipIf(skip !== undefined)('PostgresStore cluster tables, NOTIFY and LI
     const store = open({ tablePrefix: prefix });
     await store.migrate();
     const listener = await rawListener([channel]);
-    const hints: number[] = [];
-    const watch = await store.changeFeed.watch!(() => hints.push(1));
+    const hints: Array<number | undefined> = [];
+    const watch = await store.changeFeed.watch!((seq) => hints.push(seq));
     try {
       await store.saveService(makeService());
       await waitFor(() => listener.got.length === 1 && hints.length >= 1, 'the notification and the hint', 10_000);
       expect(listener.got[0]!.channel).toBe(channel);
+      // The hint carries the seq the commit appended, so a replica that applied it skips the read.
+      expect(hints[0]).toBe(Number(listener.got[0]!.payload));
+      expect(hints[0]).toBeGreaterThan(0);
     } finally {
       await watch!.close();
       await listener.end();

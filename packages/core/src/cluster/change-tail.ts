@@ -25,7 +25,8 @@ export class ChangeTail {
   #reloads = 0;
   #lock: Promise<unknown> = Promise.resolve();
   #pollRunning = false;
-  #pollAgain = false;
+  /** A poke folded while one ran: 'no', 'any' (no seq known) or the highest seq hinted. */
+  #pollAgain: 'no' | 'any' | number = 'no';
   #lastReadAt = performance.now();
   #failing = false;
 
@@ -105,21 +106,26 @@ export class ChangeTail {
     await this.catchUp();
   }
 
-  /** Catches up soon (a hint, the poll timer); calls while one runs are folded into one more. */
-  poke(): void {
+  /**
+   * Catches up soon (a hint, the poll timer); calls while one runs are folded into one more.
+   * `seq`, from a hint that carried one, skips the read when the view has applied that far
+   * already: the hint of this replica's own commit, applied by `applyOwn`, costs no round trip.
+   */
+  poke(seq?: number): void {
+    if (seq !== undefined && seq <= this.#applied) return;
     if (this.#pollRunning) {
-      this.#pollAgain = true;
+      const waiting = this.#pollAgain;
+      this.#pollAgain = seq === undefined || waiting === 'any' ? 'any' : waiting === 'no' ? seq : Math.max(waiting, seq);
       return;
     }
     this.#pollRunning = true;
-    void this.locked(() => this.catchUp())
+    void this.locked(() => (seq !== undefined && seq <= this.#applied ? Promise.resolve() : this.catchUp()))
       .catch(() => undefined)
       .finally(() => {
         this.#pollRunning = false;
-        if (this.#pollAgain) {
-          this.#pollAgain = false;
-          this.poke();
-        }
+        const again = this.#pollAgain;
+        this.#pollAgain = 'no';
+        if (again !== 'no') this.poke(again === 'any' ? undefined : again);
       });
   }
 

@@ -129,7 +129,7 @@ export class ClusterCoordinator {
     if (this.#feed.watch !== undefined) {
       try {
         this.#watch = await this.#feed.watch(
-          () => this.tail.poke(),
+          (seq) => this.tail.poke(seq),
           (error) => this.#logger.warn({ err: error }, '[cluster] the change listener failed; polling meanwhile and reconnecting'),
         );
       } catch (error) {
