@@ -85,11 +85,11 @@ export interface SqlDialectAdapter {
   /**
    * Makes the server end any statement of the open write transaction `trx` that runs, or waits
    * for a lock, longer than `ms`, with an error that rolls the transaction back (PostgreSQL:
-   * `statement_timeout` and `lock_timeout` for this transaction only; MySQL/MariaDB: the
-   * session's `innodb_lock_wait_timeout`, `lock_wait_timeout` and, on MariaDB,
-   * `max_statement_time`). Called first in each write transaction when the limit is not 0.
+   * `statement_timeout` and `lock_timeout` for this transaction only). Called first in each
+   * write transaction when the limit is not 0. Absent when the store sets its limits on each
+   * connection as it opens instead (MySQL/MariaDB, whose limits are session settings anyway).
    */
-  limitTransaction(trx: TransactionDb, ms: number): Promise<void>;
+  limitTransaction?(trx: TransactionDb, ms: number): Promise<void>;
 
   /**
    * One query text, sent without parameters, that begins a write transaction and applies the

@@ -127,9 +127,9 @@ export class SqlRunner {
         if (mode.isolation !== undefined) builder = builder.setIsolationLevel(mode.isolation);
         if (mode.readOnly === true) builder = builder.setAccessMode('read only');
         return await builder.execute(
-          limit > 0
+          limit > 0 && this.dialect.limitTransaction !== undefined
             ? async (trx) => {
-                await this.dialect.limitTransaction(trx, limit);
+                await this.dialect.limitTransaction!(trx, limit);
                 return fn(trx);
               }
             : fn,

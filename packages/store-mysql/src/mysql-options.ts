@@ -51,7 +51,8 @@ export interface MySqlStoreOptions {
   /**
    * Server-side limit (ms) of each statement and each lock wait in a write: the server ends it and
    * the transaction is rolled back, so the write fails (HTTP 503 + Retry-After) with a definite
-   * outcome instead of waiting as long as a lock is held. 0 turns it off. Default 5000.
+   * outcome instead of waiting as long as a lock is held. Session settings, set once on each
+   * connection the store takes into use, so its reads are limited too. 0 turns it off. Default 5000.
    */
   statementTimeoutMs?: number;
 }

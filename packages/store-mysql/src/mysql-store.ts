@@ -53,13 +53,15 @@ export class MySqlStore extends SqlRegistryStore {
       pool = withConnectionLifetime(own as unknown as Parameters<typeof withConnectionLifetime>[0], o.connectionLifetimeMs);
       target = `${o.host}:${o.port}/${o.database}`;
     }
+    const dialect = new MySqlDialectAdapter(o.database, o.user);
     super({
-      dialect: new MySqlDialectAdapter(o.database, o.user),
+      dialect,
       db: new Kysely<RegistryDatabase>({
         dialect: new MysqlDialect({
           pool,
           onCreateConnection: async (connection) => {
             await connection.executeQuery(CompiledQuery.raw('set session transaction isolation level read committed'));
+            if (o.statementTimeoutMs > 0) await dialect.limitConnection(connection, o.statementTimeoutMs);
           },
         }),
       }),
