@@ -8,7 +8,6 @@
  * then register() through the Manager with 64 concurrent callers (acknowledged = committed).
  * Each store works in its own fresh schema / database, dropped at the end.
  */
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Manager, keyOf } from '@governance/core';
 import { MemoryStore } from '@governance/store-memory';
@@ -16,6 +15,7 @@ import { MySqlStore } from '@governance/store-mysql';
 import { PostgresStore } from '@governance/store-postgres';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { startFleet } from '../lib/fleet.mjs';
 import { QUICK, latencyCase, measureLatencies, report, runCases } from '../lib/harness.mjs';
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -219,13 +219,6 @@ async function mysqlTarget() {
   };
 }
 
-/** A loopback server answering every health check with 200, so registrations probe something real. */
-async function healthServer() {
-  const server = http.createServer((_req, res) => res.writeHead(200).end('ok'));
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
-}
-
 async function storeCases(target) {
   const store = target.open();
   await store.migrate();
@@ -277,23 +270,37 @@ async function storeCases(target) {
   return result;
 }
 
-const registration = (base, i) => ({
+const registration = (base, i) => {
+  const podName = `p-${i < 0 ? `w${-i}` : i}`;
+  return {
     serviceName: `svc-${Math.abs(i) % 50}`,
-    podName: `p-${i < 0 ? `w${-i}` : i}`,
+    podName,
     providers: [{ protocol: 'http', ip: '127.0.0.1', port: 9000 }],
-    healthCheckUrl: `${base}/health`,
-    notificationUrl: `${base}/notify`,
+    healthCheckUrl: `${base}/health/${podName}`,
+    notificationUrl: `${base}/notify/${podName}`,
     subscriptions: ['nrf', 'udm'],
-  });
+  };
+};
 
 /** Registrations through a Manager on `store`, 64 callers, each resolving once applied. */
 async function registerThroughput(store, base) {
   const manager = new Manager({ healthCheckInterval: 3_600_000, notificationInterval: 3_600_000, eventQueueSize: 10_000 }, store);
   await manager.start();
-  const stats = await measureLatencies((i) => manager.register(registration(base, i)), REGISTRATIONS, CALLERS, { warmup: 100 });
+  let cpu;
+  const stats = await measureLatencies(
+    (i) => {
+      // The measured run starts at call 0 (after the warm-up calls, numbered below 0).
+      if (i === 0) cpu = process.cpuUsage();
+      return manager.register(registration(base, i));
+    },
+    REGISTRATIONS,
+    CALLERS,
+    { warmup: 100 },
+  );
+  const used = process.cpuUsage(cpu);
   const persisted = (await store.stats()).services;
   await manager.stop();
-  return { stats, persisted };
+  return { stats, persisted, cpuUsPerRegistration: Math.round((used.user + used.system) / stats.completed) };
 }
 
 async function managerCase(target, base) {
@@ -301,18 +308,19 @@ async function managerCase(target, base) {
   const store = target.open();
   await store.migrate();
   await store.clear();
-  const { stats, persisted } = await registerThroughput(store, base);
+  const { stats, persisted, cpuUsPerRegistration } = await registerThroughput(store, base);
   return latencyCase({
     name: `${target.label} Manager.register() ×${CALLERS} callers`,
     stats,
     baseline: { name: 'same on MemoryStore', ...memory.stats },
     targets: [{ name: '≥ 2,000 registrations/s', metric: 'metrics.throughputPerSec', op: '>=', limit: 2000 }],
-    metrics: { persistedPods: persisted },
-    note: 'Baseline: the same run through a Manager on MemoryStore just before, showing what the engine itself reaches on this machine. New pods, each with 2 subscriptions and a first health check against a loopback server; register() resolves after the commit (group commit through applyBatch).',
+    metrics: { persistedPods: persisted, managerCpuUsPerRegistration: cpuUsPerRegistration, memoryCpuUsPerRegistration: memory.cpuUsPerRegistration },
+    note: 'Baseline: the same run through a Manager on MemoryStore just before, showing what the engine itself reaches on this machine. New pods, each with 2 subscriptions (so 2 notifications to it, one per group) and a first health check, answered by the fleet process (bench/lib/fleet.mjs); cluster mode auto (the default: the change log is written and followed). register() resolves after the commit (group commit). managerCpuUsPerRegistration: CPU of this process per registration during the measured run.',
   });
 }
 
-const { server, base } = await healthServer();
+const fleet = await startFleet();
+const base = fleet.base;
 const all = { name: 'sql', options: undefined, cases: [] };
 const versions = [];
 for (const make of [postgresTarget, mysqlTarget]) {
@@ -334,7 +342,7 @@ for (const make of [postgresTarget, mysqlTarget]) {
     await target.drop();
   }
 }
-server.close();
+await fleet.close();
 report(all, {
   notes: [
     'Each store case runs beside the same SQL sent through the raw driver (pg Pool / mysql2 pool), alternating in the same rounds; ratioToBaseline = store median / raw median.',
