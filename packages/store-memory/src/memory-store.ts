@@ -12,6 +12,10 @@ import {
 import { epoch, freezeRecord, withHealth } from './frozen-record';
 
 const NAME = 'store-memory';
+/** Settled results shared by every call that returns them (a settled promise cannot change). */
+const DONE: Promise<void> = Promise.resolve();
+const TRUE: Promise<boolean> = Promise.resolve(true);
+const FALSE: Promise<boolean> = Promise.resolve(false);
 
 /**
  * Everything the store keeps under one key: internal and mutable (the record in it is frozen).
@@ -58,10 +62,17 @@ export class MemoryStore implements RegistryStore {
   #subscriptionCount = 0;
   #closed = false;
 
-  async saveService(service: ServiceInfo): Promise<void> {
-    this.#open('saveService');
-    const entry = this.#entryOf(service, 'saveService');
-    this.#save(service, entry, this.#freeze(service, entry, 'saveService'));
+  // saveService and updateHealthStatus, the hot writes, are not `async`: they hand back a settled
+  // promise made once (a failure still rejects, never throws), which saves a promise per call.
+  saveService(service: ServiceInfo): Promise<void> {
+    try {
+      this.#open('saveService');
+      const entry = this.#entryOf(service, 'saveService');
+      this.#save(service, entry, this.#freeze(service, entry, 'saveService'));
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async getService(key: string): Promise<ServiceInfo | undefined> {
@@ -90,12 +101,16 @@ export class MemoryStore implements RegistryStore {
     return this.#delete(key);
   }
 
-  async updateHealthStatus(key: string, status: ServiceStatus, at: Date): Promise<boolean> {
-    this.#open('updateHealthStatus');
-    if (!validDate(at)) {
-      throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
+  updateHealthStatus(key: string, status: ServiceStatus, at: Date): Promise<boolean> {
+    try {
+      this.#open('updateHealthStatus');
+      if (!validDate(at)) {
+        throw new StoreError(NAME, 'updateHealthStatus', '`at` must be a valid Date');
+      }
+      return this.#health(key, status, at) ? TRUE : FALSE;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#health(key, status, at);
   }
 
   async addSubscription(subscriberKey: string, serviceGroup: string): Promise<void> {

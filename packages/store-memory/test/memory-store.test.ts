@@ -142,6 +142,47 @@ describe('MemoryStore specifics', () => {
     expect(await store.getAllServices()).toEqual([pod]);
   });
 
+  it('reports a failed write through the promise, never by throwing', async () => {
+    const store = fresh();
+    let save: Promise<void> | undefined;
+    let health: Promise<boolean> | undefined;
+    expect(() => (save = store.saveService(null as unknown as ServiceInfo))).not.toThrow();
+    expect(() => (health = store.updateHealthStatus('a:b', 'healthy', 'now' as unknown as Date))).not.toThrow();
+    await expect(save).rejects.toThrow(StoreError);
+    await expect(health).rejects.toThrow(StoreError);
+    await store.close();
+    await expect(store.saveService(makeService())).rejects.toThrow(/saveService failed: the store is closed/);
+    await expect(store.updateHealthStatus('a:b', 'healthy', new Date())).rejects.toThrow(/updateHealthStatus failed: the store is closed/);
+  });
+
+  it('stores a re-save that differs from the stored record in any one field', async () => {
+    const store = fresh();
+    const pod = makeService({ subscriptions: ['eir'], ttl: 30 });
+    await store.saveService(pod);
+    const changes: Partial<ServiceInfo>[] = [
+      { providers: [{ protocol: 'http', ip: '10.0.0.2', port: 8080 }] },
+      { subscriptions: ['udm'] },
+      { healthCheckUrl: 'http://10.0.0.1:8080/h2' },
+      { notificationUrl: 'http://10.0.0.1:8080/n2' },
+      { status: 'healthy' },
+      { ttl: 60 },
+      { ttl: undefined },
+      { lastHealthCheck: new Date(pod.lastHealthCheck.getTime() + 1) },
+      { registeredAt: new Date(pod.registeredAt.getTime() + 1) },
+      { updatedAt: new Date(pod.updatedAt.getTime() + 1) },
+    ];
+    for (const change of changes) {
+      const changed = { ...pod, ...change };
+      if (change.ttl === undefined && 'ttl' in change) delete changed.ttl;
+      await store.saveService(changed);
+      expect(await store.getService(keyOf(pod))).toEqual(changed);
+      await store.saveService(pod);
+      expect(await store.getService(keyOf(pod))).toEqual(pod);
+    }
+    expect(await store.getSubscribers('eir')).toEqual([keyOf(pod)]);
+    expect(await store.getSubscribers('udm')).toEqual([]);
+  });
+
   it('keeps each instance\'s data to itself', async () => {
     const a = fresh();
     const b = fresh();
