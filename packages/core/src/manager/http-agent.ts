@@ -152,7 +152,8 @@ function requestOnce(target: RequestTarget, options: AttemptOptions): Promise<On
         res.once('close', done);
         res.on('error', ignore);
         const limit = options.bodyLimit;
-        if (limit !== undefined) {
+        // A body within its declared length needs no counting: the parser never reads past it.
+        if (limit !== undefined && !(Number(res.headers['content-length']) <= limit)) {
           let read = 0;
           res.on('data', (chunk: Buffer) => {
             read += chunk.length;

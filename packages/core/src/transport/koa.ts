@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdapterParts, type GovernanceAdapterOptions } from './adapter-options';
-import { readBody } from './body-reader';
 import type { GovernanceHandlerManager } from './handler-types';
-import type { GovernanceRequest } from './handler-types';
-import { defineSignal, normalizePrefix, preParsedBody, stripPrefix } from './node-io';
+import { NodeGovernanceRequest, normalizePrefix, stripPrefix } from './node-io';
 
 export type { GovernanceAdapterOptions, LingeringCloseOptions, UnknownRoutes } from './adapter-options';
 export type { GovernanceHandlerManager, GovernanceHandlerOptions } from './handler-types';
@@ -57,15 +55,7 @@ export function governanceKoa(manager: GovernanceHandlerManager, options: Govern
       await next();
       return;
     }
-    const request: GovernanceRequest = {
-      method: ctx.method,
-      path,
-      query: new URLSearchParams(ctx.querystring),
-      headers: ctx.req.headers,
-      body: (limit) => readBody(ctx.req, limit),
-      parsedBody: preParsedBody(ctx.req, (ctx.request as { body?: unknown }).body),
-    };
-    if (ctx.res !== undefined) defineSignal(request, ctx.res);
+    const request = new NodeGovernanceRequest(ctx.req, ctx.method, path, ctx.querystring, (ctx.request as { body?: unknown }).body, ctx.res);
     const response = await handle(request);
     if (response.stream !== undefined && ctx.res !== undefined) {
       // A watch stream is written by the adapter itself: a client closing it is normal, not an error for Koa to log.

@@ -36,6 +36,55 @@ export function preParsedBody(req: IncomingMessage, value: unknown): unknown {
   return placeholder ? undefined : value;
 }
 
+/**
+ * The transport-neutral request over a Node request. `query` and `signal` are made on first use
+ * (most requests need neither: a registration has no query and never waits), so a request
+ * costs one small object.
+ */
+export class NodeGovernanceRequest implements GovernanceRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly parsedBody: unknown;
+  readonly #req: IncomingMessage;
+  readonly #search: string;
+  readonly #res: ServerResponse | undefined;
+  #query: URLSearchParams | undefined;
+  #controller: AbortController | undefined;
+
+  constructor(req: IncomingMessage, method: string, path: string, search: string, parsedBody: unknown, res: ServerResponse | undefined) {
+    this.method = method;
+    this.path = path;
+    this.headers = req.headers;
+    this.parsedBody = preParsedBody(req, parsedBody);
+    this.#req = req;
+    this.#search = search;
+    this.#res = res;
+  }
+
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.#search));
+  }
+
+  /** Aborted when the response closes (the client went away, or the answer was sent); `undefined` without a response. */
+  get signal(): AbortSignal | undefined {
+    const res = this.#res;
+    if (res === undefined) return undefined;
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const abort = (): void => controller.abort(new Error('[core] the client went away'));
+      if (res.closed || res.destroyed) abort();
+      else res.once('close', abort);
+    }
+    return this.#controller.signal;
+  }
+
+  body(limit: number): Promise<Buffer> {
+    return readBody(this.#req, limit);
+  }
+}
+
 /** Builds the transport-neutral request from a Node request. */
 export function requestFromNode(
   req: IncomingMessage,
@@ -44,34 +93,5 @@ export function requestFromNode(
   parsedBody?: unknown,
   res?: ServerResponse,
 ): GovernanceRequest {
-  const request: GovernanceRequest = {
-    method: req.method ?? 'GET',
-    path,
-    query: new URLSearchParams(search),
-    headers: req.headers,
-    body: (limit) => readBody(req, limit),
-    parsedBody: preParsedBody(req, parsedBody),
-  };
-  if (res !== undefined) defineSignal(request, res);
-  return request;
-}
-
-/**
- * Gives `request` a lazy `signal`, aborted when `res` closes (the client went away, or the
- * answer was sent): only the routes that wait (blocking queries) pay for the controller.
- */
-export function defineSignal(request: GovernanceRequest, res: ServerResponse): void {
-  let controller: AbortController | undefined;
-  Object.defineProperty(request, 'signal', {
-    enumerable: true,
-    get(): AbortSignal {
-      if (controller === undefined) {
-        controller = new AbortController();
-        const abort = (): void => controller!.abort(new Error('[core] the client went away'));
-        if (res.closed || res.destroyed) abort();
-        else res.once('close', abort);
-      }
-      return controller.signal;
-    },
-  });
+  return new NodeGovernanceRequest(req, req.method ?? 'GET', path, search, parsedBody, res);
 }

@@ -229,6 +229,7 @@ export function httpScenarios(label: string, mount: MountGovernance): void {
         { name: 'invalid UTF-8', body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400, match: /UTF-8/ },
         { name: 'a top-level __proto__ key', body: `{"__proto__": {"polluted": true}, ${JSON.stringify(valid).slice(1)}`, status: 400, match: /__proto__/, path: '__proto__' },
         { name: 'a nested __proto__ key', body: JSON.stringify(wireRegistration({ providers: [JSON.parse(`{"__proto__": {"port": 1}, "protocol": "http", "ip": "10.0.0.1", "port": 80}`)] })), status: 400, match: /__proto__/, path: 'providers[0].__proto__' },
+        { name: 'a __proto__ key spelled with \\u escapes', body: `{"\\u005f\\u005fpr\\u006fto__": {"polluted": true}, ${JSON.stringify(valid).slice(1)}`, status: 400, match: /__proto__/, path: '__proto__' },
         { name: 'a constructor.prototype key', body: JSON.stringify(wireRegistration({ constructor: { prototype: { polluted: true } } })), status: 400, match: /constructor/, path: 'constructor' },
       ];
 
