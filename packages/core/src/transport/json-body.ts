@@ -21,6 +21,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function assertJsonContentType(headers: GovernanceHeaders): void {
   const raw = headers['content-type'];
   const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === 'application/json' || value === 'application/json; charset=utf-8') return;
   if (!value) {
     throw new BodyError(415, '[core] missing Content-Type; send the body as application/json');
   }
@@ -72,7 +73,7 @@ export function parseJsonBody(raw: Uint8Array | string | unknown): unknown {
  * and no `\u` escape could spell one (the other JSON escapes never yield a letter or `_`).
  */
 function mayHoldForbiddenKey(text: string): boolean {
-  return text.includes('proto') || text.includes('constructor') || text.includes('\\u');
+  return text.includes('__proto__') || text.includes('prototype') || text.includes('constructor') || text.includes('\\u');
 }
 
 interface Pending {
