@@ -147,8 +147,10 @@ export class SqlRunner {
    */
   #limitedTransaction<T>(begin: string, fn: (trx: TransactionDb) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
-      await conn.executeQuery(CompiledQuery.raw(begin));
       try {
+        // Inside the try: when a statement after `begin` fails, the rollback ends the aborted
+        // transaction before the connection returns to the pool.
+        await conn.executeQuery(CompiledQuery.raw(begin));
         const result = await fn(conn);
         await conn.executeQuery(COMMIT);
         return result;
