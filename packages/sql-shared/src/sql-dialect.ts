@@ -83,21 +83,15 @@ export interface SqlDialectAdapter {
   describeError(error: unknown, target: string): ErrorDescription | undefined;
 
   /**
-   * Makes the server end any statement of the open write transaction `trx` that runs, or waits
-   * for a lock, longer than `ms`, with an error that rolls the transaction back (PostgreSQL:
-   * `statement_timeout` and `lock_timeout` for this transaction only). Called first in each
-   * write transaction when the limit is not 0. Absent when the store sets its limits on each
-   * connection as it opens instead (MySQL/MariaDB, whose limits are session settings anyway).
+   * One query text, sent without parameters, that begins a write transaction (with `isolation`
+   * when given) and makes the server end any of its statements that runs, or waits for a lock,
+   * longer than `ms`, with an error that rolls the transaction back (PostgreSQL: `begin; set local
+   * statement_timeout …; set local lock_timeout …` in one round trip, for this transaction only,
+   * so a pool the host shares keeps its own settings). Absent when the store sets its limits on
+   * each connection as it opens instead (MySQL/MariaDB, whose limits are session settings): the
+   * runner then begins with Kysely.
    */
-  limitTransaction?(trx: TransactionDb, ms: number): Promise<void>;
-
-  /**
-   * One query text, sent without parameters, that begins a write transaction and applies the
-   * same limits as `limitTransaction` (PostgreSQL: `begin; set local …` in one round trip).
-   * Absent when the driver cannot send several statements at once: the runner then begins with
-   * Kysely and calls `limitTransaction`.
-   */
-  beginLimited?(ms: number): string;
+  beginLimited?(ms: number, isolation?: 'repeatable read'): string;
 
   /** True for deadlocks and serialization failures: the transaction may simply be run again. */
   isRetryable(error: unknown): boolean;

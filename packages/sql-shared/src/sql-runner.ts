@@ -120,20 +120,13 @@ export class SqlRunner {
     for (let attempt = 1; ; attempt++) {
       try {
         const limit = mode.readOnly === true ? 0 : this.#statementTimeoutMs;
-        if (limit > 0 && mode.isolation === undefined && this.dialect.beginLimited !== undefined) {
-          return await this.#limitedTransaction(this.dialect.beginLimited(limit), fn);
+        if (limit > 0 && this.dialect.beginLimited !== undefined) {
+          return await this.#limitedTransaction(this.dialect.beginLimited(limit, mode.isolation), fn);
         }
         let builder = this.db.transaction();
         if (mode.isolation !== undefined) builder = builder.setIsolationLevel(mode.isolation);
         if (mode.readOnly === true) builder = builder.setAccessMode('read only');
-        return await builder.execute(
-          limit > 0 && this.dialect.limitTransaction !== undefined
-            ? async (trx) => {
-                await this.dialect.limitTransaction!(trx, limit);
-                return fn(trx);
-              }
-            : fn,
-        );
+        return await builder.execute(fn);
       } catch (error) {
         if (attempt >= TRANSACTION_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
       }

@@ -38,16 +38,12 @@ export class PostgresDialectAdapter implements SqlDialectAdapter {
     this.#channel = channel;
   }
 
-  async limitTransaction(trx: TransactionDb, ms: number): Promise<void> {
-    // `true`: for this transaction only, so a pool the host shares keeps its own settings.
-    const value = `${Math.round(ms)}ms`;
-    await sql`select set_config('statement_timeout', ${value}, true), set_config('lock_timeout', ${value}, true)`.execute(trx);
-  }
-
-  beginLimited(ms: number): string {
-    // Sent without parameters, so pg uses the simple protocol, which takes several statements.
+  beginLimited(ms: number, isolation?: 'repeatable read'): string {
+    // Sent without parameters, so pg uses the simple protocol, which takes several statements;
+    // `set local`: for this transaction only, so a pool the host shares keeps its own settings.
     const value = Math.round(ms);
-    return `begin; set local statement_timeout = ${value}; set local lock_timeout = ${value}`;
+    const begin = isolation === undefined ? 'begin' : `begin isolation level ${isolation}`;
+    return `${begin}; set local statement_timeout = ${value}; set local lock_timeout = ${value}`;
   }
 
   plusMs(base: RawBuilder<Date>, ms: number): RawBuilder<Date> {
